@@ -1,0 +1,59 @@
+package io.github.lb4j.api;
+
+import io.github.lb4j.api.spi.HealthCheckerProvider;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+
+/**
+ * The registry of health-check methods: finds every {@link HealthCheckerProvider} with {@link
+ * ServiceLoader} and creates checkers by name.
+ *
+ * <p>Any thread may call it; it allocates and may load classes, so call it from the control plane.
+ */
+public final class HealthCheckers {
+
+  private HealthCheckers() {}
+
+  /**
+   * Creates a checker by name.
+   *
+   * @param name the method, for example {@code "tcp"}
+   * @param options the method's options
+   * @return a new checker
+   * @throws IllegalArgumentException when the name is unknown (the message lists the known names) or
+   *     an option is invalid
+   * @throws UnsupportedOperationException when the platform cannot run the method
+   */
+  public static HealthChecker create(String name, Map<String, String> options) {
+    HealthCheckerProvider p = providers().get(name);
+    if (p == null) {
+      throw new IllegalArgumentException("unknown health check '" + name + "'; known: " + String.join(", ", providers().keySet()));
+    }
+    return p.create(options);
+  }
+
+  /**
+   * Returns every registered method name with its one-line description, sorted by name.
+   *
+   * @return every registered method name with its one-line description, sorted by name
+   */
+  public static Map<String, String> descriptions() {
+    Map<String, String> out = new TreeMap<>();
+    providers().forEach((n, p) -> out.put(n, p.description()));
+    return out;
+  }
+
+  private static Map<String, HealthCheckerProvider> providers() {
+    Map<String, HealthCheckerProvider> out = new TreeMap<>();
+    for (HealthCheckerProvider p : ServiceLoader.load(HealthCheckerProvider.class, HealthCheckers.class.getClassLoader())) {
+      out.putIfAbsent(p.name(), p);
+    }
+    if (out.isEmpty()) {
+      for (HealthCheckerProvider p : ServiceLoader.load(HealthCheckerProvider.class)) {
+        out.putIfAbsent(p.name(), p);
+      }
+    }
+    return out;
+  }
+}
