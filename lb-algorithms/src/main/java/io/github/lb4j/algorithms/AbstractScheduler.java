@@ -84,7 +84,8 @@ abstract class AbstractScheduler<T> implements Scheduler {
   private final NoBackendPolicy noBackendPolicy;
   private final int panicThresholdPercent;
   private final @Nullable AffinityTable persistence;
-  private final boolean needsClock;
+  /** Written by update before the snapshot's volatile write, read by select after reading it. */
+  private boolean needsClock;
   /** The seed every hash and draw derives from. */
   final long seed;
   /** One counter for turns and draws, kept across snapshot swaps, started at a seeded position. */
@@ -111,7 +112,6 @@ abstract class AbstractScheduler<T> implements Scheduler {
     this.panicThresholdPercent = config.panicThresholdPercent();
     long timeout = config.persistence().isZero() ? 0L : config.persistence().toNanos();
     this.persistence = timeout > 0 ? new AffinityTable(config.persistenceCapacity(), timeout, clock) : null;
-    this.needsClock = persistence != null || window > 0 || usesClock();
     this.sequence = new PaddedCounter(FlowHash.mix64(seed ^ 0x5EED_5E00_0000_0001L) >>> 1);
     this.snapshot = new Snapshot<>(List.of(), null);
   }
@@ -140,6 +140,7 @@ abstract class AbstractScheduler<T> implements Scheduler {
   @Override
   public final @Nullable Backend select(FlowKey flow) {
     Pool<T> pool = snapshot.pool;
+    // needsClock is read after the volatile read of snapshot, so it is the value update wrote.
     if (pool == null) {
       return null;
     }
@@ -221,6 +222,7 @@ abstract class AbstractScheduler<T> implements Scheduler {
       joined.clear();
     }
     updatedOnce = true;
+    needsClock = persistence != null || window > 0 || usesClock();
     snapshot = new Snapshot<>(healthy, pool);
   }
 
