@@ -13,8 +13,9 @@ import io.github.lb4j.api.SchedulerConfig;
  *
  * As in IPVS sh, the hash indexes a table in which each backend holds a number of buckets in
  * proportion to its weight (largest-remainder apportionment; the kernel instead repeats each
- * server weight times in a 256-bucket table). The table has a power of two of at least 256 and at
- * least 64 buckets per backend, at most 2^22, so select is one multiply-free shift and one load.
+ * server weight times in a 256-bucket table). The table has a power of two of buckets, at least
+ * 4096 and at least 128 per backend and per weight unit (weights divided by their gcd), at most
+ * 2^22, so shares are exact to under 1% and select is one shift and one load.
  * A change of the set may move most clients: use maglev, ring-hash, jump or rendezvous for
  * consistency.
  */
@@ -29,8 +30,16 @@ final class SourceHashScheduler extends AbstractScheduler<int[]> {
 
   @Override
   int[] build(Backend[] backends, int[] weights) {
-    int n = backends.length;
-    int size = Math.min(1 << 22, Integer.highestOneBit(Math.max(256, n * 64) * 2 - 1));
+    long units = 0;
+    long g = 0;
+    for (int w : weights) {
+      g = Hashing.gcd(w, g);
+    }
+    for (int w : weights) {
+      units += w / g;
+    }
+    long wanted = Math.max(4096L, 128L * Math.max(backends.length, units));
+    int size = (int) Math.min(1L << 22, Long.highestOneBit(wanted * 2 - 1));
     return apportion(weights, size);
   }
 
