@@ -1,5 +1,8 @@
 package io.github.lb4j.linux.health;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -15,6 +18,20 @@ final class Engines {
   private static final Map<String, ProbeEngine> ENGINES = new HashMap<>();
 
   private Engines() {}
+
+  /**
+   * Returns the engine for {@code method} in the calling thread's network namespace (sockets belong
+   * to the namespace they were opened in, so a thread inside another namespace gets its own engine).
+   */
+  static String key(String method) {
+    String ns;
+    try {
+      ns = Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString();
+    } catch (IOException | UnsupportedOperationException e) {
+      ns = "net";
+    }
+    return method + "@" + ns;
+  }
 
   static synchronized ProbeEngine acquire(String key, Supplier<? extends ProbeEngine> factory) {
     ProbeEngine e = ENGINES.get(key);

@@ -63,8 +63,13 @@ public final class IcmpCheckerProvider implements HealthCheckerProvider {
     if (size < 8 || size > 1400) {
       throw new IllegalArgumentException("icmp option payload-size must be 8..1400, was " + size);
     }
-    String key = "icmp/" + mode + "/" + size;
-    ProbeEngine engine = Engines.acquire(key, () -> new IcmpEngine(mode, size, NanoClock.system()));
+    String key = Engines.key("icmp/" + mode + "/" + size);
+    ProbeEngine engine;
+    try {
+      engine = Engines.acquire(key, () -> new IcmpEngine(mode, size, NanoClock.system()));
+    } catch (io.github.lb4j.linux.MissingCapabilityException e) {
+      throw new UnsupportedOperationException("icmp with socket=" + socket + ": " + e.getMessage(), e);
+    }
     return new SocketChecker("icmp", key, engine, false);
   }
 }

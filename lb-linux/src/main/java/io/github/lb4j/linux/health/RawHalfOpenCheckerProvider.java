@@ -16,8 +16,6 @@ import java.util.Set;
  */
 public final class RawHalfOpenCheckerProvider implements HealthCheckerProvider {
 
-  private static final String KEY = "tcp-half-open-raw";
-
   /** Creates the provider; {@link java.util.ServiceLoader} calls this. */
   public RawHalfOpenCheckerProvider() {}
 
@@ -41,12 +39,13 @@ public final class RawHalfOpenCheckerProvider implements HealthCheckerProvider {
     if (!options.isEmpty()) {
       throw new IllegalArgumentException("tcp-half-open-raw has no options, was given " + options.keySet());
     }
+    String key = Engines.key("tcp-half-open-raw");
     ProbeEngine engine;
     try {
-      engine = Engines.acquire(KEY, () -> new RawHalfOpenEngine(NanoClock.system()));
+      engine = Engines.acquire(key, () -> new RawHalfOpenEngine(NanoClock.system()));
     } catch (io.github.lb4j.linux.MissingCapabilityException e) {
       throw new UnsupportedOperationException("tcp-half-open-raw: " + e.getMessage(), e);
     }
-    return new SocketChecker(name(), KEY, engine, true);
+    return new SocketChecker(name(), key, engine, true);
   }
 }
