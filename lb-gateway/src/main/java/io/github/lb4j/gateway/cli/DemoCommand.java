@@ -21,8 +21,9 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Starts three HTTP backends on loopback, the proxy in front with health checks and steady client traffic,",
-      "and shows live what happens when one backend stops (marked down, traffic moves) and comes back (slow start)."
+      "Shows lb4j balancing, health-checking and failing over on loopback, live, with no set-up.",
+      "Starts three HTTP backends, the proxy in front of them with health checks and steady client traffic; stops one",
+      "backend (marked down, traffic moves to the others) and starts it again (slow start), then prints a summary."
     })
 final class DemoCommand implements Callable<Integer> {
 

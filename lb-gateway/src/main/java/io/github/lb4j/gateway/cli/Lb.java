@@ -29,6 +29,12 @@ public final class Lb implements Runnable {
   /** Exit code of a user error found at run time (port in use, unknown algorithm, bad file). */
   static final int EXIT_ERROR = 1;
 
+  /** Width of the help texts; the catalog wraps its own lines to fit it. */
+  private static final int HELP_WIDTH = 110;
+
+  /** Column where the catalog's descriptions start. */
+  private static final int NAME_COLUMN = 31;
+
   /** Exit code of a bad command line. */
   static final int EXIT_USAGE = 2;
 
@@ -44,6 +50,10 @@ public final class Lb implements Runnable {
    * @param args the command line
    */
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("demo")) {
+      // The live view owns the terminal; only warnings may interrupt it.
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
     int code = run(args, out, err);
@@ -69,6 +79,7 @@ public final class Lb implements Runnable {
 
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Lb());
+    cl.setUsageHelpWidth(HELP_WIDTH);
     String catalog = catalog();
     cl.getCommandSpec().usageMessage().footer(catalog);
     for (String name : new String[] {"proxy", "demo"}) {
@@ -116,7 +127,7 @@ public final class Lb implements Runnable {
     list(sb, HealthCheckers.descriptions(), "(none registered: lb-health is missing from the class path)");
     sb.append("%nForwarding modes (lb4j's packet core, lb-nat; lb proxy is a full proxy at socket level):%n");
     for (ForwardingMode m : ForwardingMode.values()) {
-      sb.append(String.format("  %-22s replies %s", m.modeName(),
+      sb.append(String.format("  %-" + (NAME_COLUMN - 3) + "s replies %s", m.modeName(),
           m.repliesPassBalancer() ? "pass the balancer" : "go directly to the client")).append("%n");
     }
     return sb.toString();
@@ -126,8 +137,18 @@ public final class Lb implements Runnable {
     if (entries.isEmpty()) {
       sb.append("  ").append(none).append("%n");
     }
-    entries.forEach((name, description) -> sb.append(String.format("  %-22s %s", name, description).replace("%", "%%"))
-        .append("%n"));
+    entries.forEach((name, description) -> {
+      String indent = " ".repeat(NAME_COLUMN);
+      StringBuilder line = new StringBuilder(String.format("  %-" + (NAME_COLUMN - 3) + "s ", name));
+      for (String word : description.split(" ")) {
+        if (line.length() + word.length() + 1 > HELP_WIDTH && line.length() > NAME_COLUMN) {
+          sb.append(line.toString().stripTrailing().replace("%", "%%")).append("%n");
+          line = new StringBuilder(indent);
+        }
+        line.append(word).append(' ');
+      }
+      sb.append(line.toString().stripTrailing().replace("%", "%%")).append("%n");
+    });
   }
 
   @Override

@@ -95,6 +95,7 @@ public final class Demo {
   private volatile long restartedAt = -1;
   private volatile long upAgainAt = -1;
   private final Rates rates = new Rates(BACKENDS);
+  private final List<Integer> ramp = new ArrayList<>();
 
   /**
    * Creates a demo.
@@ -200,6 +201,7 @@ public final class Demo {
         event(VICTIM + " restarted");
       }
       rates.sample(servers, client);
+      recordRamp();
       if (options.live()) {
         render(proxy, servers, client, front, rates);
       } else {
@@ -230,20 +232,40 @@ public final class Demo {
     }
   }
 
+  /** Once a second during slow start: the returning backend's share of all answers. */
+  private void recordRamp() {
+    long up = upAgainAt;
+    if (up < 0) {
+      return;
+    }
+    long since = System.nanoTime() - up;
+    int second = (int) (since / 1_000_000_000L);
+    long window = options.slowStart().toNanos() + 2_000_000_000L;
+    if (since <= window && second >= 1 && second > ramp.size()) {
+      double total = rates.rate(BACKENDS);
+      ramp.add(total <= 0 ? 0 : (int) Math.round(100 * rates.rate(1) / total));
+    }
+  }
+
   private void onTransition(Backend backend, HealthState from, HealthState to, String detail) {
     long now = System.nanoTime();
     String extra = "";
     if (backend.id().equals(VICTIM) && to == HealthState.DOWN && stoppedAt > 0 && detectedAt < 0) {
       detectedAt = now;
-      extra = String.format(Locale.ROOT, ", detected %.1f s after the stop (bound: fall x interval + timeout = %s)",
-          (now - stoppedAt) / 1e9, Durations.format(options.interval().multipliedBy(options.fall())
-              .plus(options.interval().dividedBy(2))));
+      extra = String.format(Locale.ROOT, ": detected %.1fs after the stop (bound %s)", (now - stoppedAt) / 1e9,
+          Durations.format(options.interval().multipliedBy(options.fall()).plus(options.interval().dividedBy(2))));
     }
     if (backend.id().equals(VICTIM) && to == HealthState.UP && restartedAt > 0 && upAgainAt < 0) {
       upAgainAt = now;
       extra = ", slow start " + Durations.format(options.slowStart()) + " begins";
     }
-    event(backend.id() + " " + from + " -> " + to + " (" + detail + ")" + extra);
+    event(backend.id() + " " + from + " -> " + to + " (" + shorten(detail) + ")" + extra);
+  }
+
+  private static String shorten(String detail) {
+    int colon = detail.indexOf("Exception: ");
+    String d = colon >= 0 ? detail.substring(colon + "Exception: ".length()) : detail;
+    return d.length() > 40 ? d.substring(0, 40) + "..." : d;
   }
 
   private void event(String text) {
@@ -324,7 +346,7 @@ public final class Demo {
       line(sb, String.format(Locale.ROOT, "%-8s %-16s \033[%sm%-8s\033[0m %6d %7d %8d %7.0f  %s%s",
           s.backend().id(), Endpoints.format(s.backend().socketAddress()), color, s.health(), s.backend().weight(),
           s.activeSessions(), client.answeredBy(server.name()), r, "#".repeat(bar),
-          server.running() ? "" : "  (server stopped)"));
+          server.running() ? rampNote(s.backend().id()) : "  (server stopped)"));
     }
     line(sb, "");
     line(sb, "events");
@@ -338,6 +360,16 @@ public final class Demo {
     line(sb, "\033[2mCtrl-C ends the demo early\033[0m");
     out.print(sb);
     out.flush();
+  }
+
+  private String rampNote(String id) {
+    long up = upAgainAt;
+    if (!id.equals(VICTIM) || up < 0) {
+      return "";
+    }
+    double since = (System.nanoTime() - up) / 1e9;
+    double window = options.slowStart().toNanos() / 1e9;
+    return since < window ? String.format(Locale.ROOT, "  slow start %.0f/%.0fs", since, window) : "";
   }
 
   private static void line(StringBuilder sb, String text) {
@@ -381,9 +413,18 @@ public final class Demo {
             (stoppedAt - t0) / 1e9);
       }
     }
+    if (st.retries() > 0) {
+      out.printf(Locale.ROOT, "  %d connections that reached a dead backend before detection were retried on another one%n",
+          st.retries());
+    }
     if (upAgainAt > 0) {
-      out.printf(Locale.ROOT, "  %s back UP %.1fs after its restart; slow start ramped its share over %s%n", VICTIM,
-          (upAgainAt - restartedAt) / 1e9, Durations.format(options.slowStart()));
+      StringBuilder r = new StringBuilder();
+      for (int i = 0; i < ramp.size(); i++) {
+        r.append(i == 0 ? "" : ", ").append(i + 1).append("s ").append(ramp.get(i)).append('%');
+      }
+      out.printf(Locale.ROOT, "  %s back UP %.1fs after its restart; slow start %s, its share of answers each second after: %s%n",
+          VICTIM, (upAgainAt - restartedAt) / 1e9, Durations.format(options.slowStart()),
+          r.length() == 0 ? "(the demo ended first)" : r);
     }
     out.flush();
     return failedAfter == 0 ? 0 : 1;
