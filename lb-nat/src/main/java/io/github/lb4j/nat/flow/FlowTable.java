@@ -105,6 +105,7 @@ public final class FlowTable {
   private static final int SIZE = FlowCounter.values().length;
 
   private final SlotKey slotKey = new SlotKey();
+  private SlotMoveListener moveListener = (from, to, translation) -> { };
   private int operations;
   private int now;
   private int rateSecond = -1;
@@ -419,6 +420,32 @@ public final class FlowTable {
     }
     s[fb + 4] = 0;
     s[fb + 6] = 0;
+    moveListener.moved(from, to, (int) s[tb + 6]);
+  }
+
+  /**
+   * Told when {@link #open} moves a flow to its other bucket, so that a mode keeping its own index
+   * of slots (the source-NAT port owners) can follow. Called on the writer thread; must not allocate.
+   */
+  @FunctionalInterface
+  public interface SlotMoveListener {
+    /**
+     * A flow moved.
+     *
+     * @param from its old slot
+     * @param to its new slot
+     * @param translation its translation word
+     */
+    void moved(int from, int to, int translation);
+  }
+
+  /**
+   * Sets the listener told when a flow moves (one listener per table; the translator that owns it).
+   *
+   * @param listener the listener
+   */
+  public void onMove(SlotMoveListener listener) {
+    this.moveListener = java.util.Objects.requireNonNull(listener, "listener");
   }
 
   /** A {@link FlowKey} view of one slot, to rehash a resident when it moves. */
