@@ -71,13 +71,13 @@ public final class HealthCheckThroughput {
         int window = Integer.parseInt(a.get("window"));
         Result ours = max(method, options, addrs, window, warmup, seconds);
         Result peer = blocking(http, addrs, Integer.parseInt(a.get("threads")), warmup, seconds);
-        System.out.printf(Locale.ROOT, "ratio lb4j/blocking-pool: checks/s %.2f, client CPU per check %.2f%n",
-            ours.rate / peer.rate, ours.clientNanosPerCheck / peer.clientNanosPerCheck);
+        System.out.printf(Locale.ROOT, "ratio lb4j/blocking-pool: healthy checks/s %.2f, client CPU per check %.2f%n",
+            ours.healthyRate / peer.healthyRate, ours.clientNanosPerCheck / peer.clientNanosPerCheck);
       }
     }
   }
 
-  record Result(double rate, double clientNanosPerCheck) {}
+  record Result(double rate, double healthyRate, double clientNanosPerCheck) {}
 
   /** Counts completions of a real checker. */
   static final class Counting implements HealthChecker {
@@ -139,7 +139,7 @@ public final class HealthCheckThroughput {
         100.0 * checkerCpu / (secs * 1e9), checks == 0 ? 0 : checkerCpu / 1e3 / checks,
         100.0 * clientCpu / (secs * 1e9), perCheck / 1e3,
         100.0 * (s1.server - s0.server) / (secs * 1e9));
-    return new Result(rate, perCheck);
+    return new Result(rate, healthy / secs, perCheck);
   }
 
   static void monitor(String method, Map<String, String> options, List<InetSocketAddress> addrs, Duration interval,
@@ -150,6 +150,7 @@ public final class HealthCheckThroughput {
         m.add(Backend.of("t" + i, addrs.get(i)));
       }
       Thread.sleep(warmup * 1000L);
+      checker.reasons.clear();
       Sample s0 = new Sample("lb4j-");
       long c0 = checker.done.sum();
       long h0 = checker.healthy.sum();
@@ -166,7 +167,7 @@ public final class HealthCheckThroughput {
           s0, s1, checker.done.sum() - c0, checker.healthy.sum() - h0);
       System.out.println("states: " + m);
       if (!checker.reasons.isEmpty()) {
-        System.out.println("failures: " + checker.reasons);
+        System.out.println("failures while measuring: " + checker.reasons);
       }
     }
   }
@@ -220,11 +221,14 @@ public final class HealthCheckThroughput {
               s.setSoTimeout(1000);
               s.getOutputStream().write(request);
               InputStream in = s.getInputStream();
-              int n = in.read(buf);
-              ok = n >= 12 && new String(buf, 9, 3, StandardCharsets.US_ASCII).equals("200");
-              while (n >= 0) {
-                n = in.read(buf);
+              // The local server sends one fixed response and waits for the client to close, as
+              // lb4j's checker does after a complete Content-Length body.
+              int got = 0;
+              int n;
+              while (got < LoopbackTargets.RESPONSE.length && (n = in.read(buf, got, buf.length - got)) > 0) {
+                got += n;
               }
+              ok = got >= 12 && new String(buf, 9, 3, StandardCharsets.US_ASCII).equals("200");
             } else {
               ok = true;
             }
