@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 abstract class ProbeEngine implements Runnable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProbeEngine.class);
-  private static final int BATCH = 256;
+  /** Bounds one turn's intake so replies and deadlines are served while a huge round is queued. */
+  private static final int COMMANDS_PER_TURN = 16384;
 
   final Poller poller;
   final NanoClock clock;
@@ -122,7 +123,7 @@ abstract class ProbeEngine implements Runnable {
   private void drainCommands() {
     Object c;
     int n = 0;
-    while (n++ < 4 * BATCH * 16 && (c = commands.poll()) != null) {
+    while (n++ < COMMANDS_PER_TURN && (c = commands.poll()) != null) {
       if (c instanceof Probe p) {
         long now = clock.nanoTime();
         p.startNanos = now;
