@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * [icmp] and [tcp-half-open-raw] against hosts in a namespace that drop or reject: the checker's
+ * [icmp] and [tcp-half-open] way=raw against hosts in a namespace that drop or reject: the checker's
  * sockets are opened inside the client namespace, so nothing touches the host's own routes.
  */
 class NamespaceChecksTest {
@@ -121,7 +121,7 @@ class NamespaceChecksTest {
 
   @Test
   void halfOpen_toAPortThatDrops_timesOut_andToARemoteListener_isHealthy() throws Exception {
-    try (HealthChecker c = inClient("tcp-half-open-raw", Map.of())) {
+    try (HealthChecker c = inClient("tcp-half-open", Map.of("way", "raw"))) {
       HealthResult dropped = check(c, "192.0.2.2", 9, 400);
       assertThat(dropped.reason()).as(dropped.toString()).isEqualTo(HealthReason.TIMEOUT);
       HealthResult refused = check(c, "192.0.2.2", 10, 2000);
