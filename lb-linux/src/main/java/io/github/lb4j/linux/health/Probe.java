@@ -18,7 +18,10 @@ final class Probe {
   final int port;
   final long timeoutNanos;
   final CompletableFuture<HealthResult> future = new CompletableFuture<>();
+  /** When {@code check} was called; the deadline and the elapsed time of failures count from here. */
   long startNanos;
+  /** When the first packet left; the round-trip time counts from here. */
+  long sentNanos;
   long deadlineNanos;
   int key = -1;
   int sequence;

@@ -55,6 +55,9 @@ abstract class ProbeEngine implements Runnable {
 
   /** Enqueues a probe; any thread. */
   final void submit(Probe probe) {
+    probe.startNanos = clock.nanoTime();
+    probe.sentNanos = probe.startNanos;
+    probe.deadlineNanos = probe.startNanos + probe.timeoutNanos;
     commands.add(probe);
     if (stopping) {
       drainClosed();
@@ -125,9 +128,6 @@ abstract class ProbeEngine implements Runnable {
     int n = 0;
     while (n++ < COMMANDS_PER_TURN && (c = commands.poll()) != null) {
       if (c instanceof Probe p) {
-        long now = clock.nanoTime();
-        p.startNanos = now;
-        p.deadlineNanos = now + p.timeoutNanos;
         deadlines.add(p);
         start(p);
       } else if (c instanceof Cancel cancel) {
@@ -180,6 +180,11 @@ abstract class ProbeEngine implements Runnable {
 
   final long elapsed(Probe p) {
     return clock.nanoTime() - p.startNanos;
+  }
+
+  /** The round-trip time: from the first packet sent to now. */
+  final long roundTrip(Probe p) {
+    return clock.nanoTime() - p.sentNanos;
   }
 
   /** Completes a probe once: frees its key, then completes its future. Engine thread only. */

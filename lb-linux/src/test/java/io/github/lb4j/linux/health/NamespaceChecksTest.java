@@ -110,6 +110,30 @@ class NamespaceChecksTest {
   }
 
   @Test
+  void deadlines_followTheInjectedClock_notTheWallClock() throws Exception {
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+    IcmpEngine engine;
+    try (NetworkNamespace ns = NetworkNamespace.enter(lab.client)) {
+      engine = new IcmpEngine(IcmpEngine.Mode.RAW, 56, now::get);
+      engine.start();
+    }
+    try {
+      Probe p = new Probe(this, InetAddress.getByName("192.0.2.2"), 0, TimeUnit.SECONDS.toNanos(60));
+      engine.submit(p);
+      Thread.sleep(300);
+      assertThat(p.future).as("60 s of injected time have not passed").isNotDone();
+      now.addAndGet(TimeUnit.SECONDS.toNanos(60));
+      engine.poller.wakeup();
+      HealthResult r = p.future.get(5, TimeUnit.SECONDS);
+      assertThat(r.reason()).isEqualTo(HealthReason.TIMEOUT);
+      assertThat(r.elapsedNanos()).isEqualTo(TimeUnit.SECONDS.toNanos(60));
+      assertThat(r.detail()).isEqualTo("no echo reply from 192.0.2.2 within 60000 ms");
+    } finally {
+      engine.shutdown();
+    }
+  }
+
+  @Test
   void close_completesChecksInFlightWithClosed() throws Exception {
     HealthChecker c = inClient("icmp", Map.of("socket", "raw"));
     CompletableFuture<HealthResult> pending = c.check(new InetSocketAddress("192.0.2.2", 0), Duration.ofSeconds(30));
