@@ -86,7 +86,7 @@ public class PacketSocketBenchmark {
     b = "lbjB" + pid;
     run("ip", "link", "add", a, "type", "veth", "peer", "name", b);
     for (String n : new String[] {a, b}) {
-      run("sysctl", "-q", "-w", "net.ipv6.conf." + n + ".disable_ipv6=1");
+      java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/sys/net/ipv6/conf/" + n + "/disable_ipv6"), "1");
       run("ip", "link", "set", n, "up");
     }
     arena = Arena.ofConfined();

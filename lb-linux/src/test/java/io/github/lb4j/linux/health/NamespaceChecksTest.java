@@ -94,7 +94,7 @@ class NamespaceChecksTest {
 
   @Test
   void icmp_overPingSockets_whereTheGroupRangeAllows_matchesRepliesAndErrors() throws Exception {
-    lab.exec(lab.client, "sysctl", "-q", "-w", "net.ipv4.ping_group_range=0 2147483647");
+    lab.exec(lab.client, "sh", "-c", "echo '0 2147483647' > /proc/sys/net/ipv4/ping_group_range");
     try (HealthChecker c = inClient("icmp", Map.of("socket", "ping"))) {
       assertThat(((IcmpEngine) ((SocketChecker) c).engine()).usesPingSockets()).isTrue();
       assertThat(check(c, "192.0.2.4", 0, 2000).healthy()).isTrue();
@@ -105,7 +105,7 @@ class NamespaceChecksTest {
       HealthResult r6 = check(c, "2001:db8::3", 0, 2000);
       assertThat(r6.reason()).as(r6.toString()).isEqualTo(HealthReason.UNREACHABLE);
     } finally {
-      lab.exec(lab.client, "sysctl", "-q", "-w", "net.ipv4.ping_group_range=1 0");
+      lab.exec(lab.client, "sh", "-c", "echo '1 0' > /proc/sys/net/ipv4/ping_group_range");
     }
   }
 
