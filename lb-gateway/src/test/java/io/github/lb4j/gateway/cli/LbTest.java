@@ -37,7 +37,8 @@ class LbTest {
 
   @Test
   void help_listsAlgorithmsChecksAndModes_byName() {
-    for (String[] args : List.of(new String[] {"--help"}, new String[] {"proxy", "--help"}, new String[] {"demo", "--help"})) {
+    for (String[] args : List.of(new String[] {"--help"}, new String[] {"proxy", "--help"}, new String[] {"demo", "--help"},
+        new String[] {"serve", "--help"})) {
       Result r = lb(args);
       assertThat(r.code()).isZero();
       assertThat(r.out()).contains("round-robin", "least-connections", "maglev", "source-hash")
