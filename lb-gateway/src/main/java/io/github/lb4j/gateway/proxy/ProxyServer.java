@@ -192,7 +192,9 @@ public final class ProxyServer implements AutoCloseable {
         healthMonitor = monitor;
         members.forEach(m -> monitor.add(m.configured));
       }
-      LOG.info("listening on {} with {} over {}", listenAddresses(), scheduler.name(), members.size() + " backends");
+      LOG.info("listening on {} with {} over {} backends",
+          listenAddresses().stream().map(Endpoints::format).collect(java.util.stream.Collectors.joining(", ")),
+          scheduler.name(), members.size());
     } catch (IOException | RuntimeException e) {
       close();
       throw e;
@@ -344,6 +346,9 @@ public final class ProxyServer implements AutoCloseable {
       control.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (started) {
+      LOG.info("stopped after {} connections", accepted.sum());
     }
   }
 
