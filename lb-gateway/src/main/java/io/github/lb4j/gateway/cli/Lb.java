@@ -23,7 +23,7 @@ import picocli.CommandLine.Model.CommandSpec;
     mixinStandardHelpOptions = true,
     versionProvider = Lb.Version.class,
     description = "lb4j's reference gateway: a TCP load-balancing proxy, a live demo and a test HTTP server.",
-    subcommands = {ProxyCommand.class, DemoCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ProxyCommand.class, DemoCommand.class, ServeCommand.class, DatapathCommand.class, CommandLine.HelpCommand.class})
 public final class Lb implements Runnable {
 
   /** Exit code of a user error found at run time (port in use, unknown algorithm, bad file). */
