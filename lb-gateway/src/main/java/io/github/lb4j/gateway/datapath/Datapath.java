@@ -403,8 +403,17 @@ public final class Datapath implements AutoCloseable {
       ByteBuffer b = f.buffer();
       int off = f.offset();
       long dst = EthernetFlyweight.destination(b, off);
-      if (gatewayIndex >= 0 && isOwnMac(dst)) {
-        EthernetFlyweight.destination(b, off, neighbors.macOnWorker(gatewayIndex));
+      if (isOwnMac(dst)) {
+        // A reply the server sent to its gateway, the balancer: the next hop is a server for a
+        // hairpin flow (S6.2), else the gateway towards the clients.
+        boolean v4 = (b.getShort(off + EthernetFlyweight.ETHER_TYPE_OFFSET) & 0xFFFF) == EthernetFlyweight.ETHER_TYPE_IPV4;
+        long next = v4 ? neighbors.macOfV4OnWorker(b.getInt(off + 14 + 16)) : 0;
+        if (next == 0 && gatewayIndex >= 0) {
+          next = neighbors.macOnWorker(gatewayIndex);
+        }
+        if (next != 0) {
+          EthernetFlyweight.destination(b, off, next);
+        }
       }
       EthernetFlyweight.source(b, off, ports[out].mac());
       send(ports[out], f);

@@ -90,6 +90,21 @@ final class Neighbors {
     return macs[index];
   }
 
+  /**
+   * Finds the MAC of a target by its IPv4 address, on the worker.
+   *
+   * @param address the IPv4 address as an int
+   * @return its MAC, 0 when it is no target or not resolved
+   */
+  long macOfV4OnWorker(int address) {
+    for (int i = 0; i < targetV4.length; i++) {
+      if (targetV4[i] == address && address != 0) {
+        return macs[i];
+      }
+    }
+    return 0;
+  }
+
   /** @return a number that changes whenever an entry changes */
   long version() {
     return version;

@@ -300,6 +300,17 @@ final class Lab implements AutoCloseable {
     throw new IllegalStateException("server s" + i + " did not start: " + Files.readString(log));
   }
 
+  /** Starts again every server stopped by {@link #killServer}. */
+  void restartStoppedServers() throws IOException, InterruptedException {
+    for (int i = 1; i <= servers; i++) {
+      if (!serverProcesses.containsKey("s" + i)) {
+        Files.deleteIfExists(dir.resolve("s" + i + ".log"));
+        startServer(i);
+        awaitListening(i);
+      }
+    }
+  }
+
   /** Stops server {@code i}'s HTTP server (SIGKILL: its port closes at once, as in a crash). */
   void killServer(int i) throws InterruptedException {
     Process p = serverProcesses.remove("s" + i);

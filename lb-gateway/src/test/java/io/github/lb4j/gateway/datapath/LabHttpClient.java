@@ -28,6 +28,10 @@ final class LabHttpClient {
   private LabHttpClient() {}
 
   public static void main(String[] args) throws Exception {
+    if (args[0].equals("keepalive")) {
+      keepAlive(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5]));
+      return;
+    }
     String host = args[0];
     int port = Integer.parseInt(args[1]);
     int requests = Integer.parseInt(args[2]);
@@ -66,6 +70,88 @@ final class LabHttpClient {
     errors.forEach(e -> sb.append("error ").append(e).append('\n'));
     System.out.print(sb);
     System.out.flush();
+  }
+
+  /**
+   * Opens {@code connections} keep-alive connections and sends {@code count} requests on each, one
+   * every {@code intervalMillis}; prints per connection {@code conn I SERVER OK FAILED}, where
+   * SERVER answered the first request and FAILED counts requests after the connection broke.
+   */
+  static void keepAlive(String host, int port, int connections, int count, int intervalMillis) throws Exception {
+    Thread[] ts = new Thread[connections];
+    String[] lines = new String[connections];
+    for (int c = 0; c < connections; c++) {
+      int index = c;
+      ts[c] = new Thread(() -> {
+        String first = "none";
+        int ok = 0;
+        int failed = 0;
+        Socket s = new Socket();
+        try {
+          s.connect(new InetSocketAddress(host, port), 3000);
+          s.setSoTimeout(3000);
+          InputStream in = s.getInputStream();
+          OutputStream out = s.getOutputStream();
+          for (int i = 0; i < count; i++) {
+            try {
+              out.write(("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+              out.flush();
+              String server = parse(readResponse(in));
+              if (i == 0) {
+                first = server;
+              }
+              if (server.equals(first)) {
+                ok++;
+              } else {
+                failed++;
+              }
+            } catch (IOException | RuntimeException e) {
+              failed += count - i;
+              break;
+            }
+            Thread.sleep(intervalMillis);
+          }
+        } catch (IOException e) {
+          failed = count;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } finally {
+          try {
+            s.close();
+          } catch (IOException e) {
+            // closing a broken connection
+          }
+        }
+        lines[index] = "conn " + index + " " + first + " " + ok + " " + failed;
+      });
+      ts[c].start();
+    }
+    for (Thread t : ts) {
+      t.join();
+    }
+    for (String l : lines) {
+      System.out.println(l);
+    }
+    System.out.flush();
+  }
+
+  /** Reads one response framed by Content-Length. */
+  static String readResponse(InputStream in) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    int matched = 0;
+    while (matched < 4) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("connection closed");
+      }
+      head.write(b);
+      matched = (b == '\r' || b == '\n') && (matched % 2 == 0) == (b == '\r') ? matched + 1 : (b == '\r' ? 1 : 0);
+    }
+    String h = head.toString(StandardCharsets.US_ASCII);
+    int at = h.toLowerCase(java.util.Locale.ROOT).indexOf("content-length:");
+    int length = at < 0 ? 0 : Integer.parseInt(h.substring(at + 15, h.indexOf('\r', at)).strip());
+    byte[] body = in.readNBytes(length);
+    return h + new String(body, StandardCharsets.US_ASCII);
   }
 
   /** One request on a new connection; returns the server's name or throws naming what was wrong. */
