@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * sockets with memory-mapped rings (lb-linux), runs lb-nat's translator of the configured mode on
  * each, and sends what it forwards out of the interface the verdict names. The translator answers
  * ARP and neighbor solicitations for the VIP and the source-NAT addresses; this class resolves the
- * next hops (gateway, real servers) by ARP, health-checks the real servers with lb-health's {@link
+ * next hops (gateway, real servers) by ARP and IPv6 neighbor discovery, health-checks the real servers with lb-health's {@link
  * HealthMonitor} and publishes "healthy and resolved" servers to the scheduler.
  *
  * <p>Frames addressed to the VIP (and, inline, every frame of the clients' side) travel {@link
@@ -104,7 +104,7 @@ public final class Datapath implements AutoCloseable {
 
   /** One interface: its kernel identity, its addresses and its socket. */
   private record Port(String name, NetInterface iface, PacketSocket socket, long mac, int ipv4, @Nullable InetAddress v4,
-      @Nullable InetAddress v6) {}
+      @Nullable InetAddress v6, long v6Hi, long v6Lo) {}
 
   private final DatapathConfig config;
   private final Port[] ports;
@@ -149,13 +149,15 @@ public final class Datapath implements AutoCloseable {
     PacketSocket[] sockets = new PacketSocket[ports.length];
     long[] macs = new long[ports.length];
     int[] v4 = new int[ports.length];
+    InetAddress[] v6 = new InetAddress[ports.length];
     for (int i = 0; i < ports.length; i++) {
       sockets[i] = ports[i].socket();
       macs[i] = ports[i].mac();
       v4[i] = ports[i].ipv4();
+      v6[i] = ports[i].v6();
     }
     this.neighbors = new Neighbors(targets.toArray(InetAddress[]::new), targetPort.stream().mapToInt(Integer::intValue).toArray(),
-        sockets, macs, v4);
+        sockets, macs, v4, v6);
     InetAddress vip = config.vip();
     this.vipV4 = vip instanceof Inet4Address;
     byte[] raw = vip.getAddress();
@@ -164,20 +166,20 @@ public final class Datapath implements AutoCloseable {
     this.vipHi = vipV4 ? 0 : rb.getLong(0);
     this.vipLo = vipV4 ? 0 : rb.getLong(8);
 
+    // Names are checked before the wait for the next hops, so a typo fails at once.
+    this.scheduler = Schedulers.create(config.algorithm(), SchedulerConfig.defaults());
+    this.checker = config.check().equals("none") ? null : HealthCheckers.create(config.check(), config.checkOptions());
     resolve(config.resolveTimeout());
     if (gw != null && neighbors.macOnWorker(gatewayIndex) == 0) {
-      throw new IllegalStateException("--gateway " + gw.getHostAddress() + " did not answer ARP on " + ports[0].name()
+      throw new IllegalStateException("--gateway " + gw.getHostAddress() + " did not answer ARP or neighbor solicitation on " + ports[0].name()
           + " within " + config.resolveTimeout().toMillis() + " ms");
     }
 
-    this.scheduler = Schedulers.create(config.algorithm(), SchedulerConfig.defaults());
     this.translator = NatTranslators.create(natConfig(config, ports, scheduler, gw == null ? 0 : neighbors.macOnWorker(gatewayIndex)));
-    if (config.check().equals("none")) {
-      this.checker = null;
+    if (checker == null) {
       this.monitor = null;
       config.backends().forEach(b -> health.put(b.id(), HealthState.UP));
     } else {
-      this.checker = HealthCheckers.create(config.check(), config.checkOptions());
       HealthMonitor m = HealthMonitor.builder(checker)
           .interval(config.checkInterval())
           .timeout(config.checkInterval().compareTo(Duration.ofSeconds(1)) < 0 ? config.checkInterval() : Duration.ofSeconds(1))
@@ -251,7 +253,8 @@ public final class Datapath implements AutoCloseable {
     }
     PacketSocket s = PacketSocket.open(iface, PacketSocket.Options.defaults().rxRing(RX_FRAMES, FRAME_SIZE).txRing(TX_FRAMES));
     int ipv4 = v4 == null ? 0 : ByteBuffer.wrap(v4.getAddress()).getInt();
-    return new Port(name, iface, s, iface.macAddress().toLong(), ipv4, v4, v6);
+    ByteBuffer six = ByteBuffer.wrap(v6 == null ? new byte[16] : v6.getAddress());
+    return new Port(name, iface, s, iface.macAddress().toLong(), ipv4, v4, v6, six.getLong(0), six.getLong(8));
   }
 
   private static NatConfig natConfig(DatapathConfig c, Port[] ports, Scheduler scheduler, long gatewayMac) {
@@ -274,7 +277,7 @@ public final class Datapath implements AutoCloseable {
     return b.build();
   }
 
-  /** Sends ARP requests and reads answers on this thread until every next hop answered or time is up. */
+  /** Sends ARP requests and neighbor solicitations and reads answers on this thread until every next hop answered or time is up. */
   private void resolve(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     ByteBuffer b = buffer;
@@ -285,8 +288,11 @@ public final class Datapath implements AutoCloseable {
           p.socket().receive((memory, offset, length) -> {
             if (length <= BUFFER - HEADROOM && length >= EthernetFlyweight.HEADER_LENGTH) {
               MemorySegment.copy(memory, offset, bufferSegment, HEADROOM, length);
-              if ((b.getShort(HEADROOM + 12) & 0xFFFF) == EthernetFlyweight.ETHER_TYPE_ARP) {
+              int type = b.getShort(HEADROOM + 12) & 0xFFFF;
+              if (type == EthernetFlyweight.ETHER_TYPE_ARP) {
                 neighbors.onArp(b, HEADROOM, length);
+              } else if (type == EthernetFlyweight.ETHER_TYPE_IPV6 && length >= 14 + 40 + 4 && (b.get(HEADROOM + 14 + 6) & 0xFF) == 58) {
+                neighbors.onIcmpv6(b, HEADROOM, length);
               }
             }
           }, BATCH);
@@ -371,8 +377,15 @@ public final class Datapath implements AutoCloseable {
       long hi = b.getLong(HEADROOM + 14 + 24);
       long lo = b.getLong(HEADROOM + 14 + 32);
       int next = b.get(HEADROOM + 14 + 6) & 0xFF;
-      if ((!vipV4 && hi == vipHi && lo == vipLo) || next == 58) {
+      int icmpType = next == 58 && length >= 14 + 40 + 4 ? b.get(HEADROOM + 14 + 40) & 0xFF : -1;
+      if (icmpType == 136) {
+        neighbors.onIcmpv6(b, HEADROOM, length);
+      }
+      if ((!vipV4 && hi == vipHi && lo == vipLo) || (icmpType >= 133 && icmpType <= 137)) {
         d = Direction.CLIENT_TO_SERVER;
+      } else if (isHostV6(hi, lo)) {
+        bump(Counter.HOST_FRAMES);
+        return;
       } else {
         d = port == 0 && ports.length > 1 ? Direction.CLIENT_TO_SERVER : Direction.SERVER_TO_CLIENT;
       }
@@ -385,6 +398,15 @@ public final class Datapath implements AutoCloseable {
   private boolean isHostV4(int address) {
     for (Port p : ports) {
       if (p.ipv4() == address && address != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private boolean isHostV6(long hi, long lo) {
+    for (Port p : ports) {
+      if (p.v6Hi() == hi && p.v6Lo() == lo && (hi | lo) != 0) {
         return true;
       }
     }
@@ -406,8 +428,10 @@ public final class Datapath implements AutoCloseable {
       if (isOwnMac(dst)) {
         // A reply the server sent to its gateway, the balancer: the next hop is a server for a
         // hairpin flow (S6.2), else the gateway towards the clients.
-        boolean v4 = (b.getShort(off + EthernetFlyweight.ETHER_TYPE_OFFSET) & 0xFFFF) == EthernetFlyweight.ETHER_TYPE_IPV4;
-        long next = v4 ? neighbors.macOfV4OnWorker(b.getInt(off + 14 + 16)) : 0;
+        int type = b.getShort(off + EthernetFlyweight.ETHER_TYPE_OFFSET) & 0xFFFF;
+        long next = type == EthernetFlyweight.ETHER_TYPE_IPV4 ? neighbors.macOfV4OnWorker(b.getInt(off + 14 + 16))
+            : type == EthernetFlyweight.ETHER_TYPE_IPV6 ? neighbors.macOfV6OnWorker(b.getLong(off + 14 + 24), b.getLong(off + 14 + 32))
+            : 0;
         if (next == 0 && gatewayIndex >= 0) {
           next = neighbors.macOnWorker(gatewayIndex);
         }

@@ -3,6 +3,7 @@ package io.github.lb4j.gateway.datapath;
 import io.github.lb4j.api.MacAddress;
 import io.github.lb4j.linux.PacketSocket;
 import io.github.lb4j.nat.header.ArpFlyweight;
+import io.github.lb4j.nat.header.Checksums;
 import io.github.lb4j.nat.header.EthernetFlyweight;
 import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
@@ -13,9 +14,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The next hops whose MAC addresses the datapath needs (the gateway towards the clients and every
- * real server) and what ARP said about them (RFC 826): requests are sent for unresolved targets
- * each second and for every target each {@link #REFRESH_NANOS}, so a server that comes back with a
- * new MAC is re-learned; any ARP frame whose sender is a target updates its entry.
+ * real server) and what ARP (RFC 826) and IPv6 neighbor discovery (RFC 4861) said about them:
+ * requests or solicitations are sent for unresolved targets every 500 ms and for every target each
+ * {@link #REFRESH_NANOS}, so a server that comes back with a new MAC is re-learned; any ARP frame
+ * whose sender is a target, and any advertisement for a target, updates its entry.
  *
  * <p>Threads: {@link #sendDue} and {@link #onArp} run on the datapath worker (or on the starting
  * thread before the worker exists); {@link #mac} and {@link #version} may be read from any thread.
@@ -30,13 +32,17 @@ final class Neighbors {
 
   private final InetAddress[] targets;
   private final int[] targetV4;
+  private final long[] targetHi;
+  private final long[] targetLo;
+  private final long[] portV6Hi;
+  private final long[] portV6Lo;
   private final int[] port;
   private final long[] macs;
   private final long[] lastAsked;
   private final PacketSocket[] sockets;
   private final long[] portMac;
   private final int[] portV4;
-  private final ByteBuffer out = ByteBuffer.allocateDirect(64);
+  private final ByteBuffer out = ByteBuffer.allocateDirect(128);
   private final MemorySegment outSegment = MemorySegment.ofBuffer(out);
   private volatile long version;
 
@@ -48,16 +54,35 @@ final class Neighbors {
    * @param sockets the sockets by port
    * @param portMac the MAC of each port
    * @param portV4 the IPv4 address of each port's interface (the ARP sender address), 0 when none
+   * @param portV6 the IPv6 address of each port's interface (the solicitation's source), null when none
    */
-  Neighbors(InetAddress[] targets, int[] port, PacketSocket[] sockets, long[] portMac, int[] portV4) {
+  Neighbors(InetAddress[] targets, int[] port, PacketSocket[] sockets, long[] portMac, int[] portV4,
+      @Nullable InetAddress[] portV6) {
     this.targets = targets.clone();
     this.port = port.clone();
     this.sockets = sockets;
     this.portMac = portMac;
     this.portV4 = portV4;
     this.targetV4 = new int[targets.length];
+    this.targetHi = new long[targets.length];
+    this.targetLo = new long[targets.length];
     for (int i = 0; i < targets.length; i++) {
-      targetV4[i] = targets[i] instanceof Inet4Address a ? ByteBuffer.wrap(a.getAddress()).getInt() : 0;
+      ByteBuffer raw = ByteBuffer.wrap(targets[i].getAddress());
+      if (targets[i] instanceof Inet4Address) {
+        targetV4[i] = raw.getInt();
+      } else {
+        targetHi[i] = raw.getLong(0);
+        targetLo[i] = raw.getLong(8);
+      }
+    }
+    this.portV6Hi = new long[portV6.length];
+    this.portV6Lo = new long[portV6.length];
+    for (int p = 0; p < portV6.length; p++) {
+      InetAddress a = portV6[p];
+      if (a != null) {
+        portV6Hi[p] = ByteBuffer.wrap(a.getAddress()).getLong(0);
+        portV6Lo[p] = ByteBuffer.wrap(a.getAddress()).getLong(8);
+      }
     }
     this.macs = new long[targets.length];
     this.lastAsked = new long[targets.length];
@@ -105,6 +130,22 @@ final class Neighbors {
     return 0;
   }
 
+  /**
+   * Finds the MAC of a target by its IPv6 address, on the worker.
+   *
+   * @param hi the address's high 64 bits
+   * @param lo its low 64 bits
+   * @return its MAC, 0 when it is no target or not resolved
+   */
+  long macOfV6OnWorker(long hi, long lo) {
+    for (int i = 0; i < targetV4.length; i++) {
+      if (targetV4[i] == 0 && targetHi[i] == hi && targetLo[i] == lo) {
+        return macs[i];
+      }
+    }
+    return 0;
+  }
+
   /** @return a number that changes whenever an entry changes */
   long version() {
     return version;
@@ -113,7 +154,7 @@ final class Neighbors {
   /** @return whether every target is resolved */
   boolean allResolved() {
     for (int i = 0; i < targets.length; i++) {
-      if (targetV4[i] != 0 && macAt(i) == 0) {
+      if (resolvable(i) && macAt(i) == 0) {
         return false;
       }
     }
@@ -127,13 +168,94 @@ final class Neighbors {
    */
   void sendDue(long now) {
     for (int i = 0; i < targets.length; i++) {
-      if (targetV4[i] == 0) {
+      if (!resolvable(i)) {
         continue;
       }
       long wait = macs[i] == 0 ? RETRY_NANOS : REFRESH_NANOS;
       if (lastAsked[i] == 0 || now - lastAsked[i] >= wait) {
         lastAsked[i] = now;
-        request(i);
+        if (targetV4[i] != 0) {
+          request(i);
+        } else {
+          solicit(i);
+        }
+      }
+    }
+  }
+
+  /** IPv4 targets are asked by ARP; IPv6 targets only when their port has an IPv6 address to ask from. */
+  private boolean resolvable(int i) {
+    return targetV4[i] != 0 || portV6Hi[port[i]] != 0 || portV6Lo[port[i]] != 0;
+  }
+
+  /** A neighbor solicitation (RFC 4861 section 4.3) to the target's solicited-node multicast group. */
+  private void solicit(int i) {
+    int p = port[i];
+    ByteBuffer b = out;
+    b.clear();
+    long group = 0x3333_FF00_0000L | (targetLo[i] & 0xFF_FFFFL);
+    EthernetFlyweight.destination(b, 0, group);
+    EthernetFlyweight.source(b, 0, portMac[p]);
+    b.putShort(12, (short) EthernetFlyweight.ETHER_TYPE_IPV6);
+    int ip = EthernetFlyweight.HEADER_LENGTH;
+    b.putInt(ip, 0x6000_0000);
+    b.putShort(ip + 4, (short) 32);
+    b.put(ip + 6, (byte) 58);
+    b.put(ip + 7, (byte) 255);
+    b.putLong(ip + 8, portV6Hi[p]);
+    b.putLong(ip + 16, portV6Lo[p]);
+    b.putLong(ip + 24, 0xFF02_0000_0000_0000L);
+    b.putLong(ip + 32, 0x0000_0001_FF00_0000L | (targetLo[i] & 0xFF_FFFFL));
+    int icmp = ip + 40;
+    b.putInt(icmp, 135 << 24);
+    b.putInt(icmp + 4, 0);
+    b.putLong(icmp + 8, targetHi[i]);
+    b.putLong(icmp + 16, targetLo[i]);
+    b.put(icmp + 24, (byte) 1);
+    b.put(icmp + 25, (byte) 1);
+    putMac(b, icmp + 26, portMac[p]);
+    b.putShort(icmp + 2, (short) Checksums.transportChecksumV6(b, ip, icmp, 32, 58));
+    try {
+      sockets[p].send(outSegment, 0, icmp + 32);
+      sockets[p].flush();
+    } catch (RuntimeException e) {
+      // A full or failing queue loses one solicitation; the next is due soon.
+    }
+  }
+
+  /**
+   * Learns from a neighbor advertisement (its target link-layer option, else its Ethernet source)
+   * whose target is a target; the caller checked it is IPv6 carrying ICMPv6 without extension headers.
+   *
+   * @param b the buffer
+   * @param frame the frame's offset
+   * @param length the frame's length
+   */
+  void onIcmpv6(ByteBuffer b, int frame, int length) {
+    int icmp = frame + EthernetFlyweight.HEADER_LENGTH + 40;
+    if (length < EthernetFlyweight.HEADER_LENGTH + 40 + 24 || (b.get(icmp) & 0xFF) != 136) {
+      return;
+    }
+    long hi = b.getLong(icmp + 8);
+    long lo = b.getLong(icmp + 16);
+    long mac = EthernetFlyweight.source(b, frame);
+    if (length >= EthernetFlyweight.HEADER_LENGTH + 40 + 32 && b.get(icmp + 24) == 2 && b.get(icmp + 25) == 1) {
+      mac = ((b.getShort(icmp + 26) & 0xFFFFL) << 32) | (b.getInt(icmp + 28) & 0xFFFF_FFFFL);
+    }
+    for (int i = 0; i < targets.length; i++) {
+      if (targetV4[i] == 0 && targetHi[i] == hi && targetLo[i] == lo) {
+        learn(i, mac);
+      }
+    }
+  }
+
+  private void learn(int i, long mac) {
+    if (mac != 0 && (mac & 0x0100_0000_0000L) == 0) {
+      synchronized (macs) {
+        if (macs[i] != mac) {
+          macs[i] = mac;
+          version++;
+        }
       }
     }
   }
@@ -183,16 +305,8 @@ final class Neighbors {
     int sender = b.getInt(a + ArpFlyweight.SENDER_PROTOCOL_ADDRESS_OFFSET);
     for (int i = 0; i < targets.length; i++) {
       if (targetV4[i] == sender && sender != 0) {
-        long mac = ((b.getShort(a + ArpFlyweight.SENDER_HARDWARE_ADDRESS_OFFSET) & 0xFFFFL) << 32)
-            | (b.getInt(a + ArpFlyweight.SENDER_HARDWARE_ADDRESS_OFFSET + 2) & 0xFFFF_FFFFL);
-        if (mac != 0 && (mac & 0x0100_0000_0000L) == 0) {
-          synchronized (macs) {
-            if (macs[i] != mac) {
-              macs[i] = mac;
-              version++;
-            }
-          }
-        }
+        learn(i, ((b.getShort(a + ArpFlyweight.SENDER_HARDWARE_ADDRESS_OFFSET) & 0xFFFFL) << 32)
+            | (b.getInt(a + ArpFlyweight.SENDER_HARDWARE_ADDRESS_OFFSET + 2) & 0xFFFF_FFFFL));
       }
     }
   }

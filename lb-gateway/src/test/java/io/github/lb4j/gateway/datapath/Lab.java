@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Assumptions;
  *                                                                +- s1 192.0.2.11, s2 .12, s3 .13
  * inline:   c (203.0.113.10) -- r (203.0.113.1 | 192.0.2.1) -- lb eth0 192.0.2.2 (VIP 192.0.2.100)
  *                                                              lb eth1 198.51.100.1 -- sw br0 -+- s1 198.51.100.11, s2 .12, s3 .13
+ * one-arm IPv6: c 2001:db8:1::10 -- r 2001:db8:1::1 | 2001:db8:2::1 -- lb 2001:db8:2::2 (VIP 2001:db8:2::100,
+ *                SNAT 2001:db8:2::3), s1 2001:db8:2::11, s2 ::12, s3 ::13
  * </pre>
  *
  * <p>Namespaces are named {@code lb4j<random>-<role>}, so runs never collide; {@link #close} (and a
@@ -44,6 +46,10 @@ final class Lab implements AutoCloseable {
   static final String CLIENT = "203.0.113.10";
   static final String INLINE_LB_SERVER_SIDE = "198.51.100.1";
   static final int HTTP = 8080;
+  /** One-arm only: the IPv6 VIP, SNAT address, balancer and router on the servers' network. */
+  static final String VIP6 = "2001:db8:2::100";
+  static final String SNAT6 = "2001:db8:2::3";
+  static final String ROUTER6 = "2001:db8:2::1";
 
   /** Which way the balancer is wired. */
   enum Layout { ONE_ARM, INLINE }
@@ -160,6 +166,11 @@ final class Lab implements AutoCloseable {
     return (layout == Layout.ONE_ARM ? "192.0.2." : "198.51.100.") + (10 + i);
   }
 
+  /** IPv6 address of server {@code i} (1-based), one-arm only. */
+  String server6(int i) {
+    return "2001:db8:2::" + (10 + i);
+  }
+
   /** The balancer's address on the servers' side, the servers' gateway in the S6.1a fix. */
   String balancerServerSide() {
     return layout == Layout.ONE_ARM ? LB : INLINE_LB_SERVER_SIDE;
@@ -208,6 +219,19 @@ final class Lab implements AutoCloseable {
     }
     in(lan, "ip", "link", "set", "br0", "up");
     in("c", "ip", "route", "add", "default", "via", "203.0.113.1");
+    if (layout == Layout.ONE_ARM) {
+      // nodad: the addresses are usable at once instead of after duplicate address detection.
+      in("c", "ip", "addr", "add", "2001:db8:1::10/64", "dev", "eth0", "nodad");
+      in("c", "ip", "-6", "route", "add", "default", "via", "2001:db8:1::1");
+      in("r", "ip", "addr", "add", "2001:db8:1::1/64", "dev", "eth0", "nodad");
+      in("r", "ip", "addr", "add", ROUTER6 + "/64", "dev", "br0", "nodad");
+      sysctl("r", "net/ipv6/conf/all/forwarding", "1");
+      in("lb", "ip", "addr", "add", "2001:db8:2::2/64", "dev", "eth0", "nodad");
+      for (int i = 1; i <= servers; i++) {
+        in("s" + i, "ip", "addr", "add", server6(i) + "/64", "dev", "eth0", "nodad");
+        in("s" + i, "ip", "-6", "route", "add", "default", "via", ROUTER6);
+      }
+    }
     for (int i = 1; i <= servers; i++) {
       serversGateway(layout == Layout.ONE_ARM ? ROUTER : INLINE_LB_SERVER_SIDE, i);
     }
@@ -280,7 +304,7 @@ final class Lab implements AutoCloseable {
 
   void startServer(int i) throws IOException {
     String s = "s" + i;
-    Process p = java(s, dir.resolve(s + ".log"), LabHttpServer.class.getName(), List.of("-Xmx48m"), s, "0.0.0.0", String.valueOf(HTTP));
+    Process p = java(s, dir.resolve(s + ".log"), LabHttpServer.class.getName(), List.of("-Xmx48m"), s, "::", String.valueOf(HTTP));
     serverProcesses.put(s, p);
   }
 

@@ -233,4 +233,22 @@ class OneArmModesTest {
     }
     assertThat(survivors).isPositive();
   }
+
+  @Test
+  void fullNat_overIpv6_resolvesByNeighborDiscovery_andBalancesEveryRequest_S6_1b() throws Exception {
+    List<String> a = new ArrayList<>(List.of("--mode", "full-nat", "--interface", "eth0", "--vip", "[" + Lab.VIP6 + "]:" + Lab.HTTP,
+        "--gateway", Lab.ROUTER6, "--snat", Lab.SNAT6));
+    for (int i = 1; i <= 3; i++) {
+      a.add("--backend");
+      a.add("s" + i + "=[" + lab.server6(i) + "]:" + Lab.HTTP);
+    }
+    Path status = lab.startDatapath(3, a.toArray(String[]::new));
+
+    Lab.Load load = lab.load("c", Lab.VIP6, REQUESTS, 8, 3000);
+
+    assertBalanced(load);
+    lab.stopDatapath();
+    assertThat(Lab.counter(status, "counter.neighbor_advertisements")).isPositive();
+    assertThat(Lab.counter(status, "counter.forwarded_replies")).isGreaterThanOrEqualTo(REQUESTS * 2L);
+  }
 }
