@@ -29,5 +29,7 @@ public enum HealthReason {
   /** A local I/O failure that fits no other reason; the detail says which. */
   IO_ERROR,
   /** The checker was closed before the check completed. */
-  CLOSED
+  CLOSED,
+  /** Passive outlier detection ejected the backend from real traffic outcomes (consecutive failures, low success rate). */
+  OUTLIER_EJECTED
 }

@@ -1,0 +1,491 @@
+package io.github.lb4j.health;
+
+import io.github.lb4j.api.Backend;
+import io.github.lb4j.api.HealthChecker;
+import io.github.lb4j.api.HealthListener;
+import io.github.lb4j.api.HealthReason;
+import io.github.lb4j.api.HealthResult;
+import io.github.lb4j.api.HealthState;
+import io.github.lb4j.api.NanoClock;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one {@link HealthChecker} against every backend on a schedule and turns results into state
+ * transitions (seed S2: "the balancer checks every real server periodically").
+ *
+ * <p>Semantics follow HAProxy's server checks [1]:
+ * <ul>
+ *   <li>{@code interval} ({@code inter}, default 2 s) is the gap between the end of one check and the
+ *       start of the next, so checks of one target never overlap, even when {@code timeout} exceeds
+ *       the interval;
+ *   <li>{@code rise} (default 2) consecutive passes make a backend {@link HealthState#UP}, {@code fall}
+ *       (default 3) consecutive failures make it {@link HealthState#DOWN}; a new backend is {@link
+ *       HealthState#UNKNOWN} until one of the thresholds is reached;
+ *   <li>{@code fastInterval} ({@code fastinter}) applies while the state is changing (UNKNOWN, or a
+ *       result disagreed with the current state), {@code downInterval} ({@code downinter}) while the
+ *       backend is steadily down; both default to {@code interval};
+ *   <li>the first check of each backend starts at a uniformly random point of the first interval, so
+ *       10,000 backends added at once spread their checks (HAProxy spreads a backend's first checks
+ *       over the interval); each later interval is stretched or shrunk by a random factor in
+ *       {@code [1 - jitter, 1 + jitter]} (HAProxy {@code spread-checks}, Envoy {@code
+ *       interval_jitter_percent}; default 0).
+ * </ul>
+ *
+ * <p>[1] HAProxy configuration manual, section 5.2 "inter", "fastinter", "downinter", "rise",
+ * "fall", and section 3.1 "spread-checks".
+ *
+ * <p>Threads: every decision runs on the control thread of the {@link MonitorScheduler}, where
+ * listeners are called one at a time in transition order. {@link #add}, {@link #remove}, {@link
+ * #state} and {@link #close} may be called from any thread and never block (close waits for its
+ * own scheduler thread to stop). Allocates per check (the checker's future, one scheduled task);
+ * scales to 10,000 targets at a 1 s interval with one control thread and the checkers' shared loop.
+ */
+public final class HealthMonitor implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HealthMonitor.class);
+
+  private final HealthChecker checker;
+  private final MonitorScheduler scheduler;
+  private final boolean ownsScheduler;
+  private final NanoClock clock;
+  private final RandomGenerator random;
+  private final List<HealthListener> listeners;
+  private final long interval;
+  private final long fastInterval;
+  private final long downInterval;
+  private final Duration timeout;
+  private final int rise;
+  private final int fall;
+  private final double jitter;
+  private final boolean spreadFirstCheck;
+  private final ConcurrentHashMap<String, Target> targets = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  private HealthMonitor(Builder b) {
+    this.checker = b.checker;
+    MonitorScheduler s = b.scheduler;
+    this.ownsScheduler = s == null;
+    this.scheduler = s == null ? MonitorScheduler.newThread("lb4j-health-monitor") : s;
+    this.clock = b.clock;
+    this.random = b.random;
+    this.listeners = List.copyOf(b.listeners);
+    this.interval = b.interval.toNanos();
+    this.fastInterval = (b.fastInterval == null ? b.interval : b.fastInterval).toNanos();
+    this.downInterval = (b.downInterval == null ? b.interval : b.downInterval).toNanos();
+    this.timeout = b.timeout == null ? b.interval : b.timeout;
+    this.rise = b.rise;
+    this.fall = b.fall;
+    this.jitter = b.jitter;
+    this.spreadFirstCheck = b.spreadFirstCheck;
+  }
+
+  /**
+   * Starts building a monitor for one checker.
+   *
+   * @param checker the method every backend is checked with; the monitor does not close it
+   * @return a builder with HAProxy's defaults
+   */
+  public static Builder builder(HealthChecker checker) {
+    return new Builder(checker);
+  }
+
+  /**
+   * Starts checking a backend at its own address and port. Replaces a backend with the same id.
+   *
+   * @param backend the backend
+   */
+  public void add(Backend backend) {
+    add(backend, backend.socketAddress());
+  }
+
+  /**
+   * Starts checking a backend at another address or port (HAProxy's {@code addr} and {@code port}
+   * check settings). Replaces a backend with the same id, which starts again from UNKNOWN.
+   *
+   * @param backend the backend
+   * @param checkTarget where the checks go
+   */
+  public void add(Backend backend, InetSocketAddress checkTarget) {
+    Objects.requireNonNull(backend, "backend");
+    Objects.requireNonNull(checkTarget, "checkTarget");
+    Target t = new Target(backend, checkTarget);
+    Target old = targets.put(backend.id(), t);
+    scheduler.execute(() -> {
+      if (old != null) {
+        old.stop();
+      }
+      if (targets.get(backend.id()) == t && !closed) {
+        long first = spreadFirstCheck ? (long) (random.nextDouble() * interval) : 0;
+        t.next = scheduler.schedule(t::start, first);
+      }
+    });
+  }
+
+  /**
+   * Stops checking a backend; a check in flight is ignored when it completes. No transition is
+   * reported.
+   *
+   * @param backendId the backend's id
+   * @return whether the backend was monitored
+   */
+  public boolean remove(String backendId) {
+    Target t = targets.remove(backendId);
+    if (t == null) {
+      return false;
+    }
+    scheduler.execute(t::stop);
+    return true;
+  }
+
+  /**
+   * Returns the current state of a backend, or {@code null} when it is not monitored.
+   *
+   * @param backendId the backend's id
+   * @return the state, or {@code null}
+   */
+  public @Nullable HealthState state(String backendId) {
+    Target t = targets.get(backendId);
+    return t == null ? null : t.state;
+  }
+
+  /**
+   * Returns the state of every monitored backend by id (a snapshot; allocates).
+   *
+   * @return the state of every monitored backend by id
+   */
+  public Map<String, HealthState> states() {
+    Map<String, HealthState> out = new TreeMap<>();
+    targets.forEach((id, t) -> out.put(id, t.state));
+    return out;
+  }
+
+  /**
+   * Returns the number of monitored backends.
+   *
+   * @return the number of monitored backends
+   */
+  public int size() {
+    return targets.size();
+  }
+
+  /** Stops every schedule (and the monitor's own thread when it made one). Does not close the checker. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    List<Target> all = new ArrayList<>(targets.values());
+    targets.clear();
+    scheduler.execute(() -> all.forEach(Target::stop));
+    if (ownsScheduler) {
+      scheduler.close();
+    }
+  }
+
+  /** Per-backend state; fields other than {@code state} are confined to the control thread. */
+  private final class Target {
+    final Backend backend;
+    final InetSocketAddress address;
+    volatile HealthState state = HealthState.UNKNOWN;
+    long changedAt = clock.nanoTime();
+    int passes;
+    int failures;
+    boolean running;
+    boolean stopped;
+    MonitorScheduler.@Nullable Cancellable next;
+
+    Target(Backend backend, InetSocketAddress address) {
+      this.backend = backend;
+      this.address = address;
+    }
+
+    void stop() {
+      stopped = true;
+      MonitorScheduler.Cancellable n = next;
+      if (n != null) {
+        n.cancel();
+      }
+    }
+
+    void start() {
+      next = null;
+      if (stopped || running || closed) {
+        return;
+      }
+      running = true;
+      try {
+        checker.check(address, timeout).whenComplete((r, e) -> scheduler.execute(() -> completed(r, e)));
+      } catch (RuntimeException e) {
+        completed(null, e);
+      }
+    }
+
+    void completed(@Nullable HealthResult r, @Nullable Throwable e) {
+      running = false;
+      if (stopped || closed) {
+        return;
+      }
+      HealthResult result = r;
+      if (result == null) {
+        String why = e == null ? "no result" : e.toString();
+        LOG.warn("checker {} failed on {}: {}", checker.name(), backend.id(), why);
+        result = HealthResult.unhealthy(HealthReason.IO_ERROR, 0, "checker failed: " + why);
+      }
+      apply(result);
+      long base = nextInterval();
+      long delay = jitter == 0 ? base : (long) (base * (1.0 + jitter * (2.0 * random.nextDouble() - 1.0)));
+      next = scheduler.schedule(this::start, Math.max(0, delay));
+    }
+
+    /** HAProxy's rise/fall counting; a result agreeing with the state resets the opposite count. */
+    void apply(HealthResult result) {
+      HealthState from = state;
+      HealthState to = from;
+      if (result.healthy()) {
+        failures = 0;
+        if (from != HealthState.UP && ++passes >= rise) {
+          to = HealthState.UP;
+        }
+        if (from == HealthState.UP) {
+          passes = 0;
+        }
+      } else {
+        passes = 0;
+        if (from != HealthState.DOWN && ++failures >= fall) {
+          to = HealthState.DOWN;
+        }
+        if (from == HealthState.DOWN) {
+          failures = 0;
+        }
+      }
+      if (to != from) {
+        passes = 0;
+        failures = 0;
+        state = to;
+        long now = clock.nanoTime();
+        LOG.debug("{} {} -> {} after {} ms: {}", backend.id(), from, to, (now - changedAt) / 1_000_000, result);
+        changedAt = now;
+        for (HealthListener l : listeners) {
+          try {
+            l.onTransition(backend, from, to, result);
+          } catch (RuntimeException ex) {
+            LOG.error("health listener failed on {} {} -> {}", backend.id(), from, to, ex);
+          }
+        }
+      }
+    }
+
+    long nextInterval() {
+      boolean changing = state == HealthState.UNKNOWN
+          || (state == HealthState.UP && failures > 0)
+          || (state == HealthState.DOWN && passes > 0);
+      if (changing) {
+        return fastInterval;
+      }
+      return state == HealthState.DOWN ? downInterval : interval;
+    }
+  }
+
+  /**
+   * Configures a {@link HealthMonitor}. Not thread-safe; use from one thread, then {@link #build()}.
+   */
+  public static final class Builder {
+    private final HealthChecker checker;
+    private @Nullable MonitorScheduler scheduler;
+    private NanoClock clock = NanoClock.system();
+    private RandomGenerator random = new SplittableRandom();
+    private final List<HealthListener> listeners = new ArrayList<>();
+    private Duration interval = Duration.ofSeconds(2);
+    private @Nullable Duration fastInterval;
+    private @Nullable Duration downInterval;
+    private @Nullable Duration timeout;
+    private int rise = 2;
+    private int fall = 3;
+    private double jitter;
+    private boolean spreadFirstCheck = true;
+
+    private Builder(HealthChecker checker) {
+      this.checker = Objects.requireNonNull(checker, "checker");
+    }
+
+    /**
+     * Sets the gap between the end of a check and the start of the next (HAProxy {@code inter}).
+     *
+     * @param interval positive; default 2 s
+     * @return this builder
+     */
+    public Builder interval(Duration interval) {
+      this.interval = positive("interval", interval);
+      return this;
+    }
+
+    /**
+     * Sets the interval used while the state is changing (HAProxy {@code fastinter}).
+     *
+     * @param fastInterval positive; default the interval
+     * @return this builder
+     */
+    public Builder fastInterval(Duration fastInterval) {
+      this.fastInterval = positive("fastInterval", fastInterval);
+      return this;
+    }
+
+    /**
+     * Sets the interval used while the backend is steadily down (HAProxy {@code downinter}).
+     *
+     * @param downInterval positive; default the interval
+     * @return this builder
+     */
+    public Builder downInterval(Duration downInterval) {
+      this.downInterval = positive("downInterval", downInterval);
+      return this;
+    }
+
+    /**
+     * Sets the timeout of one check; it may exceed the interval.
+     *
+     * @param timeout positive; default the interval
+     * @return this builder
+     */
+    public Builder timeout(Duration timeout) {
+      this.timeout = positive("timeout", timeout);
+      return this;
+    }
+
+    /**
+     * Sets how many consecutive passes make a backend UP.
+     *
+     * @param rise 1 or more; default 2 (HAProxy)
+     * @return this builder
+     */
+    public Builder rise(int rise) {
+      if (rise < 1) {
+        throw new IllegalArgumentException("rise must be 1 or more, was " + rise);
+      }
+      this.rise = rise;
+      return this;
+    }
+
+    /**
+     * Sets how many consecutive failures make a backend DOWN.
+     *
+     * @param fall 1 or more; default 3 (HAProxy)
+     * @return this builder
+     */
+    public Builder fall(int fall) {
+      if (fall < 1) {
+        throw new IllegalArgumentException("fall must be 1 or more, was " + fall);
+      }
+      this.fall = fall;
+      return this;
+    }
+
+    /**
+     * Sets the per-check jitter: each interval is multiplied by a random factor in {@code [1 - jitter,
+     * 1 + jitter]}.
+     *
+     * @param jitter 0 to 0.5; default 0
+     * @return this builder
+     */
+    public Builder jitter(double jitter) {
+      if (!(jitter >= 0 && jitter <= 0.5)) {
+        throw new IllegalArgumentException("jitter must be in 0..0.5, was " + jitter);
+      }
+      this.jitter = jitter;
+      return this;
+    }
+
+    /**
+     * Sets whether each backend's first check starts at a random point of the first interval.
+     *
+     * @param spread default true
+     * @return this builder
+     */
+    public Builder spreadFirstCheck(boolean spread) {
+      this.spreadFirstCheck = spread;
+      return this;
+    }
+
+    /**
+     * Sets the control thread; the caller keeps ownership. Default: a new thread owned by the monitor.
+     *
+     * @param scheduler the scheduler
+     * @return this builder
+     */
+    public Builder scheduler(MonitorScheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * Sets the clock, which must be the one the scheduler follows.
+     *
+     * @param clock the clock; default {@link NanoClock#system()}
+     * @return this builder
+     */
+    public Builder clock(NanoClock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Sets the random source of the spread and the jitter (seed it in tests).
+     *
+     * @param random the generator, used on the control thread only
+     * @return this builder
+     */
+    public Builder random(RandomGenerator random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /**
+     * Adds a listener told of every transition on the control thread.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder listener(HealthListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Builds the monitor; checks start as backends are added.
+     *
+     * @return the monitor, to be closed by the caller
+     */
+    public HealthMonitor build() {
+      return new HealthMonitor(this);
+    }
+
+    private static Duration positive(String name, Duration d) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, was " + d);
+      }
+      return d;
+    }
+  }
+
+  @Override
+  public String toString() {
+    Map<HealthState, Integer> counts = new HashMap<>();
+    targets.values().forEach(t -> counts.merge(t.state, 1, Integer::sum));
+    return "HealthMonitor{" + checker.name() + ", " + counts + "}";
+  }
+}

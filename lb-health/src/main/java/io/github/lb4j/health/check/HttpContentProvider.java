@@ -1,0 +1,17 @@
+package io.github.lb4j.health.check;
+
+import io.github.lb4j.api.HealthChecker;
+
+/** Registers [http-content] (seed S2.5): [http] plus a body that contains, matches, or avoids content. */
+public final class HttpContentProvider extends BaseProvider {
+
+  /** Creates the provider; called by {@link java.util.ServiceLoader}. */
+  public HttpContentProvider() {
+    super("http-content", "HTTP/1.1 content: the body contains a string or matches a regex, or not (S2.5)", HttpProvider.contentOptions());
+  }
+
+  @Override
+  HealthChecker create(Options o) {
+    return HttpProvider.build(name(), o, true);
+  }
+}

@@ -1,0 +1,18 @@
+package io.github.lb4j.health.check;
+
+import io.github.lb4j.api.HealthChecker;
+import java.util.Set;
+
+/** Registers [tcp] (seed S2.2): full handshake, then FIN ({@code close=fin}) or RST ({@code close=rst}). */
+public final class TcpProvider extends BaseProvider {
+
+  /** Creates the provider; called by {@link java.util.ServiceLoader}. */
+  public TcpProvider() {
+    super("tcp", "TCP connect: full three-way handshake, then close with FIN or RST (S2.2)", Set.of("close"));
+  }
+
+  @Override
+  HealthChecker create(Options o) {
+    return new TcpChecker(name(), o.choice("close", "fin", "rst").equals("rst"), false);
+  }
+}
