@@ -2,8 +2,8 @@
  * C baseline of lb4j's PacketCoreBenchmark.establishedDnat: exactly the same work per packet.
  *
  *   copy a precomputed 64-byte frame into a work buffer; parse Ethernet (802.1Q aware), IPv4 and TCP
- *   with the same checks as FrameParser; hash the 5-tuple with FlowHash.fiveTuple (SplitMix64
- *   absorption, same constants); look the flow up in the same table (64-byte slots, two 8-slot
+ *   with the same checks as FrameParser; hash the 5-tuple by SplitMix64 absorption (the sequence
+ *   of FlowTable.hash, seven mix64 rounds); look the flow up in the same table (64-byte slots, two 8-slot
  *   buckets, expiry check, clock read and 64-slot sweep every 64 operations); touch it (TCP state,
  *   deadline, saturating packet/byte counters); DNAT destination IP and MAC with RFC 1624 updates of
  *   the IPv4 and TCP checksums.
