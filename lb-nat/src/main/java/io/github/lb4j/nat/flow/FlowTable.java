@@ -41,10 +41,10 @@ import java.security.SecureRandom;
  * aligned on 8 slots: a set-associative cache with two choices, as in two-choice and bucketized
  * cuckoo hashing; aligned buckets avoid the clustering of sliding windows). Lookups scan the first
  * bucket, then the second; inserts take a free slot in the emptier bucket, else the slot of an
- * expired flow, else move one resident to its other bucket (one cuckoo step), else evict the oldest
- * flow that may be evicted ({@link FlowState#evictable}: any TCP state but ESTABLISHED, and ICMP),
- * else fail with {@link FlowCounter#TABLE_FULL}. Established TCP and UDP flows are never evicted
- * before their timeout. Measured: the first full bucket appears at 91.8% of the slots.
+ * expired flow, else evict the oldest flow that may be evicted ({@link FlowState#evictable}: any
+ * TCP state but ESTABLISHED, and ICMP), else move one resident to its other bucket (one cuckoo
+ * step), else fail with {@link FlowCounter#TABLE_FULL}. Established TCP and UDP flows are never evicted
+ * before their timeout. Measured: the first full bucket appears at about 92% of the slots.
  *
  * <p><b>SYN floods.</b> Above {@link FlowTableConfig#newFlowRateLimit()} new flows per second,
  * {@link #open} refuses to create state ({@link #RATE_LIMITED}); the caller then forwards the flow
@@ -361,12 +361,14 @@ public final class FlowTable {
       free(slot);
       bump(FlowCounter.EXPIRED);
       bump(FlowCounter.REUSED_EXPIRED);
-    } else if ((slot = displace(hash)) >= 0) {
-      bump(FlowCounter.INSERTED);
     } else if (victim >= 0) {
+      // Evicting costs one slot; a cuckoo move costs up to 16 rehashes and cache misses, which a
+      // SYN flood would pay on every packet once the table is full of half-open flows.
       slot = victim;
       free(slot);
       bump(FlowCounter.EVICTED);
+    } else if ((slot = displace(hash)) >= 0) {
+      bump(FlowCounter.INSERTED);
     } else {
       bump(FlowCounter.TABLE_FULL);
       return FULL;
