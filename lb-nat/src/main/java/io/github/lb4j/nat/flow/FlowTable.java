@@ -76,6 +76,8 @@ public final class FlowTable {
   public static final int FULL = -3;
   /** The number of slots a key may live in, from its home slot. */
   public static final int WINDOW = 8;
+  /** The number of reverse-index positions a reply key may be linked at (two buckets). */
+  public static final int REVERSE_CANDIDATES = 2 * WINDOW;
   /** The largest backend handle a slot can store. */
   public static final int MAX_HANDLE = (1 << 19) - 1;
   /** Bytes of table memory per slot. */
@@ -583,60 +585,72 @@ public final class FlowTable {
   }
 
   /**
-   * Hashes a reply key (the flow as the backend sends it back) to its home slot in the reverse
-   * index, with a seed of its own.
+   * Hashes a reply key (the flow as the backend sends it back) for the reverse index, with a seed of
+   * its own. The reverse index has two 8-link buckets per key, like the flows.
    *
    * @param replyKey the reply's flow
-   * @return the home slot of the reverse index
+   * @return the reverse hash, for {@link #linkReverse} and {@link #reverseCandidate}
    */
-  public int reverseHome(FlowKey replyKey) {
-    return (int) hash(seed ^ REVERSE_SEED, replyKey.protocolNumber(), replyKey.isIpv6(), replyKey.sourceAddressHigh(),
+  public long reverseHash(FlowKey replyKey) {
+    return hash(seed ^ REVERSE_SEED, replyKey.protocolNumber(), replyKey.isIpv6(), replyKey.sourceAddressHigh(),
         replyKey.sourceAddressLow(), replyKey.destinationAddressHigh(), replyKey.destinationAddressLow(),
-        replyKey.sourcePort(), replyKey.destinationPort()) & bucketMask;
+        replyKey.sourcePort(), replyKey.destinationPort());
   }
 
   /**
-   * Links a flow into the reverse index at the first empty link of the window from {@code
-   * reverseHome}; the flow unlinks itself when freed.
+   * Links a flow into the reverse index, in the emptier of its reply key's two buckets; the flow
+   * unlinks itself when freed.
    *
    * @param slot the flow
-   * @param reverseHome {@link #reverseHome} of its reply key
-   * @return whether a link was free in the window (otherwise replies of this flow find no state)
+   * @param reverseHash {@link #reverseHash} of its reply key
+   * @return whether a link was free (otherwise replies of this flow find no state)
    */
-  public boolean linkReverse(int slot, int reverseHome) {
+  public boolean linkReverse(int slot, long reverseHash) {
     long[] s = slots;
-    for (int i = 0; i < WINDOW; i++) {
-      int r = (reverseHome + i) & mask;
-      int rb = BASE + r * STRIDE;
-      long w5 = s[rb + 5];
-      int link = (int) w5;
-      if (link == 0 || (slots[BASE + (link - 1) * STRIDE + 4] & STATE_MASK) == 0) {
-        s[rb + 5] = (w5 & 0xFFFF_FFFF_0000_0000L) | ((slot + 1) & 0xFFFF_FFFFL);
-        int b = BASE + slot * STRIDE;
-        s[b + 6] = (long) (r + 1) << 32 | (s[b + 6] & 0xFFFF_FFFFL);
-        return true;
+    int best = -1;
+    int most = 0;
+    for (int w = 0; w < 2; w++) {
+      int h = (int) (w == 0 ? reverseHash : reverseHash >>> 32) & bucketMask;
+      int first = -1;
+      int count = 0;
+      for (int i = 0; i < WINDOW; i++) {
+        int r = h + i;
+        if ((int) s[BASE + r * STRIDE + 5] == 0 && count++ == 0) {
+          first = r;
+        }
+      }
+      if (count > most) {
+        most = count;
+        best = first;
       }
     }
-    return false;
+    if (best < 0) {
+      return false;
+    }
+    int rb = BASE + best * STRIDE;
+    s[rb + 5] = (s[rb + 5] & 0xFFFF_FFFF_0000_0000L) | ((slot + 1) & 0xFFFF_FFFFL);
+    int b = BASE + slot * STRIDE;
+    s[b + 6] = (long) (best + 1) << 32 | (s[b + 6] & 0xFFFF_FFFFL);
+    return true;
   }
 
   /**
-   * Returns the flow linked at position {@code i} of a reverse window; the caller checks whether
-   * that flow's reply key is the one it looks for (only the mode knows how a reply is translated).
+   * Returns the flow linked at position {@code i} of a reply key's two reverse buckets; the caller
+   * checks whether that flow's reply key is the one it looks for (only the mode knows how a reply is
+   * translated).
    *
-   * @param reverseHome {@link #reverseHome} of the reply key
-   * @param i 0..{@link #WINDOW}-1
+   * @param reverseHash {@link #reverseHash} of the reply key
+   * @param i 0..{@link #REVERSE_CANDIDATES}-1
    * @return a live slot, or {@link #MISSING}
    */
-  public int reverseCandidate(int reverseHome, int i) {
-    int rb = BASE + ((reverseHome + i) & mask) * STRIDE;
-    int link = (int) slots[rb + 5];
+  public int reverseCandidate(long reverseHash, int i) {
+    int h = (int) (i < WINDOW ? reverseHash : reverseHash >>> 32) & bucketMask;
+    int link = (int) slots[BASE + (h + (i & (WINDOW - 1))) * STRIDE + 5];
     if (link == 0) {
       return MISSING;
     }
     int slot = link - 1;
-    long w4 = slots[BASE + slot * STRIDE + 4];
-    if ((w4 & STATE_MASK) == 0) {
+    if ((slots[BASE + slot * STRIDE + 4] & STATE_MASK) == 0) {
       return MISSING;
     }
     return slot;
