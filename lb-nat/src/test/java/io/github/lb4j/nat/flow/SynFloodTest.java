@@ -45,12 +45,14 @@ class SynFloodTest {
     for (int i = 0; i < ESTABLISHED; i++) {
       assigned[i] = r.nextInt(BACKENDS);
       key(k, i);
+      assertThat(t.lookup(k)).isEqualTo(FlowTable.MISSING);
       int s = t.open(k, assigned[i], FlowState.SYN_RECV, 0);
       if (s >= 0) {
         t.touch(s, 0x10, true, 60);
       }
       if ((i & 1023) == 0) {
         clock.advance(Duration.ofSeconds(1));
+        t.refreshClock();
       }
     }
     clock.advance(Duration.ofSeconds(1));
