@@ -21,7 +21,7 @@ import java.security.SecureRandom;
  *  word 2  destination address bits 127..64
  *  word 3  destination address bits 63..0
  *  word 4  source port:16 | destination port:16 | protocol:8 | IPv6:1 | state:4 | backend handle:19
- *  word 5  deadline, seconds since the table's epoch:32 | reverse link:32
+ *  word 5  deadline, seconds since the table's epoch:32 | reverse link: tag:5 | slot + 1:27
  *  word 6  reverse position:32 | translation:32
  *  word 7  packets:28 | bytes:36                 (saturating)
  * </pre>
@@ -76,6 +76,8 @@ public final class FlowTable {
   public static final int FULL = -3;
   /** The number of slots a key may live in, from its home slot. */
   public static final int WINDOW = 8;
+  private static final int LINK_SLOT_MASK = (1 << 27) - 1;
+
   /** The number of reverse-index positions a reply key may be linked at (two buckets). */
   public static final int REVERSE_CANDIDATES = 2 * WINDOW;
   /** The largest backend handle a slot can store. */
@@ -441,7 +443,7 @@ public final class FlowTable {
     int revPos = (int) (s[fb + 6] >>> 32);
     if (revPos != 0) {
       int rb = BASE + (revPos - 1) * STRIDE;
-      s[rb + 5] = (s[rb + 5] & 0xFFFF_FFFF_0000_0000L) | ((to + 1) & 0xFFFF_FFFFL);
+      s[rb + 5] = (s[rb + 5] & ~(long) LINK_SLOT_MASK) | (to + 1);
     }
     s[fb + 4] = 0;
     s[fb + 6] = 0;
@@ -571,7 +573,7 @@ public final class FlowTable {
     int revPos = (int) (s[b + 6] >>> 32);
     if (revPos != 0) {
       int rb = BASE + (revPos - 1) * STRIDE;
-      if ((int) s[rb + 5] == slot + 1) {
+      if (((int) s[rb + 5] & LINK_SLOT_MASK) == slot + 1) {
         s[rb + 5] &= 0xFFFF_FFFF_0000_0000L;
       }
     }
@@ -628,10 +630,15 @@ public final class FlowTable {
       return false;
     }
     int rb = BASE + best * STRIDE;
-    s[rb + 5] = (s[rb + 5] & 0xFFFF_FFFF_0000_0000L) | ((slot + 1) & 0xFFFF_FFFFL);
+    s[rb + 5] = (s[rb + 5] & 0xFFFF_FFFF_0000_0000L) | (linkTag(reverseHash) | (slot + 1)) & 0xFFFF_FFFFL;
     int b = BASE + slot * STRIDE;
     s[b + 6] = (long) (best + 1) << 32 | (s[b + 6] & 0xFFFF_FFFFL);
     return true;
+  }
+
+  /** Five bits of the reply hash kept in the link, so that most wrong candidates are skipped unread. */
+  private static int linkTag(long reverseHash) {
+    return (int) (reverseHash >>> 59) << 27;
   }
 
   /**
@@ -646,10 +653,10 @@ public final class FlowTable {
   public int reverseCandidate(long reverseHash, int i) {
     int h = (int) (i < WINDOW ? reverseHash : reverseHash >>> 32) & bucketMask;
     int link = (int) slots[BASE + (h + (i & (WINDOW - 1))) * STRIDE + 5];
-    if (link == 0) {
+    if (link == 0 || (link & ~LINK_SLOT_MASK) != linkTag(reverseHash)) {
       return MISSING;
     }
-    int slot = link - 1;
+    int slot = (link & LINK_SLOT_MASK) - 1;
     if ((slots[BASE + slot * STRIDE + 4] & STATE_MASK) == 0) {
       return MISSING;
     }
