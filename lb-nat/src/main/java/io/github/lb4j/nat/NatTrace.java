@@ -95,13 +95,6 @@ public final class NatTrace {
     long dHi = p.sourceAddressHigh();
     long dLo = p.sourceAddressLow();
     int dPort = p.sourcePort();
-    int quoted = 0;
-    if (c.mode() == ForwardingMode.DSR_IPIP) {
-      quoted = 1;
-      dHi = IpAddresses.high(client);
-      dLo = IpAddresses.low(client);
-      dPort = clientPort;
-    }
     if (c.mode().repliesPassBalancer()) {
       rHi = p.destinationAddressHigh();
       rLo = p.destinationAddressLow();
@@ -132,7 +125,7 @@ public final class NatTrace {
     int rn = rb.writeTcp(r, at);
     trace.add((c.mode().repliesPassBalancer() ? "server -> balancer" : "server -> client") + "  (" + serverNote + ")",
         r, at, rn, null);
-    if (quoted == 1 || !c.mode().repliesPassBalancer()) {
+    if (!c.mode().repliesPassBalancer()) {
       return trace;
     }
     Frame replyFrame = new Frame(r, at, rn);
