@@ -1,6 +1,7 @@
 /**
  * Linux I/O for lb4j through the Foreign Function and Memory API: raw IP, ping and packet sockets,
- * interface information, and the health checks that need them ([icmp], [tcp-half-open-raw]).
+ * interface information, and the health checks that need them ([icmp] and the raw way of [tcp-half-open]), supplied to
+ * lb-health through its NativeCheckerProvider SPI.
  */
 module io.github.lb4j.linux {
   requires static transitive org.jspecify;
@@ -10,7 +11,7 @@ module io.github.lb4j.linux {
 
   exports io.github.lb4j.linux;
 
-  provides io.github.lb4j.api.spi.HealthCheckerProvider with
+  provides io.github.lb4j.health.spi.NativeCheckerProvider with
       io.github.lb4j.linux.health.IcmpCheckerProvider,
       io.github.lb4j.linux.health.RawHalfOpenCheckerProvider;
 }

@@ -19,13 +19,13 @@ public final class Bpf {
   public static final int LD_B_IND = 0x50;
   /** {@code BPF_LD | BPF_H | BPF_IND}: A = big-endian halfword at X + k. */
   public static final int LD_H_IND = 0x48;
-  /** {@code BPF_LDX | BPF_B | BPF_MSH}: X = 4 * (byte at k & 0xf), the IPv4 header length. */
+  /** {@code BPF_LDX | BPF_B | BPF_MSH}: {@code X = 4 * (byte at k & 0xf)}, the IPv4 header length. */
   public static final int LDX_B_MSH = 0xb1;
-  /** {@code BPF_ALU | BPF_AND | BPF_K}: A &= k. */
+  /** {@code BPF_ALU | BPF_AND | BPF_K}: {@code A &= k}. */
   public static final int AND_K = 0x54;
   /** {@code BPF_JMP | BPF_JEQ | BPF_K}: jump jt if A == k else jf. */
   public static final int JEQ_K = 0x15;
-  /** {@code BPF_JMP | BPF_JSET | BPF_K}: jump jt if A & k else jf. */
+  /** {@code BPF_JMP | BPF_JSET | BPF_K}: jump jt if {@code A & k} else jf. */
   public static final int JSET_K = 0x45;
   /** {@code BPF_RET | BPF_K}: accept k bytes (0 drops). */
   public static final int RET_K = 0x06;

@@ -13,6 +13,7 @@ public final class MissingCapabilityException extends NativeCallException {
 
   private static final long serialVersionUID = 1L;
 
+  /** What the operator can do to grant the missing privilege. */
   private final String remedy;
 
   MissingCapabilityException(String call, int errno, String remedy) {

@@ -13,8 +13,11 @@ public class NativeCallException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
+  /** The call with its arguments. */
   private final String call;
+  /** The errno value. */
   private final int errno;
+  /** The symbolic errno name. */
   private final String errnoName;
 
   NativeCallException(String call, int errno, String errnoName, String message) {

@@ -102,7 +102,7 @@ public final class NetInterface {
 
   /**
    * Returns the interface flags ({@code SIOCGIFFLAGS}): {@link #IFF_UP}, {@link #IFF_RUNNING}, ...
-   * Promiscuous mode requested by packet sockets ({@link PacketSocket#promiscuous}) is counted by the
+   * Promiscuous mode requested by packet sockets ({@link PacketSocket.Options#promiscuous(boolean)}) is counted by the
    * kernel apart from these flags and does not show in them.
    *
    * @return the flags
@@ -113,7 +113,7 @@ public final class NetInterface {
 
   /**
    * Sets or clears {@link #IFF_PROMISC} for the whole interface ({@code SIOCSIFFLAGS}; needs {@code
-   * CAP_NET_ADMIN}). It stays set after the process exits; prefer {@link PacketSocket#promiscuous},
+   * CAP_NET_ADMIN}). It stays set after the process exits; prefer {@link PacketSocket.Options#promiscuous(boolean)},
    * which the kernel undoes when the socket closes.
    *
    * @param on whether to set the flag

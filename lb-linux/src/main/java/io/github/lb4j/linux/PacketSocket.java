@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An {@code AF_PACKET} socket ({@code packet(7)}) bound to one interface: whole Ethernet frames in
@@ -14,18 +15,19 @@ import java.nio.ByteBuffer;
  * Options#rxRing}, reads frames in place from a memory-mapped {@code TPACKET_V2} RX ring shared with
  * the kernel ({@code Documentation/networking/packet_mmap.rst}): one {@code poll(2)} wakes the reader
  * for a whole batch, and {@link #receive(FrameHandler, int)} hands out each frame without a system
- * call or a copy. Sending is one {@code sendto(2)} per frame; the frame must carry its Ethernet
- * header. Frames this socket (or any other on the host) sends out of the interface are not received
- * back unless {@link Options#ignoreOutgoing} is turned off.
+ * call or a copy. Sending is one {@code sendto(2)} per frame, or, with {@link Options#txRing}, a copy
+ * into a memory-mapped TX ring and one {@code sendto(2)} per batch at {@link #flush()}. Frames carry
+ * their Ethernet header. Frames sent out of the interface (by anyone) are not received back unless
+ * {@link Options#ignoreOutgoing} is turned off.
  *
  * <p>Privileges: {@code CAP_NET_RAW}, otherwise {@link #open} throws {@link
  * MissingCapabilityException}. Promiscuous mode is a {@code PACKET_MR_PROMISC} membership, which the
  * kernel counts and drops when the socket closes.
  *
  * <p>Not thread-safe: one worker thread owns a socket (open it there or hand it over safely). After
- * {@link #open}, receiving and sending never allocate and never block; {@link #poll} blocks up to
- * its timeout. {@link #close()} unmaps the ring, closes the descriptor and frees the socket's {@link
- * Arena}.
+ * {@link #open}, receiving, sending and flushing never allocate and never block; {@link #poll} blocks
+ * up to its timeout. {@link #close()} unmaps the rings, closes the descriptor and frees the socket's
+ * {@link Arena}.
  */
 public final class PacketSocket implements AutoCloseable {
 
@@ -33,19 +35,24 @@ public final class PacketSocket implements AutoCloseable {
    * How to open a packet socket.
    *
    * @param rxRingFrames frames in the memory-mapped RX ring, 0 for no ring (copying receive)
-   * @param frameSize bytes per ring frame including the 64-byte kernel header, a multiple of 16
-   *     between 128 and 65536; frames longer than {@code frameSize - 64} are truncated
+   * @param txRingFrames frames in the memory-mapped TX ring, 0 for no ring (one sendto per frame)
+   * @param frameSize bytes per ring frame including the kernel's header, a multiple of 16 between 128
+   *     and 65536; received frames longer than {@code frameSize - 64} are truncated, and a TX ring
+   *     sends frames up to {@code frameSize - 32} bytes
    * @param promiscuous whether to receive frames addressed to other MACs
    * @param ignoreOutgoing whether to skip frames sent out of the interface ({@code
    *     PACKET_IGNORE_OUTGOING}, Linux 4.20+)
    * @param receiveBufferBytes socket receive buffer for copying receive, 0 for the kernel default
    */
-  public record Options(int rxRingFrames, int frameSize, boolean promiscuous, boolean ignoreOutgoing, int receiveBufferBytes) {
+  public record Options(int rxRingFrames, int txRingFrames, int frameSize, boolean promiscuous, boolean ignoreOutgoing, int receiveBufferBytes) {
 
     /** Checks the values; see the record components. */
     public Options {
       if (rxRingFrames < 0 || rxRingFrames > (1 << 20)) {
         throw new IllegalArgumentException("rxRingFrames must be 0..1048576, was " + rxRingFrames);
+      }
+      if (txRingFrames < 0 || txRingFrames > (1 << 20)) {
+        throw new IllegalArgumentException("txRingFrames must be 0..1048576, was " + txRingFrames);
       }
       if (frameSize < 128 || frameSize > 65536 || frameSize % 16 != 0) {
         throw new IllegalArgumentException("frameSize must be a multiple of 16 in 128..65536, was " + frameSize);
@@ -56,23 +63,33 @@ public final class PacketSocket implements AutoCloseable {
     }
 
     /**
-     * No ring, not promiscuous, outgoing frames ignored, default buffers, 2048-byte frames.
+     * No rings, not promiscuous, outgoing frames ignored, default buffers, 2048-byte ring frames.
      *
      * @return the defaults
      */
     public static Options defaults() {
-      return new Options(0, 2048, false, true, 0);
+      return new Options(0, 0, 2048, false, true, 0);
     }
 
     /**
      * Returns these options with an RX ring.
      *
      * @param frames ring frames, for example 1024
-     * @param size bytes per frame, for example 2048 for a 1500-byte MTU
+     * @param size bytes per frame (shared with the TX ring), for example 2048 for a 1500-byte MTU
      * @return the new options
      */
     public Options rxRing(int frames, int size) {
-      return new Options(frames, size, promiscuous, ignoreOutgoing, receiveBufferBytes);
+      return new Options(frames, txRingFrames, size, promiscuous, ignoreOutgoing, receiveBufferBytes);
+    }
+
+    /**
+     * Returns these options with a TX ring of {@code frames} frames of {@link #frameSize()} bytes.
+     *
+     * @param frames ring frames, for example 256
+     * @return the new options
+     */
+    public Options txRing(int frames) {
+      return new Options(rxRingFrames, frames, frameSize, promiscuous, ignoreOutgoing, receiveBufferBytes);
     }
 
     /**
@@ -82,7 +99,7 @@ public final class PacketSocket implements AutoCloseable {
      * @return the new options
      */
     public Options promiscuous(boolean on) {
-      return new Options(rxRingFrames, frameSize, on, ignoreOutgoing, receiveBufferBytes);
+      return new Options(rxRingFrames, txRingFrames, frameSize, on, ignoreOutgoing, receiveBufferBytes);
     }
 
     /**
@@ -92,7 +109,7 @@ public final class PacketSocket implements AutoCloseable {
      * @return the new options
      */
     public Options ignoreOutgoing(boolean on) {
-      return new Options(rxRingFrames, frameSize, promiscuous, on, receiveBufferBytes);
+      return new Options(rxRingFrames, txRingFrames, frameSize, promiscuous, on, receiveBufferBytes);
     }
   }
 
@@ -106,11 +123,31 @@ public final class PacketSocket implements AutoCloseable {
 
   private static final int TP_STATUS_KERNEL = 0;
   private static final int TP_STATUS_USER = 1;
+  private static final int TP_STATUS_AVAILABLE = 0;
+  private static final int TP_STATUS_SEND_REQUEST = 1;
+  private static final int TP_STATUS_WRONG_FORMAT = 4;
+  private static final int TPACKET2_LEN = 4;
   private static final int TPACKET2_SNAPLEN = 8;
   private static final int TPACKET2_MAC = 12;
+  /** TX data starts at TPACKET2_HDRLEN - sizeof(sockaddr_ll) = 52 - 20 (af_packet.c tpacket_fill_skb). */
+  private static final int TX_DATA = 32;
   private static final int BLOCK_SIZE = 1 << 16;
   private static final int STAGING_SIZE = 65536 + 64;
+  private static final int ENOBUFS = 105;
   private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+  /** One mapped ring: frames of {@code frameSize} bytes packed into 64 KiB blocks. */
+  private record Ring(MemorySegment memory, int frameSize, int framesPerBlock, int frames) {
+
+    static int blocks(int frames, int frameSize) {
+      int perBlock = BLOCK_SIZE / frameSize;
+      return (frames + perBlock - 1) / perBlock;
+    }
+
+    long offset(int index) {
+      return (long) (index / framesPerBlock) * BLOCK_SIZE + (long) (index % framesPerBlock) * frameSize;
+    }
+  }
 
   private final Arena arena;
   private final MemorySegment state;
@@ -119,24 +156,25 @@ public final class PacketSocket implements AutoCloseable {
   private final MemorySegment staging;
   private final ByteBuffer stagingBuffer;
   private final MemorySegment pollFd;
-  private final MemorySegment ring;
-  private final int frameSize;
-  private final int framesPerBlock;
-  private final int frameCount;
-  private int nextFrame;
+  private final MemorySegment mapping;
+  private final @Nullable Ring rx;
+  private final @Nullable Ring tx;
+  private int rxNext;
+  private int txNext;
+  private int txQueued;
+  private long txRejected;
   private long packets;
   private long drops;
   private boolean closed;
 
-  private PacketSocket(Arena arena, MemorySegment state, int fd, NetInterface iface, MemorySegment ring, int frameSize, int framesPerBlock, int frameCount) {
+  private PacketSocket(Arena arena, MemorySegment state, int fd, NetInterface iface, MemorySegment mapping, @Nullable Ring rx, @Nullable Ring tx) {
     this.arena = arena;
     this.state = state;
     this.fd = fd;
     this.iface = iface;
-    this.ring = ring;
-    this.frameSize = frameSize;
-    this.framesPerBlock = framesPerBlock;
-    this.frameCount = frameCount;
+    this.mapping = mapping;
+    this.rx = rx;
+    this.tx = tx;
     this.staging = arena.allocate(STAGING_SIZE, 64);
     this.stagingBuffer = staging.asByteBuffer();
     this.pollFd = arena.allocate(8, 4);
@@ -145,13 +183,13 @@ public final class PacketSocket implements AutoCloseable {
   /**
    * Opens a packet socket bound to {@code iface} for every EtherType.
    *
-   * @param iface the interface
-   * @param options ring, promiscuous mode, outgoing frames
+   * @param iface the interface (looked up in the calling thread's network namespace)
+   * @param options rings, promiscuous mode, outgoing frames
    * @return the open, non-blocking socket
    * @throws MissingCapabilityException without {@code CAP_NET_RAW}
    * @throws NativeCallException when a call fails, naming it
    */
-  // The mmap'ed ring comes back as a zero-length address; reinterpret gives it the length we mapped.
+  // The mmap'ed rings come back as a zero-length address; reinterpret gives them the mapped length.
   @SuppressWarnings("restricted")
   public static PacketSocket open(NetInterface iface, Options options) {
     Arena arena = Arena.ofShared();
@@ -166,34 +204,37 @@ public final class PacketSocket implements AutoCloseable {
       }
       throw NativeCallException.of("socket(AF_PACKET, SOCK_RAW)", errno);
     }
-    MemorySegment ring = MemorySegment.NULL;
+    MemorySegment mapping = MemorySegment.NULL;
     try {
-      int framesPerBlock = 0;
-      int frameCount = 0;
       if (options.ignoreOutgoing()) {
         Sockets.setIntOption(arena, state, fd, LibC.SOL_PACKET, LibC.PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
       }
       if (options.receiveBufferBytes() > 0) {
         Sockets.receiveBufferSize(arena, state, fd, options.receiveBufferBytes());
       }
-      if (options.rxRingFrames() > 0) {
+      int size = options.frameSize();
+      int rxBlocks = options.rxRingFrames() > 0 ? Ring.blocks(options.rxRingFrames(), size) : 0;
+      int txBlocks = options.txRingFrames() > 0 ? Ring.blocks(options.txRingFrames(), size) : 0;
+      if (rxBlocks + txBlocks > 0) {
         Sockets.setIntOption(arena, state, fd, LibC.SOL_PACKET, LibC.PACKET_VERSION, LibC.TPACKET_V2, "PACKET_VERSION TPACKET_V2");
-        framesPerBlock = BLOCK_SIZE / options.frameSize();
-        int blocks = (options.rxRingFrames() + framesPerBlock - 1) / framesPerBlock;
-        frameCount = blocks * framesPerBlock;
-        MemorySegment req = arena.allocate(16, 4);
-        req.set(ValueLayout.JAVA_INT, 0, BLOCK_SIZE);
-        req.set(ValueLayout.JAVA_INT, 4, blocks);
-        req.set(ValueLayout.JAVA_INT, 8, options.frameSize());
-        req.set(ValueLayout.JAVA_INT, 12, frameCount);
-        Sockets.setOption(state, fd, LibC.SOL_PACKET, LibC.PACKET_RX_RING, req, "PACKET_RX_RING " + frameCount + " x " + options.frameSize());
-        long length = (long) BLOCK_SIZE * blocks;
+        if (rxBlocks > 0) {
+          requestRing(arena, state, fd, LibC.PACKET_RX_RING, "PACKET_RX_RING", rxBlocks, size);
+        }
+        if (txBlocks > 0) {
+          requestRing(arena, state, fd, LibC.PACKET_TX_RING, "PACKET_TX_RING", txBlocks, size);
+        }
+        long length = (long) BLOCK_SIZE * (rxBlocks + txBlocks);
         MemorySegment mapped = LibC.mmap(state, length, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, fd);
         if (mapped.address() == -1L) {
-          throw LibC.fail("mmap(PACKET_RX_RING, " + length + " bytes)", state);
+          throw LibC.fail("mmap(packet rings, " + length + " bytes)", state);
         }
-        ring = mapped.reinterpret(length);
+        mapping = mapped.reinterpret(length);
       }
+      int perBlock = BLOCK_SIZE / size;
+      // The kernel maps the RX ring first and the TX ring right after it.
+      long rxBytes = (long) BLOCK_SIZE * rxBlocks;
+      @Nullable Ring rx = rxBlocks == 0 ? null : new Ring(mapping.asSlice(0, rxBytes), size, perBlock, rxBlocks * perBlock);
+      @Nullable Ring tx = txBlocks == 0 ? null : new Ring(mapping.asSlice(rxBytes), size, perBlock, txBlocks * perBlock);
       MemorySegment sll = arena.allocate(20, 4);
       sll.set(ValueLayout.JAVA_SHORT, 0, (short) LibC.AF_PACKET);
       sll.set(ValueLayout.JAVA_SHORT, 2, Short.reverseBytes((short) LibC.ETH_P_ALL));
@@ -207,15 +248,25 @@ public final class PacketSocket implements AutoCloseable {
         mreq.set(ValueLayout.JAVA_SHORT, 4, (short) LibC.PACKET_MR_PROMISC);
         Sockets.setOption(state, fd, LibC.SOL_PACKET, LibC.PACKET_ADD_MEMBERSHIP, mreq, "PACKET_ADD_MEMBERSHIP PACKET_MR_PROMISC");
       }
-      return new PacketSocket(arena, state, fd, iface, ring, options.frameSize(), framesPerBlock, frameCount);
+      return new PacketSocket(arena, state, fd, iface, mapping, rx, tx);
     } catch (RuntimeException | Error e) {
-      if (!ring.equals(MemorySegment.NULL)) {
-        LibC.munmap(state, ring, ring.byteSize());
+      if (!mapping.equals(MemorySegment.NULL)) {
+        LibC.munmap(state, mapping, mapping.byteSize());
       }
       LibC.close(state, fd);
       arena.close();
       throw e;
     }
+  }
+
+  private static void requestRing(Arena arena, MemorySegment state, int fd, int option, String label, int blocks, int frameSize) {
+    int frames = blocks * (BLOCK_SIZE / frameSize);
+    MemorySegment req = arena.allocate(16, 4);
+    req.set(ValueLayout.JAVA_INT, 0, BLOCK_SIZE);
+    req.set(ValueLayout.JAVA_INT, 4, blocks);
+    req.set(ValueLayout.JAVA_INT, 8, frameSize);
+    req.set(ValueLayout.JAVA_INT, 12, frames);
+    Sockets.setOption(state, fd, LibC.SOL_PACKET, option, req, label + " " + frames + " x " + frameSize);
   }
 
   /**
@@ -242,7 +293,16 @@ public final class PacketSocket implements AutoCloseable {
    * @return {@code true} when opened with {@link Options#rxRing}
    */
   public boolean hasRxRing() {
-    return frameCount > 0;
+    return rx != null;
+  }
+
+  /**
+   * Tells whether sending goes through a memory-mapped TX ring (and needs {@link #flush()}).
+   *
+   * @return {@code true} when opened with {@link Options#txRing}
+   */
+  public boolean hasTxRing() {
+    return tx != null;
   }
 
   /**
@@ -262,7 +322,8 @@ public final class PacketSocket implements AutoCloseable {
    * @return {@code true} when a frame is ready
    */
   public boolean poll(int timeoutMillis) {
-    if (hasRxRing() && frameReady()) {
+    Ring rx = this.rx;
+    if (rx != null && ((int) INT.getAcquire(rx.memory(), rx.offset(rxNext)) & TP_STATUS_USER) != 0) {
       return true;
     }
     pollFd.set(ValueLayout.JAVA_INT, 0, fd);
@@ -278,14 +339,6 @@ public final class PacketSocket implements AutoCloseable {
     return n > 0 && (pollFd.get(ValueLayout.JAVA_SHORT, 6) & LibC.POLLIN) != 0;
   }
 
-  private long frameOffset(int index) {
-    return (long) (index / framesPerBlock) * BLOCK_SIZE + (long) (index % framesPerBlock) * frameSize;
-  }
-
-  private boolean frameReady() {
-    return ((int) INT.getAcquire(ring, frameOffset(nextFrame)) & TP_STATUS_USER) != 0;
-  }
-
   /**
    * Hands up to {@code maxFrames} waiting frames to {@code handler}, in arrival order, without copying
    * them when the socket has an RX ring.
@@ -295,10 +348,11 @@ public final class PacketSocket implements AutoCloseable {
    * @return how many frames were handed out, 0 when none was waiting
    */
   public int receive(FrameHandler handler, int maxFrames) {
+    Ring rx = this.rx;
     int done = 0;
-    if (!hasRxRing()) {
+    if (rx == null) {
       while (done < maxFrames) {
-        int n = receive(staging);
+        int n = receive(staging, STAGING_SIZE);
         if (n < 0) {
           break;
         }
@@ -307,10 +361,10 @@ public final class PacketSocket implements AutoCloseable {
       }
       return done;
     }
+    MemorySegment ring = rx.memory();
     while (done < maxFrames) {
-      long at = frameOffset(nextFrame);
-      int status = (int) INT.getAcquire(ring, at);
-      if ((status & TP_STATUS_USER) == 0) {
+      long at = rx.offset(rxNext);
+      if (((int) INT.getAcquire(ring, at) & TP_STATUS_USER) == 0) {
         break;
       }
       int snap = ring.get(ValueLayout.JAVA_INT, at + TPACKET2_SNAPLEN);
@@ -319,7 +373,7 @@ public final class PacketSocket implements AutoCloseable {
         handler.onFrame(ring, at + mac, snap);
       } finally {
         INT.setRelease(ring, at, TP_STATUS_KERNEL);
-        nextFrame = nextFrame + 1 == frameCount ? 0 : nextFrame + 1;
+        rxNext = rxNext + 1 == rx.frames() ? 0 : rxNext + 1;
       }
       done++;
     }
@@ -337,10 +391,11 @@ public final class PacketSocket implements AutoCloseable {
   }
 
   private int receive(MemorySegment dst, long capacity) {
-    if (hasRxRing()) {
-      long at = frameOffset(nextFrame);
-      int status = (int) INT.getAcquire(ring, at);
-      if ((status & TP_STATUS_USER) == 0) {
+    Ring rx = this.rx;
+    if (rx != null) {
+      MemorySegment ring = rx.memory();
+      long at = rx.offset(rxNext);
+      if (((int) INT.getAcquire(ring, at) & TP_STATUS_USER) == 0) {
         return -1;
       }
       int snap = ring.get(ValueLayout.JAVA_INT, at + TPACKET2_SNAPLEN);
@@ -348,7 +403,7 @@ public final class PacketSocket implements AutoCloseable {
       int n = (int) Math.min(snap, capacity);
       MemorySegment.copy(ring, at + mac, dst, 0, n);
       INT.setRelease(ring, at, TP_STATUS_KERNEL);
-      nextFrame = nextFrame + 1 == frameCount ? 0 : nextFrame + 1;
+      rxNext = rxNext + 1 == rx.frames() ? 0 : rxNext + 1;
       return n;
     }
     long n = LibC.recvfrom(state, fd, dst, capacity, LibC.MSG_DONTWAIT, MemorySegment.NULL, MemorySegment.NULL);
@@ -378,21 +433,27 @@ public final class PacketSocket implements AutoCloseable {
   }
 
   /**
-   * Sends one frame out of the interface.
+   * Sends one frame out of the interface. Without a TX ring the frame leaves with this call; with a
+   * TX ring it is copied into the ring and leaves at the next {@link #flush()} (or at once if the ring
+   * was full and had to be flushed to make room).
    *
    * @param src native memory holding the frame, Ethernet header first
-   * @param offset where the frame starts in {@code src} (0 avoids creating a slice)
+   * @param offset where the frame starts in {@code src} (0 avoids creating a slice without a TX ring)
    * @param length the frame's length in bytes
-   * @return {@code length}, or {@code -1} when the socket's send buffer is full or the device queue
-   *     dropped it ({@code EAGAIN}, {@code ENOBUFS})
+   * @return {@code length}, or {@code -1} when there is no room: the socket's send buffer or the
+   *     device queue is full ({@code EAGAIN}, {@code ENOBUFS}), or every TX ring frame is still in flight
+   * @throws IllegalArgumentException when a frame is longer than a TX ring frame holds
    * @throws NativeCallException when {@code sendto(2)} fails otherwise, for example {@code EMSGSIZE}
    *     for a frame longer than the MTU allows, or {@code ENETDOWN}
    */
   public int send(MemorySegment src, long offset, int length) {
+    if (tx != null) {
+      return enqueue(src, offset, length);
+    }
     long n = LibC.sendto(state, fd, offset == 0 ? src : src.asSlice(offset, length), length, 0, MemorySegment.NULL, 0);
     if (n < 0) {
       int errno = LibC.errno(state);
-      if (errno == LibC.EAGAIN || errno == 105 || errno == LibC.EINTR) {
+      if (errno == LibC.EAGAIN || errno == ENOBUFS || errno == LibC.EINTR) {
         return -1;
       }
       throw NativeCallException.of("sendto(AF_PACKET, " + iface + ", " + length + " bytes)", errno);
@@ -400,12 +461,80 @@ public final class PacketSocket implements AutoCloseable {
     return (int) n;
   }
 
+  private int enqueue(MemorySegment src, long offset, int length) {
+    Ring tx = this.tx;
+    if (tx == null) {
+      throw new IllegalStateException("no TX ring");
+    }
+    if (length > tx.frameSize() - TX_DATA) {
+      throw new IllegalArgumentException("frame of " + length + " bytes exceeds the TX ring's " + (tx.frameSize() - TX_DATA));
+    }
+    MemorySegment ring = tx.memory();
+    long at = tx.offset(txNext);
+    if (!txFrameFree(ring, at)) {
+      flush();
+      if (!txFrameFree(ring, at)) {
+        return -1;
+      }
+    }
+    MemorySegment.copy(src, offset, ring, at + TX_DATA, length);
+    ring.set(ValueLayout.JAVA_INT, at + TPACKET2_LEN, length);
+    ring.set(ValueLayout.JAVA_INT, at + TPACKET2_SNAPLEN, length);
+    INT.setRelease(ring, at, TP_STATUS_SEND_REQUEST);
+    txNext = txNext + 1 == tx.frames() ? 0 : txNext + 1;
+    txQueued++;
+    return length;
+  }
+
+  private boolean txFrameFree(MemorySegment ring, long at) {
+    int status = (int) INT.getAcquire(ring, at);
+    if (status == TP_STATUS_WRONG_FORMAT) {
+      txRejected++;
+      return true;
+    }
+    return status == TP_STATUS_AVAILABLE;
+  }
+
+  /**
+   * Hands every frame queued in the TX ring to the kernel with one {@code sendto(2)}; does nothing
+   * without a TX ring or when nothing is queued. Does not wait for the frames to leave.
+   *
+   * @return how many frames were handed over, or {@code -1} when the kernel had no room ({@code
+   *     EAGAIN}, {@code ENOBUFS}: they stay queued for the next flush)
+   * @throws NativeCallException when {@code sendto(2)} fails otherwise
+   */
+  public int flush() {
+    if (tx == null || txQueued == 0) {
+      return 0;
+    }
+    long n = LibC.sendto(state, fd, MemorySegment.NULL, 0, LibC.MSG_DONTWAIT, MemorySegment.NULL, 0);
+    if (n < 0) {
+      int errno = LibC.errno(state);
+      if (errno == LibC.EAGAIN || errno == ENOBUFS || errno == LibC.EINTR) {
+        return -1;
+      }
+      throw NativeCallException.of("sendto(AF_PACKET TX ring, " + iface + ")", errno);
+    }
+    int queued = txQueued;
+    txQueued = 0;
+    return queued;
+  }
+
+  /**
+   * Returns how many TX ring frames the kernel refused as malformed ({@code TP_STATUS_WRONG_FORMAT}).
+   *
+   * @return the count since open
+   */
+  public long txRejected() {
+    return txRejected;
+  }
+
   /**
    * Sends the bytes between {@code src}'s position and limit as one frame, advancing the position
-   * when sent.
+   * when accepted.
    *
    * @param src heap or direct buffer holding the frame, Ethernet header first
-   * @return the frame length, or {@code -1} when the frame was not sent (buffer full)
+   * @return the frame length, or {@code -1} when the frame was not accepted (no room)
    */
   public int send(ByteBuffer src) {
     int length = src.remaining();
@@ -440,15 +569,15 @@ public final class PacketSocket implements AutoCloseable {
     }
   }
 
-  /** Unmaps the ring, closes the descriptor and frees the native memory. Idempotent. */
+  /** Unmaps the rings, closes the descriptor and frees the native memory. Idempotent. */
   @Override
   public void close() {
     if (closed) {
       return;
     }
     closed = true;
-    if (hasRxRing()) {
-      LibC.munmap(state, ring, ring.byteSize());
+    if (!mapping.equals(MemorySegment.NULL)) {
+      LibC.munmap(state, mapping, mapping.byteSize());
     }
     LibC.close(state, fd);
     arena.close();
@@ -456,6 +585,7 @@ public final class PacketSocket implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "packet socket on " + iface + (hasRxRing() ? " with a " + frameCount + "-frame RX ring" : "");
+    return "packet socket on " + iface + (rx != null ? ", " + rx.frames() + "-frame RX ring" : "")
+        + (tx != null ? ", " + tx.frames() + "-frame TX ring" : "");
   }
 }

@@ -42,7 +42,7 @@ final class SocketAddresses {
   }
 
   /**
-   * Writes {@code address:port} into {@code dst} as the structure of {@code family} and returns its
+   * Writes {@code address:port} into {@code dst} (cleared first, so at least 28 bytes) as the structure of {@code family} and returns its
    * length. An IPv4 address given for an IPv6 socket is written as the v4-mapped address.
    */
   static int write(MemorySegment dst, StandardProtocolFamily family, InetAddress address, int port) {
@@ -51,13 +51,13 @@ final class SocketAddresses {
       if (raw.length != 4) {
         throw new IllegalArgumentException("an IPv4 socket cannot send to the IPv6 address " + address.getHostAddress());
       }
-      dst.asSlice(0, SOCKADDR_IN_SIZE).fill((byte) 0);
+      dst.fill((byte) 0);
       dst.set(ValueLayout.JAVA_SHORT, 0, (short) LibC.AF_INET);
       dst.set(SHORT_BE, 2, (short) port);
       MemorySegment.copy(raw, 0, dst, ValueLayout.JAVA_BYTE, 4, 4);
       return SOCKADDR_IN_SIZE;
     }
-    dst.asSlice(0, SOCKADDR_IN6_SIZE).fill((byte) 0);
+    dst.fill((byte) 0);
     dst.set(ValueLayout.JAVA_SHORT, 0, (short) LibC.AF_INET6);
     dst.set(SHORT_BE, 2, (short) port);
     if (raw.length == 4) {

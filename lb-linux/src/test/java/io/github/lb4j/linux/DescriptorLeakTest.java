@@ -28,7 +28,7 @@ class DescriptorLeakTest {
       try (IpSocket s = IpSocket.raw(StandardProtocolFamily.INET6, Protocol.TCP)) {
         s.receiveBufferSize(1 << 16);
       }
-      try (PacketSocket s = PacketSocket.open(NetInterface.byName("lo"), PacketSocket.Options.defaults().rxRing(32, 2048))) {
+      try (PacketSocket s = PacketSocket.open(NetInterface.byName("lo"), PacketSocket.Options.defaults().rxRing(32, 2048).txRing(32))) {
         s.poll(0);
       }
       try (HealthChecker icmp = HealthCheckers.create("icmp", Map.of("socket", "raw"))) {

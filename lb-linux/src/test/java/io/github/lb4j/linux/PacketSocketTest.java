@@ -140,6 +140,47 @@ class PacketSocketTest {
   }
 
   @Test
+  void theTxRing_sendsQueuedFramesAtFlush_andWrapsAroundWhenFull() {
+    MacAddress a = mac(lab.client, lab.clientIf);
+    MacAddress b = mac(lab.server, lab.serverIf);
+    try (PacketSocket tx = open(lab.client, lab.clientIf, PacketSocket.Options.defaults().txRing(32));
+        PacketSocket rx = open(lab.server, lab.serverIf, PacketSocket.Options.defaults().rxRing(256, 2048));
+        Arena arena = Arena.ofConfined()) {
+      assertThat(tx.hasTxRing()).isTrue();
+      MemorySegment out = arena.allocate(1514);
+      List<Integer> numbers = new ArrayList<>();
+      FrameHandler collect = (memory, offset, length) -> {
+        numbers.add(memory.get(BE32, offset + 14));
+        assertThat(length).isEqualTo(60 + memory.get(BE32, offset + 14) * 7);
+      };
+      for (int i = 0; i < 10; i++) {
+        assertThat(tx.send(out, 0, frame(out, b, a, i, 60 + i * 7))).isEqualTo(60 + i * 7);
+      }
+      assertThat(rx.poll(200)).as("nothing leaves before flush").isFalse();
+      assertThat(tx.flush()).isEqualTo(10);
+      int sent = 10;
+      // 150 more frames through a 32-frame ring: enqueueing into a full ring flushes it first.
+      for (; sent < 160; sent++) {
+        int len = 60 + sent * 7;
+        while (tx.send(out, 0, frame(out, b, a, sent, len)) < 0) {
+          tx.flush();
+        }
+      }
+      tx.flush();
+      while (numbers.size() < sent) {
+        assertThat(rx.poll(2000)).as("frames up to %d arrive", sent).isTrue();
+        rx.receive(collect, 64);
+      }
+      List<Integer> expected = new ArrayList<>();
+      for (int i = 0; i < sent; i++) {
+        expected.add(i);
+      }
+      assertThat(numbers).isEqualTo(expected);
+      assertThat(tx.txRejected()).isZero();
+    }
+  }
+
+  @Test
   void byteBuffers_heapAndDirect_sendAndReceiveByCopy_withTheRingToo() {
     MacAddress a = mac(lab.client, lab.clientIf);
     MacAddress b = mac(lab.server, lab.serverIf);

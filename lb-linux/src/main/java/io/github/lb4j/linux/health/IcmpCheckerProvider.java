@@ -2,13 +2,13 @@ package io.github.lb4j.linux.health;
 
 import io.github.lb4j.api.HealthChecker;
 import io.github.lb4j.api.NanoClock;
-import io.github.lb4j.api.spi.HealthCheckerProvider;
+import io.github.lb4j.health.spi.NativeCheckerProvider;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Registers [icmp] (seed S2.1): an ICMP or ICMPv6 echo to the target, healthy on the matching echo
+ * Supplies [icmp] (seed S2.1) to lb-health through {@link NativeCheckerProvider#ICMP}: an ICMP or ICMPv6 echo to the target, healthy on the matching echo
  * reply, with the round-trip time as the result's elapsed time; {@code UNREACHABLE} on a destination
  * unreachable or time exceeded message, {@code TIMEOUT} when nothing matching arrives in time.
  *
@@ -19,14 +19,14 @@ import java.util.Set;
  * <p>Thread-safe; {@link #create} opens the shared sockets the first time (one per family for the
  * whole JVM per option set) and never blocks on the network.
  */
-public final class IcmpCheckerProvider implements HealthCheckerProvider {
+public final class IcmpCheckerProvider implements NativeCheckerProvider {
 
   /** Creates the provider; {@link java.util.ServiceLoader} calls this. */
   public IcmpCheckerProvider() {}
 
   @Override
-  public String name() {
-    return "icmp";
+  public String method() {
+    return ICMP;
   }
 
   @Override

@@ -80,6 +80,9 @@ final class IcmpEngine extends ProbeEngine {
     this.identifier = ThreadLocalRandom.current().nextInt(65536);
     this.sendBuffer = arena.allocate(BUFFER, 8);
     this.receiveBuffer = arena.allocate(BUFFER, 8);
+    // The payload never changes: filler bytes (as ping's) and the cookie first.
+    sendBuffer.fill((byte) 0x5A);
+    sendBuffer.set(LONG_U, ECHO_HEADER, cookie);
     Family four = null;
     Family six = null;
     try {
@@ -192,14 +195,10 @@ final class IcmpEngine extends ProbeEngine {
     b.set(BE16, 2, (short) 0);
     b.set(BE16, 4, (short) identifier);
     b.set(BE16, 6, (short) p.key);
-    b.asSlice(ECHO_HEADER, payloadSize).fill((byte) 0x5A);
-    if (payloadSize >= 8) {
-      b.set(LONG_U, ECHO_HEADER, cookie);
-    }
     if (!f.ipv6) {
       b.set(BE16, 2, (short) InternetChecksum.of(b, 0, length));
     }
-    p.startNanos = clock.nanoTime();
+    p.sentNanos = clock.nanoTime();
     try {
       return f.socket.sendTo(b, length, p.address) >= 0;
     } catch (NativeCallException e) {
@@ -274,7 +273,7 @@ final class IcmpEngine extends ProbeEngine {
     if (type == 0) {
       Probe p = match(f, b, at, n - at, false);
       if (p != null && f.socket.sourceIs(p.addressBytes)) {
-        complete(p, HealthResult.healthy(elapsed(p), "echo reply from " + p.address.getHostAddress()));
+        complete(p, HealthResult.healthy(roundTrip(p), "echo reply from " + p.address.getHostAddress()));
       }
     } else if ((type == 3 || type == 11) && !f.socket.isPing()) {
       int inner = at + ECHO_HEADER;
@@ -298,7 +297,7 @@ final class IcmpEngine extends ProbeEngine {
     if (type == 129) {
       Probe p = match(f, b, 0, n, false);
       if (p != null && f.socket.sourceIs(p.addressBytes)) {
-        complete(p, HealthResult.healthy(elapsed(p), "echo reply from " + p.address.getHostAddress()));
+        complete(p, HealthResult.healthy(roundTrip(p), "echo reply from " + p.address.getHostAddress()));
       }
     } else if ((type == 1 || type == 3) && !f.socket.isPing()) {
       int inner = ECHO_HEADER;
@@ -331,7 +330,7 @@ final class IcmpEngine extends ProbeEngine {
     if (p == null || p.done) {
       return null;
     }
-    if (length >= ECHO_HEADER + 8 && payloadSize >= 8 && b.get(LONG_U, at + ECHO_HEADER) != cookie) {
+    if (length >= ECHO_HEADER + 8 && b.get(LONG_U, at + ECHO_HEADER) != cookie) {
       return null;
     }
     return p;

@@ -3,6 +3,7 @@ package io.github.lb4j.linux.health;
 import io.github.lb4j.api.HealthResult;
 import java.net.InetAddress;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One check in flight: its target, deadline and future, plus the key under which its engine finds
@@ -17,12 +18,15 @@ final class Probe {
   final int port;
   final long timeoutNanos;
   final CompletableFuture<HealthResult> future = new CompletableFuture<>();
+  /** When {@code check} was called; the deadline and the elapsed time of failures count from here. */
   long startNanos;
+  /** When the first packet left; the round-trip time counts from here. */
+  long sentNanos;
   long deadlineNanos;
   int key = -1;
   int sequence;
   boolean done;
-  Object resource;
+  @Nullable Object resource;
 
   Probe(Object owner, InetAddress address, int port, long timeoutNanos) {
     this.owner = owner;
@@ -30,7 +34,6 @@ final class Probe {
     this.addressBytes = address.getAddress();
     this.port = port;
     this.timeoutNanos = timeoutNanos;
-    this.resource = this;
   }
 
   boolean ipv6() {

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 abstract class ProbeEngine implements Runnable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProbeEngine.class);
-  private static final int BATCH = 256;
+  /** Bounds one turn's intake so replies and deadlines are served while a huge round is queued. */
+  private static final int COMMANDS_PER_TURN = 16384;
 
   final Poller poller;
   final NanoClock clock;
@@ -54,6 +55,9 @@ abstract class ProbeEngine implements Runnable {
 
   /** Enqueues a probe; any thread. */
   final void submit(Probe probe) {
+    probe.startNanos = clock.nanoTime();
+    probe.sentNanos = probe.startNanos;
+    probe.deadlineNanos = probe.startNanos + probe.timeoutNanos;
     commands.add(probe);
     if (stopping) {
       drainClosed();
@@ -122,11 +126,8 @@ abstract class ProbeEngine implements Runnable {
   private void drainCommands() {
     Object c;
     int n = 0;
-    while (n++ < 4 * BATCH * 16 && (c = commands.poll()) != null) {
+    while (n++ < COMMANDS_PER_TURN && (c = commands.poll()) != null) {
       if (c instanceof Probe p) {
-        long now = clock.nanoTime();
-        p.startNanos = now;
-        p.deadlineNanos = now + p.timeoutNanos;
         deadlines.add(p);
         start(p);
       } else if (c instanceof Cancel cancel) {
@@ -179,6 +180,11 @@ abstract class ProbeEngine implements Runnable {
 
   final long elapsed(Probe p) {
     return clock.nanoTime() - p.startNanos;
+  }
+
+  /** The round-trip time: from the first packet sent to now. */
+  final long roundTrip(Probe p) {
+    return clock.nanoTime() - p.sentNanos;
   }
 
   /** Completes a probe once: frees its key, then completes its future. Engine thread only. */

@@ -196,7 +196,7 @@ final class RawHalfOpenEngine extends ProbeEngine {
 
   private boolean sendSyn(Family f, Probe p, Reservation r) {
     int length = writeTcp(r, p, p.sequence, SYN, 64240, true);
-    p.startNanos = clock.nanoTime();
+    p.sentNanos = clock.nanoTime();
     try {
       return f.socket.sendTo(sendBuffer, length, p.address) >= 0;
     } catch (NativeCallException e) {
@@ -289,7 +289,7 @@ final class RawHalfOpenEngine extends ProbeEngine {
     if ((flags & RST) != 0) {
       complete(p, HealthResult.unhealthy(HealthReason.REFUSED, elapsed(p), "RST from " + target));
     } else if ((flags & SYN) != 0) {
-      long rtt = elapsed(p);
+      long rtt = roundTrip(p);
       Reservation r = (Reservation) p.resource;
       int length = writeTcp(r, p, p.sequence + 1, RST, 0, false);
       try {

@@ -121,7 +121,10 @@ class IcmpCheckerTest {
   }
 
   @Test
-  void registry_listsBothLinuxMethods() {
-    assertThat(HealthCheckers.descriptions()).containsKeys("icmp", "tcp-half-open-raw");
+  void lbHealthsIcmpName_resolvesToThisModulesChecker() {
+    assertThat(HealthCheckers.descriptions()).containsEntry("icmp", new IcmpCheckerProvider().description());
+    try (HealthChecker c = icmp()) {
+      assertThat(c).isInstanceOf(SocketChecker.class);
+    }
   }
 }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * [icmp] and [tcp-half-open-raw] against hosts in a namespace that drop or reject: the checker's
+ * [icmp] and [tcp-half-open] way=raw against hosts in a namespace that drop or reject: the checker's
  * sockets are opened inside the client namespace, so nothing touches the host's own routes.
  */
 class NamespaceChecksTest {
@@ -94,7 +94,7 @@ class NamespaceChecksTest {
 
   @Test
   void icmp_overPingSockets_whereTheGroupRangeAllows_matchesRepliesAndErrors() throws Exception {
-    lab.exec(lab.client, "sysctl", "-q", "-w", "net.ipv4.ping_group_range=0 2147483647");
+    lab.exec(lab.client, "sh", "-c", "echo '0 2147483647' > /proc/sys/net/ipv4/ping_group_range");
     try (HealthChecker c = inClient("icmp", Map.of("socket", "ping"))) {
       assertThat(((IcmpEngine) ((SocketChecker) c).engine()).usesPingSockets()).isTrue();
       assertThat(check(c, "192.0.2.4", 0, 2000).healthy()).isTrue();
@@ -105,7 +105,31 @@ class NamespaceChecksTest {
       HealthResult r6 = check(c, "2001:db8::3", 0, 2000);
       assertThat(r6.reason()).as(r6.toString()).isEqualTo(HealthReason.UNREACHABLE);
     } finally {
-      lab.exec(lab.client, "sysctl", "-q", "-w", "net.ipv4.ping_group_range=1 0");
+      lab.exec(lab.client, "sh", "-c", "echo '1 0' > /proc/sys/net/ipv4/ping_group_range");
+    }
+  }
+
+  @Test
+  void deadlines_followTheInjectedClock_notTheWallClock() throws Exception {
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+    IcmpEngine engine;
+    try (NetworkNamespace ns = NetworkNamespace.enter(lab.client)) {
+      engine = new IcmpEngine(IcmpEngine.Mode.RAW, 56, now::get);
+      engine.start();
+    }
+    try {
+      Probe p = new Probe(this, InetAddress.getByName("192.0.2.2"), 0, TimeUnit.SECONDS.toNanos(60));
+      engine.submit(p);
+      Thread.sleep(300);
+      assertThat(p.future).as("60 s of injected time have not passed").isNotDone();
+      now.addAndGet(TimeUnit.SECONDS.toNanos(60));
+      engine.poller.wakeup();
+      HealthResult r = p.future.get(5, TimeUnit.SECONDS);
+      assertThat(r.reason()).isEqualTo(HealthReason.TIMEOUT);
+      assertThat(r.elapsedNanos()).isEqualTo(TimeUnit.SECONDS.toNanos(60));
+      assertThat(r.detail()).isEqualTo("no echo reply from 192.0.2.2 within 60000 ms");
+    } finally {
+      engine.shutdown();
     }
   }
 
@@ -121,7 +145,7 @@ class NamespaceChecksTest {
 
   @Test
   void halfOpen_toAPortThatDrops_timesOut_andToARemoteListener_isHealthy() throws Exception {
-    try (HealthChecker c = inClient("tcp-half-open-raw", Map.of())) {
+    try (HealthChecker c = inClient("tcp-half-open", Map.of("way", "raw"))) {
       HealthResult dropped = check(c, "192.0.2.2", 9, 400);
       assertThat(dropped.reason()).as(dropped.toString()).isEqualTo(HealthReason.TIMEOUT);
       HealthResult refused = check(c, "192.0.2.2", 10, 2000);

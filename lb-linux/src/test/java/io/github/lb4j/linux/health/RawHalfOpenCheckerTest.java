@@ -7,6 +7,8 @@ import io.github.lb4j.api.HealthChecker;
 import io.github.lb4j.api.HealthCheckers;
 import io.github.lb4j.api.HealthReason;
 import io.github.lb4j.api.HealthResult;
+import io.github.lb4j.linux.NamespaceLab;
+import io.github.lb4j.linux.NetworkNamespace;
 import io.github.lb4j.linux.Privileged;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -24,12 +26,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** [tcp-half-open-raw] (S2.3) against real listeners on loopback, with the wire proof. */
+/** [tcp-half-open] way=raw (S2.3) against real listeners on loopback, with the wire proof. */
 class RawHalfOpenCheckerTest {
 
   private static HealthChecker halfOpen() {
-    Privileged.assumeCapabilities("tcp-half-open-raw", Privileged.CAP_NET_RAW);
-    return HealthCheckers.create("tcp-half-open-raw", Map.of());
+    Privileged.assumeCapabilities("tcp-half-open way=raw", Privileged.CAP_NET_RAW);
+    return HealthCheckers.create("tcp-half-open", Map.of("way", "raw"));
   }
 
   private static void assertNeverAccepted(ServerSocket server) throws Exception {
@@ -41,6 +43,8 @@ class RawHalfOpenCheckerTest {
   void openPort_isHealthy_andTheServerNeverAccepts() throws Exception {
     try (HealthChecker c = halfOpen();
         ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+      assertThat(c).as("lb-health delegates way=raw to lb-linux").isInstanceOf(SocketChecker.class);
+      assertThat(c.name()).isEqualTo("tcp-half-open");
       HealthResult r = c.check(new InetSocketAddress("127.0.0.1", server.getLocalPort()), Duration.ofSeconds(2)).get(5, TimeUnit.SECONDS);
       assertThat(r.healthy()).as(r.toString()).isTrue();
       assertThat(r.detail()).isEqualTo("SYN/ACK from 127.0.0.1:" + server.getLocalPort() + ", answered with RST");
@@ -95,48 +99,60 @@ class RawHalfOpenCheckerTest {
     }
   }
 
+  /**
+   * The capture runs on the loopback of a private namespace: on the host's loopback, other processes
+   * connecting to whatever port is free would appear in the capture too.
+   */
   @Test
   void onTheWire_theServerSeesSynSynAckRst_andNeverAnAckOrFinFromTheChecker() throws Exception {
     Privileged.assumeCommands("the half-open wire proof", "tcpdump", "tshark");
+    Privileged.assumeCapabilities("the half-open wire proof", Privileged.CAP_NET_RAW);
     Path pcap = Files.createTempFile("lb4j-half-open", ".pcap");
-    try (HealthChecker c = halfOpen();
-        ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
-      int port = server.getLocalPort();
-      Process tcpdump = new ProcessBuilder("tcpdump", "-i", "lo", "-nn", "--immediate-mode", "-U", "-w", pcap.toString(), "tcp port " + port)
-          .redirectErrorStream(true).start();
-      try {
-        BufferedReader log = new BufferedReader(new InputStreamReader(tcpdump.getInputStream(), StandardCharsets.UTF_8));
-        String line;
-        while ((line = log.readLine()) != null && !line.contains("listening on")) {
-          // tcpdump prints "listening on lo" once the capture is armed.
-        }
-        assertThat(line).as("tcpdump started").isNotNull();
-        HealthResult r = c.check(new InetSocketAddress("127.0.0.1", port), Duration.ofSeconds(2)).get(5, TimeUnit.SECONDS);
-        assertThat(r.healthy()).as(r.toString()).isTrue();
-        assertNeverAccepted(server);
-        Thread.sleep(200);
-      } finally {
-        tcpdump.destroy();
-        tcpdump.waitFor(5, TimeUnit.SECONDS);
+    try (NamespaceLab lab = NamespaceLab.create("w")) {
+      HealthChecker c;
+      ServerSocket server;
+      try (NetworkNamespace ns = NetworkNamespace.enter(lab.client)) {
+        c = HealthCheckers.create("tcp-half-open", Map.of("way", "raw"));
+        server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
       }
-      String fields = Privileged.run("tshark", "-Q", "-r", pcap.toString(), "-T", "fields", "-E", "separator=,",
-          "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "tcp.flags.syn", "-e", "tcp.flags.ack",
-          "-e", "tcp.flags.reset", "-e", "tcp.flags.fin", "-e", "tcp.len");
-      System.out.println("half-open capture (srcport,dstport,syn,ack,rst,fin,len):\n" + fields);
-      List<String> fromChecker = new ArrayList<>();
-      List<String> fromServer = new ArrayList<>();
-      for (String row : fields.strip().split("\n")) {
-        String[] f = row.trim().split(",");
-        if (f.length < 7) {
-          continue;
+      try (c; server) {
+        int port = server.getLocalPort();
+        Process tcpdump = new ProcessBuilder("ip", "netns", "exec", lab.client, "tcpdump", "-i", "lo", "-nn",
+            "--immediate-mode", "-U", "-w", pcap.toString(), "tcp port " + port).redirectErrorStream(true).start();
+        try {
+          BufferedReader log = new BufferedReader(new InputStreamReader(tcpdump.getInputStream(), StandardCharsets.UTF_8));
+          String line;
+          while ((line = log.readLine()) != null && !line.contains("listening on")) {
+            // tcpdump prints "listening on lo" once the capture is armed.
+          }
+          assertThat(line).as("tcpdump started").isNotNull();
+          HealthResult r = c.check(new InetSocketAddress("127.0.0.1", port), Duration.ofSeconds(2)).get(5, TimeUnit.SECONDS);
+          assertThat(r.healthy()).as(r.toString()).isTrue();
+          assertNeverAccepted(server);
+          Thread.sleep(200);
+        } finally {
+          tcpdump.destroy();
+          tcpdump.waitFor(5, TimeUnit.SECONDS);
         }
-        String flags = (on(f[2]) ? "S" : "") + (on(f[3]) ? "A" : "") + (on(f[4]) ? "R" : "") + (on(f[5]) ? "F" : "")
-            + (Integer.parseInt(f[6]) > 0 ? "D" : "");
-        (Integer.parseInt(f[1]) == port ? fromChecker : fromServer).add(flags);
+        String fields = Privileged.run("tshark", "-Q", "-r", pcap.toString(), "-T", "fields", "-E", "separator=,",
+            "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "tcp.flags.syn", "-e", "tcp.flags.ack",
+            "-e", "tcp.flags.reset", "-e", "tcp.flags.fin", "-e", "tcp.len");
+        System.out.println("half-open capture (srcport,dstport,syn,ack,rst,fin,len):\n" + fields);
+        List<String> fromChecker = new ArrayList<>();
+        List<String> fromServer = new ArrayList<>();
+        for (String row : fields.strip().split("\n")) {
+          String[] f = row.trim().split(",");
+          if (f.length < 7 || !f[0].matches("\\d+")) {
+            continue;
+          }
+          String flags = (on(f[2]) ? "S" : "") + (on(f[3]) ? "A" : "") + (on(f[4]) ? "R" : "") + (on(f[5]) ? "F" : "")
+              + (Integer.parseInt(f[6]) > 0 ? "D" : "");
+          (Integer.parseInt(f[1]) == port ? fromChecker : fromServer).add(flags);
+        }
+        assertThat(fromChecker).as("checker -> server: " + fields).first().isEqualTo("S");
+        assertThat(fromChecker.subList(1, fromChecker.size())).as("then only RSTs: " + fields).isNotEmpty().allMatch("R"::equals);
+        assertThat(fromServer).as("server -> checker: " + fields).containsExactly("SA");
       }
-      assertThat(fromChecker).as("checker -> server: " + fields).first().isEqualTo("S");
-      assertThat(fromChecker.subList(1, fromChecker.size())).as("then only RSTs: " + fields).isNotEmpty().allMatch("R"::equals);
-      assertThat(fromServer).as("server -> checker: " + fields).containsExactly("SA");
     } finally {
       Files.deleteIfExists(pcap);
     }

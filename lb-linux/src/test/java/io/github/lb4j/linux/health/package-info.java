@@ -1,4 +1,4 @@
-/** Tests of the icmp and tcp-half-open-raw checkers. */
+/** Tests of the icmp checker and the raw way of the tcp-half-open checker. */
 @NullMarked
 package io.github.lb4j.linux.health;
 
