@@ -44,7 +44,7 @@ public final class RawHalfOpenCheckerProvider implements NativeCheckerProvider {
     String key = Engines.key("tcp-half-open-raw");
     ProbeEngine engine;
     try {
-      engine = Engines.acquire(key, () -> new RawHalfOpenEngine(NanoClock.system()));
+      engine = Platform.require("tcp-half-open way=raw", () -> Engines.acquire(key, () -> new RawHalfOpenEngine(NanoClock.system())));
     } catch (io.github.lb4j.linux.MissingCapabilityException e) {
       throw new UnsupportedOperationException("tcp-half-open with way=raw: " + e.getMessage(), e);
     }
