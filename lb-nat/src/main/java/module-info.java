@@ -7,6 +7,7 @@ module io.github.lb4j.nat {
   requires transitive io.github.lb4j.api;
   requires org.slf4j;
 
+  exports io.github.lb4j.nat;
   exports io.github.lb4j.nat.header;
   exports io.github.lb4j.nat.flow;
   exports io.github.lb4j.nat.pcap;

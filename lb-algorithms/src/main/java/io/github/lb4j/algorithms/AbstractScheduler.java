@@ -122,7 +122,7 @@ abstract class AbstractScheduler<T> implements Scheduler {
   /**
    * Chooses an index in the non-empty {@code pool}. Any thread; must not allocate, block or throw.
    *
-   * @param now the clock reading when {@link #needsClock} is set, else 0
+   * @param now the clock reading when persistence, slow start or {@link #usesClock()} need it, else 0
    * @param ramping whether some backend is ramping at {@code now}
    */
   abstract int choose(Pool<T> pool, FlowKey flow, long now, boolean ramping);
@@ -140,10 +140,10 @@ abstract class AbstractScheduler<T> implements Scheduler {
   @Override
   public final @Nullable Backend select(FlowKey flow) {
     Pool<T> pool = snapshot.pool;
-    // needsClock is read after the volatile read of snapshot, so it is the value update wrote.
     if (pool == null) {
       return null;
     }
+    // needsClock is read after the volatile read of snapshot, so it is the value update wrote.
     long now = needsClock ? clock.nanoTime() : 0L;
     AffinityTable table = persistence;
     if (table == null) {

@@ -84,6 +84,10 @@ final class AffinityTable {
 
   /** Remembers {@code handle} for {@code key} as seen at {@code now}. */
   void record(long hash, int handle, long now) {
+    if (handle < 0 || handle > HANDLE_MASK) {
+      // Beyond 2^24 counters the handle would alias another backend's; not remembering is safe.
+      return;
+    }
     long key = normalize(hash);
     long t = units(now);
     int base = set(key);

@@ -12,7 +12,8 @@ import io.github.lb4j.api.SchedulerConfig;
  * skip visits every slot. With equal weights every backend owns floor(M/N) or ceil(M/N) slots, and
  * removing one of N backends moves close to 1/N of the keys.
  *
- * Weights follow Envoy's weighted Maglev (source/common/upstream/maglev_lb.cc): in round r a
+ * Weights follow Envoy's weighted Maglev
+ * (source/extensions/load_balancing_policies/maglev/maglev_lb.cc): in round r a
  * backend of weight w takes a turn when r * w reaches its target, which then grows by the largest
  * weight, so it claims slots in proportion to its weight.
  *

@@ -19,7 +19,8 @@ public final class Providers {
   private Providers() {}
 
   /**
-   * A provider of one named algorithm.
+   * A provider of one named algorithm: stateless and thread-safe; {@link #create} allocates and
+   * never blocks.
    */
   public abstract static class Registered implements SchedulerProvider {
 

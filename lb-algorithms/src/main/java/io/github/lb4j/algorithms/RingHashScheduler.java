@@ -9,7 +9,8 @@ import java.util.Arrays;
 /*
  * Ring (Ketama) consistent hashing: D. Karger et al., "Consistent Hashing and Random Trees", STOC
  * 1997, with many points per backend as libketama, sized as Envoy's ring_hash load balancer
- * (source/common/upstream/ring_hash_lb.cc): scale = min(ceil(minWeightShare * min-ring-size) /
+ * (source/extensions/load_balancing_policies/ring_hash/ring_hash_lb.cc; gRPC's ring_hash.cc sizes
+ * its ring the same way): scale = min(ceil(minWeightShare * min-ring-size) /
  * minWeightShare, max-ring-size) and each backend gets ceil-accumulated scale * weightShare points,
  * so the lightest backend still gets enough points and weights are honoured. With 100 equal backends
  * on a 65536 ring the relative standard deviation of load stays within Envoy's 0.045.

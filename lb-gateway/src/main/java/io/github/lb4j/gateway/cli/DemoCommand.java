@@ -67,9 +67,16 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     String alg = algorithm != null ? algorithm : pick(Schedulers.descriptions().keySet(), ALGORITHM_PREFERENCE, "algorithm");
     String chk = check != null ? check : pick(HealthCheckers.descriptions().keySet(), CHECK_PREFERENCE, "check");
+    Map<String, String> opts = new LinkedHashMap<>(checkOptions);
+    if (chk.startsWith("http") && !opts.containsKey("path")) {
+      opts.put("path", "/health");
+    }
+    if (chk.equals("http-content") && !opts.containsKey("contains") && !opts.containsKey("regex")) {
+      opts.put("contains", "ok");
+    }
     Console console = System.console();
     boolean live = !plain && console != null && console.isTerminal();
-    Demo.Options o = new Demo.Options(alg, chk, checkOptions, positive("--check-interval", interval), rise, fall,
+    Demo.Options o = new Demo.Options(alg, chk, opts, positive("--check-interval", interval), rise, fall,
         Durations.parse("--slow-start", slowStart), Durations.parse("--duration", duration), rate, live);
     if (rise < 1 || fall < 1) {
       throw new IllegalArgumentException("--rise and --fall must be at least 1, were " + rise + " and " + fall);

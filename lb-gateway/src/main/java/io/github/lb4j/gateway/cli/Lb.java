@@ -82,12 +82,11 @@ public final class Lb implements Runnable {
     cl.setUsageHelpWidth(HELP_WIDTH);
     String catalog = catalog();
     cl.getCommandSpec().usageMessage().footer(catalog);
-    for (String name : new String[] {"proxy", "demo"}) {
-      CommandLine sub = cl.getSubcommands().get(name);
-      if (sub != null) {
+    cl.getSubcommands().forEach((name, sub) -> {
+      if (!name.equals("help")) {
         sub.getCommandSpec().usageMessage().footer(catalog);
       }
-    }
+    });
     cl.setParameterExceptionHandler((ex, args) -> {
       CommandLine c = ex.getCommandLine();
       c.getErr().println(c.getCommandSpec().qualifiedName() + ": " + oneLine(ex.getMessage())

@@ -82,6 +82,8 @@ public final class Demo {
   private static final String VICTIM = "web-2";
   private static final long FRAME_MILLIS = 500;
   private static final long PLAIN_EVERY_MILLIS = 2000;
+  /** Width of a 100% share bar; keeps every line of the view under 110 columns. */
+  private static final int BAR_WIDTH = 20;
 
   private final Options options;
   private final PrintWriter out;
@@ -320,8 +322,8 @@ public final class Demo {
     drainEvents();
     StringBuilder sb = new StringBuilder("\033[H");
     double elapsed = (System.nanoTime() - t0) / 1e9;
-    line(sb, String.format(Locale.ROOT, "\033[1mlb demo\033[0m  algorithm \033[1m%s\033[0m  check \033[1m%s\033[0m"
-        + " every %s, fall %d, rise %d  slow start %s   %5.1f / %s",
+    line(sb, String.format(Locale.ROOT, "\033[1mlb demo\033[0m  \033[1m%s\033[0m  check \033[1m%s\033[0m"
+        + " %s fall %d rise %d  slow start %s   %5.1f/%s",
         options.algorithm(), options.check(), Durations.format(options.interval()), options.fall(), options.rise(),
         Durations.format(options.slowStart()), elapsed, Durations.format(options.duration())));
     ProxyStats st = proxy.stats();
@@ -342,7 +344,7 @@ public final class Demo {
         case DOWN -> "31";
         default -> "33";
       };
-      int bar = total <= 0 ? 0 : (int) Math.round(30 * r / total);
+      int bar = total <= 0 ? 0 : (int) Math.round(BAR_WIDTH * r / total);
       line(sb, String.format(Locale.ROOT, "%-8s %-16s \033[%sm%-8s\033[0m %6d %7d %8d %7.0f  %s%s",
           s.backend().id(), Endpoints.format(s.backend().socketAddress()), color, s.health(), s.backend().weight(),
           s.activeSessions(), client.answeredBy(server.name()), r, "#".repeat(bar),
@@ -358,6 +360,8 @@ public final class Demo {
       line(sb, "");
     }
     line(sb, "\033[2mCtrl-C ends the demo early\033[0m");
+    // Clears whatever a longer earlier frame (a wrapped line) left below this one.
+    sb.append("\033[J");
     out.print(sb);
     out.flush();
   }

@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One configured backend and its control-plane state. The control thread writes {@link #weight},
- * {@link #state} and {@link #detail}; event loops only read them and add to {@link
- * #connectFailures}.
+ * {@link #state} and {@link #detail} (health transitions arrive there from the {@code
+ * HealthMonitor}); event loops only read them and add to {@link #connectFailures}.
  */
 final class Member {
 
@@ -16,9 +16,6 @@ final class Member {
   volatile int weight;
   volatile HealthState state = HealthState.UNKNOWN;
   volatile String detail = "";
-  /** Consecutive passes or failures, counted by the control thread only. */
-  int passes;
-  int failures;
 
   Member(Backend configured) {
     this.configured = configured;

@@ -12,6 +12,7 @@ import io.github.lb4j.api.Scheduler;
 import io.github.lb4j.api.SchedulerConfig;
 import io.github.lb4j.api.Schedulers;
 import io.github.lb4j.api.SessionCounters;
+import io.github.lb4j.health.HealthMonitor;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -55,7 +56,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Control plane.</b> One control thread owns membership: weights (0 drains: no new
  * connections, existing ones continue), health (a {@link HealthChecker} by name, run with rise and
- * fall) and the {@link Scheduler#update} calls that publish them. Session counters ({@link
+ * fall by lb-health's {@code HealthMonitor}) and the {@link Scheduler#update} calls that publish them. Session counters ({@link
  * BackendLoad}) are fed on every open, close and connect (its latency), so least-connections and
  * latency-aware schedulers see live load.
  *
@@ -99,7 +100,7 @@ public final class ProxyServer implements AutoCloseable {
   private final ScheduledExecutorService control;
   private final List<ServerSocketChannel> listeners = new CopyOnWriteArrayList<>();
   private final List<EventLoop> loops = new CopyOnWriteArrayList<>();
-  private @Nullable HealthLoop healthLoop;
+  private @Nullable HealthMonitor healthMonitor;
   private volatile boolean started;
   private volatile boolean closed;
 
@@ -180,11 +181,20 @@ public final class ProxyServer implements AutoCloseable {
         }
       }
       if (checker != null && healthSpec != null) {
-        HealthLoop h = new HealthLoop(checker, healthSpec, control, members, this::onTransition);
-        healthLoop = h;
-        onControl(h::start);
+        HealthMonitor monitor = HealthMonitor.builder(checker)
+            .interval(healthSpec.interval())
+            .timeout(healthSpec.timeout())
+            .rise(healthSpec.rise())
+            .fall(healthSpec.fall())
+            .scheduler(new ControlScheduler(control))
+            .listener(this::onTransition)
+            .build();
+        healthMonitor = monitor;
+        members.forEach(m -> monitor.add(m.configured));
       }
-      LOG.info("listening on {} with {} over {}", listenAddresses(), scheduler.name(), members.size() + " backends");
+      LOG.info("listening on {} with {} over {} backends",
+          listenAddresses().stream().map(Endpoints::format).collect(java.util.stream.Collectors.joining(", ")),
+          scheduler.name(), members.size());
     } catch (IOException | RuntimeException e) {
       close();
       throw e;
@@ -318,10 +328,11 @@ public final class ProxyServer implements AutoCloseable {
         LOG.debug("closing listener", e);
       }
     }
-    HealthLoop h = healthLoop;
-    if (h != null) {
-      h.close();
-    } else if (checker != null) {
+    HealthMonitor monitor = healthMonitor;
+    if (monitor != null) {
+      monitor.close();
+    }
+    if (checker != null) {
       checker.close();
     }
     for (EventLoop loop : loops) {
@@ -336,6 +347,9 @@ public final class ProxyServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    if (started) {
+      LOG.info("stopped after {} connections", accepted.sum());
+    }
   }
 
   @Nullable Member member(String backendId) {
@@ -346,7 +360,14 @@ public final class ProxyServer implements AutoCloseable {
     return members;
   }
 
-  private void onTransition(Member m, HealthState from, HealthState to, HealthResult cause) {
+  /** Called by the health monitor on the control thread (it runs on {@link ControlScheduler}). */
+  private void onTransition(Backend backend, HealthState from, HealthState to, HealthResult cause) {
+    Member m = membersById.get(backend.id());
+    if (m == null) {
+      return;
+    }
+    m.state = to;
+    m.detail = cause.detail();
     LOG.info("backend {} {} -> {} ({})", m.configured.id(), from, to, cause.detail());
     publish();
     for (HealthListener l : healthListeners) {

@@ -2,6 +2,7 @@ package io.github.lb4j.gateway.proxy;
 
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.BackendLoad;
+import io.github.lb4j.api.HealthState;
 import io.github.lb4j.api.Protocol;
 import io.github.lb4j.api.Scheduler;
 import java.io.IOException;
@@ -128,7 +129,7 @@ final class Session {
       Backend b = eligible.get(i);
       if (b.weight() > 0 && !wasTried(b.id())) {
         Member m = loop.server.member(b.id());
-        if (m == null || m.state != io.github.lb4j.api.HealthState.DOWN) {
+        if (m == null || m.state != HealthState.DOWN) {
           return b;
         }
       }

@@ -308,6 +308,37 @@ class ProxyServerTest {
   }
 
   @Test
+  void twoListeners_bothBalanceOverTheSameBackends() throws IOException {
+    InetAddress second = InetAddress.getByName("127.0.0.2");
+    ProxyServer p = start(webBackends().andThen(b -> b.algorithm("round-robin").listen(new InetSocketAddress(second, 0))));
+    List<InetSocketAddress> fronts = p.listenAddresses();
+
+    assertThat(fronts).hasSize(2);
+    Map<String, Integer> shares = new HashMap<>();
+    for (int i = 0; i < 30; i++) {
+      shares.merge(Http.get(fronts.get(i % 2)), 1, Integer::sum);
+    }
+    assertThat(shares).containsOnly(Map.entry("web-1", 10), Map.entry("web-2", 10), Map.entry("web-3", 10));
+    assertThat(p.stats().accepted()).isEqualTo(30);
+  }
+
+  @Test
+  void unreachableOrSilentBackend_isGivenUpAfterTheConnectTimeout_andTheNextOneServes() throws IOException {
+    // 192.0.2.0/24 is TEST-NET-1: a connect there either hangs until the timeout or fails at once
+    // with no route; both must end in a retry on the live backend.
+    ProxyServer p = start(b -> b.algorithm("round-robin").connectTimeout(Duration.ofMillis(300))
+        .backend(Backend.of("nowhere", new InetSocketAddress("192.0.2.1", 80)))
+        .backend(Backend.of(WEB.get(0).name(), WEB.get(0).address())));
+
+    Map<String, Integer> shares = requests(p, 6);
+
+    assertThat(shares).containsOnly(Map.entry("web-1", 6));
+    assertThat(p.stats().connectFailures()).isGreaterThanOrEqualTo(3);
+    assertThat(p.stats().connectTimeouts()).isLessThanOrEqualTo(p.stats().connectFailures());
+    assertThat(p.sessions().of("nowhere").inactive()).isZero();
+  }
+
+  @Test
   void listeningOnAPortInUse_namesTheAddress() throws IOException {
     try (ServerSocket taken = new ServerSocket(0, 1, LO)) {
       ProxyServer p = ProxyServer.builder().listen(new InetSocketAddress(LO, taken.getLocalPort()))

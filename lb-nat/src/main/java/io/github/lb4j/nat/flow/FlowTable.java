@@ -36,9 +36,12 @@ import java.security.SecureRandom;
  * objects), so a slot never straddles two lines.
  *
  * <p><b>Hashing and probing.</b> A key hashes ({@link FlowHash#fiveTuple} with a random per-table
- * seed, so that no one can aim flows at one window) to a home slot; it lives in one of the 8 slots
- * from its home (a bounded window, as a set-associative cache). Lookups scan the window; inserts take
- * a free slot, else the slot of an expired flow, else the oldest flow that may be evicted ({@link
+ * seed, so that no one can aim flows at one window) to two home slots, one per 32-bit half of the
+ * hash; it lives in one of the 8 slots of either home's bucket (8-slot buckets aligned on 8 slots: a
+ * set-associative cache with two choices, which keeps buckets from overflowing at high load, as in
+ * two-choice and bucketized cuckoo hashing; aligned buckets avoid the clustering of sliding windows). Lookups scan the first window, then the second; inserts take a free
+ * slot in the emptier bucket, else the slot of an expired flow, else move one resident to its
+ * other bucket (one cuckoo step), else the oldest flow that may be evicted ({@link
  * FlowState#evictable}: any TCP state but ESTABLISHED, and ICMP), else fail with {@link
  * FlowCounter#TABLE_FULL}. Established TCP and UDP flows are never evicted before their timeout.
  *
@@ -90,6 +93,7 @@ public final class FlowTable {
 
   private final long[] slots;
   private final int mask;
+  private final int bucketMask;
   private final long seed;
   private final NanoClock clock;
   private final long epochNanos;
@@ -100,6 +104,8 @@ public final class FlowTable {
   private final long[] counts = new long[FlowCounter.values().length + 1];
   private static final int SIZE = FlowCounter.values().length;
 
+  private final SlotKey slotKey = new SlotKey();
+  private SlotMoveListener moveListener = (from, to, translation) -> { };
   private int operations;
   private int now;
   private int rateSecond = -1;
@@ -115,6 +121,7 @@ public final class FlowTable {
     int capacity = config.capacity();
     this.slots = new long[BASE + capacity * STRIDE];
     this.mask = capacity - 1;
+    this.bucketMask = mask & ~(WINDOW - 1);
     this.seed = config.seed().isPresent() ? config.seed().getAsLong() : new SecureRandom().nextLong();
     this.clock = config.clock();
     this.epochNanos = clock.nanoTime();
@@ -216,16 +223,6 @@ public final class FlowTable {
     return (int) (w5 >>> 32) - now <= 0;
   }
 
-  /**
-   * Hashes a key to its home slot with this table's seed.
-   *
-   * @param key the flow as the client sent it
-   * @return the home slot
-   */
-  public int home(FlowKey key) {
-    return (int) FlowHash.fiveTuple(key, seed) & mask;
-  }
-
   private static long keyWord(FlowKey key) {
     return (long) key.sourcePort() << 48 | (long) key.destinationPort() << 32 | (long) key.protocolNumber() << 24
         | (key.isIpv6() ? 1L << 23 : 0L);
@@ -245,7 +242,25 @@ public final class FlowTable {
     long a1 = key.sourceAddressLow();
     long a2 = key.destinationAddressHigh();
     long a3 = key.destinationAddressLow();
-    int h = home(key);
+    long hash = FlowHash.fiveTuple(key, seed);
+    int slot = scan((int) hash & bucketMask, k4, a0, a1, a2, a3);
+    if (slot == MISSING) {
+      slot = scan((int) (hash >>> 32) & bucketMask, k4, a0, a1, a2, a3);
+    }
+    if (slot >= 0) {
+      if (expired(slots[BASE + slot * STRIDE + 5])) {
+        free(slot);
+        bump(FlowCounter.EXPIRED);
+      } else {
+        bump(FlowCounter.HITS);
+        return slot;
+      }
+    }
+    bump(FlowCounter.MISSES);
+    return MISSING;
+  }
+
+  private int scan(int h, long k4, long a0, long a1, long a2, long a3) {
     long[] s = slots;
     for (int i = 0; i < WINDOW; i++) {
       int slot = (h + i) & mask;
@@ -253,16 +268,9 @@ public final class FlowTable {
       long w4 = s[b + 4];
       if ((w4 & KEY_MASK) == k4 && (w4 & STATE_MASK) != 0 && s[b + 1] == a1 && s[b + 3] == a3
           && s[b] == a0 && s[b + 2] == a2) {
-        if (expired(s[b + 5])) {
-          free(slot);
-          bump(FlowCounter.EXPIRED);
-          break;
-        }
-        bump(FlowCounter.HITS);
         return slot;
       }
     }
-    bump(FlowCounter.MISSES);
     return MISSING;
   }
 
@@ -275,7 +283,8 @@ public final class FlowTable {
    * @param state the initial {@link FlowState} (SYN_RECV for a SYN, UDP, ICMP, OTHER, or ESTABLISHED
    *     for a flow picked up mid-stream)
    * @param translation the mode's translation word
-   * @return the slot, {@link #RATE_LIMITED} or {@link #FULL}
+   * @return the slot, {@link #RATE_LIMITED} or {@link #FULL}; a slot index stays valid until the
+   *     next {@code open}, which may move one flow to its other bucket
    */
   public int open(FlowKey key, int backendHandle, int state, int translation) {
     if (rateLimit > 0) {
@@ -288,27 +297,40 @@ public final class FlowTable {
         return RATE_LIMITED;
       }
     }
-    int h = home(key);
+    long hash = FlowHash.fiveTuple(key, seed);
     long[] s = slots;
     int free = -1;
     int expired = -1;
     int victim = -1;
     long victimDeadline = Long.MAX_VALUE;
-    for (int i = 0; i < WINDOW; i++) {
-      int slot = (h + i) & mask;
-      int b = BASE + slot * STRIDE;
-      long w4 = s[b + 4];
-      int st = (int) ((w4 & STATE_MASK) >>> STATE_SHIFT);
-      if (st == FlowState.FREE) {
-        free = slot;
-        break;
+    int mostFree = 0;
+    for (int w = 0; w < 2; w++) {
+      int h = (int) (w == 0 ? hash : hash >>> 32) & bucketMask;
+      int firstFree = -1;
+      int freeCount = 0;
+      for (int i = 0; i < WINDOW; i++) {
+        int slot = h + i;
+        int b = BASE + slot * STRIDE;
+        long w4 = s[b + 4];
+        int st = (int) ((w4 & STATE_MASK) >>> STATE_SHIFT);
+        if (st == FlowState.FREE) {
+          if (freeCount++ == 0) {
+            firstFree = slot;
+          }
+          continue;
+        }
+        long w5 = s[b + 5];
+        if (expired == -1 && expired(w5)) {
+          expired = slot;
+        } else if (FlowState.evictable(st) && (w5 >>> 32) < victimDeadline) {
+          victim = slot;
+          victimDeadline = w5 >>> 32;
+        }
       }
-      long w5 = s[b + 5];
-      if (expired == -1 && expired(w5)) {
-        expired = slot;
-      } else if (FlowState.evictable(st) && (w5 >>> 32) < victimDeadline) {
-        victim = slot;
-        victimDeadline = w5 >>> 32;
+      // Balanced allocation (the emptier of the two buckets) keeps the fullest bucket near the mean.
+      if (freeCount > mostFree) {
+        mostFree = freeCount;
+        free = firstFree;
       }
     }
     int slot;
@@ -320,6 +342,8 @@ public final class FlowTable {
       free(slot);
       bump(FlowCounter.EXPIRED);
       bump(FlowCounter.REUSED_EXPIRED);
+    } else if ((slot = displace(hash)) >= 0) {
+      bump(FlowCounter.INSERTED);
     } else if (victim >= 0) {
       slot = victim;
       free(slot);
@@ -347,6 +371,130 @@ public final class FlowTable {
       }
     }
     return slot;
+  }
+
+  /**
+   * One cuckoo step (Pagh and Rodler, "Cuckoo hashing", 2004, with buckets as in Fan et al.,
+   * MemC3, NSDI'13): moves one resident of the two full buckets to a free slot of its other bucket
+   * and returns the slot it left, or {@link #MISSING}.
+   */
+  private int displace(long hash) {
+    long[] s = slots;
+    for (int w = 0; w < 2; w++) {
+      int h = (int) (w == 0 ? hash : hash >>> 32) & bucketMask;
+      for (int i = 0; i < WINDOW; i++) {
+        int from = h + i;
+        slotKey.at(from);
+        long rh = FlowHash.fiveTuple(slotKey, seed);
+        int a = (int) rh & bucketMask;
+        int alt = a == h ? (int) (rh >>> 32) & bucketMask : a;
+        if (alt == h) {
+          continue;
+        }
+        for (int j = 0; j < WINDOW; j++) {
+          int to = alt + j;
+          if ((s[BASE + to * STRIDE + 4] & STATE_MASK) == 0) {
+            move(from, to);
+            return from;
+          }
+        }
+      }
+    }
+    return MISSING;
+  }
+
+  private void move(int from, int to) {
+    long[] s = slots;
+    int fb = BASE + from * STRIDE;
+    int tb = BASE + to * STRIDE;
+    for (int w = 0; w < 5; w++) {
+      s[tb + w] = s[fb + w];
+    }
+    s[tb + 5] = (s[fb + 5] & 0xFFFF_FFFF_0000_0000L) | (s[tb + 5] & 0xFFFF_FFFFL);
+    s[tb + 6] = s[fb + 6];
+    s[tb + 7] = s[fb + 7];
+    int revPos = (int) (s[fb + 6] >>> 32);
+    if (revPos != 0) {
+      int rb = BASE + (revPos - 1) * STRIDE;
+      s[rb + 5] = (s[rb + 5] & 0xFFFF_FFFF_0000_0000L) | ((to + 1) & 0xFFFF_FFFFL);
+    }
+    s[fb + 4] = 0;
+    s[fb + 6] = 0;
+    moveListener.moved(from, to, (int) s[tb + 6]);
+  }
+
+  /**
+   * Told when {@link #open} moves a flow to its other bucket, so that a mode keeping its own index
+   * of slots (the source-NAT port owners) can follow. Called on the writer thread; must not allocate.
+   */
+  @FunctionalInterface
+  public interface SlotMoveListener {
+    /**
+     * A flow moved.
+     *
+     * @param from its old slot
+     * @param to its new slot
+     * @param translation its translation word
+     */
+    void moved(int from, int to, int translation);
+  }
+
+  /**
+   * Sets the listener told when a flow moves (one listener per table; the translator that owns it).
+   *
+   * @param listener the listener
+   */
+  public void onMove(SlotMoveListener listener) {
+    this.moveListener = java.util.Objects.requireNonNull(listener, "listener");
+  }
+
+  /** A {@link FlowKey} view of one slot, to rehash a resident when it moves. */
+  private final class SlotKey implements FlowKey {
+    private int base;
+
+    void at(int slot) {
+      base = BASE + slot * STRIDE;
+    }
+
+    @Override
+    public int protocolNumber() {
+      return (int) (slots[base + 4] >>> 24) & 0xFF;
+    }
+
+    @Override
+    public boolean isIpv6() {
+      return (slots[base + 4] & (1L << 23)) != 0;
+    }
+
+    @Override
+    public long sourceAddressHigh() {
+      return slots[base];
+    }
+
+    @Override
+    public long sourceAddressLow() {
+      return slots[base + 1];
+    }
+
+    @Override
+    public long destinationAddressHigh() {
+      return slots[base + 2];
+    }
+
+    @Override
+    public long destinationAddressLow() {
+      return slots[base + 3];
+    }
+
+    @Override
+    public int sourcePort() {
+      return (int) (slots[base + 4] >>> 48);
+    }
+
+    @Override
+    public int destinationPort() {
+      return (int) (slots[base + 4] >>> 32) & 0xFFFF;
+    }
   }
 
   /**
@@ -468,7 +616,7 @@ public final class FlowTable {
    * @return the home slot of the reverse index
    */
   public int reverseHome(FlowKey replyKey) {
-    return (int) FlowHash.fiveTuple(replyKey, seed ^ REVERSE_SEED) & mask;
+    return (int) FlowHash.fiveTuple(replyKey, seed ^ REVERSE_SEED) & bucketMask;
   }
 
   /**
