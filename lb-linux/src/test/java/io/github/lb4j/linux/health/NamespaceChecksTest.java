@@ -34,6 +34,8 @@ class NamespaceChecksTest {
           ip6 daddr 2001:db8::2 icmpv6 type echo-request drop
           ip6 daddr 2001:db8::3 icmpv6 type echo-request reject with icmpv6 type addr-unreachable
           ip daddr 192.0.2.2 tcp dport 9 drop
+          ip daddr 192.0.2.3 tcp dport 9 reject with icmp type host-unreachable
+          ip6 daddr 2001:db8::3 tcp dport 9 reject with icmpv6 type admin-prohibited
         }
       }
       """;
@@ -163,6 +165,20 @@ class NamespaceChecksTest {
       assertThat(dropped.reason()).as(dropped.toString()).isEqualTo(HealthReason.TIMEOUT);
       HealthResult refused = check(c, "192.0.2.2", 10, 2000);
       assertThat(refused.reason()).as(refused.toString()).isEqualTo(HealthReason.REFUSED);
+      HealthResult rejected = check(c, "192.0.2.3", 9, 2000);
+      assertThat(rejected.reason()).as(rejected.toString()).isEqualTo(HealthReason.UNREACHABLE);
+      assertThat(rejected.detail()).isEqualTo("ICMP type 3 code 1 for the SYN to 192.0.2.3:9");
+    }
+  }
+
+  @Test
+  void halfOpenOverIpv6_answersRefusesAndReportsIcmpv6Errors() throws Exception {
+    NamespaceLab.assumeIpv6("half-open over IPv6");
+    try (HealthChecker c = inClient("tcp-half-open", Map.of("way", "raw"))) {
+      assertThat(check(c, "2001:db8::2", 10, 2000).reason()).isEqualTo(HealthReason.REFUSED);
+      HealthResult rejected = check(c, "2001:db8::3", 9, 2000);
+      assertThat(rejected.reason()).as(rejected.toString()).isEqualTo(HealthReason.UNREACHABLE);
+      assertThat(rejected.detail()).isEqualTo("ICMPv6 type 1 code 1 for the SYN to 2001:db8:0:0:0:0:0:3:9");
     }
   }
 }
