@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -204,6 +205,31 @@ class PacketSocketTest {
       assertThat(rx.poll(2000)).isTrue();
       assertThat(rx.receive(small)).as("truncated to the buffer").isEqualTo(64);
       assertThat(small.position()).isEqualTo(64);
+    }
+  }
+
+  @Test
+  void aFanoutGroup_sharesTheInterfacesFramesBetweenItsSockets() {
+    MacAddress a = mac(lab.client, lab.clientIf);
+    MacAddress b = mac(lab.server, lab.serverIf);
+    PacketSocket.Options member = PacketSocket.Options.defaults().rxRing(128, 2048).fanout(PacketSocket.Fanout.ROUND_ROBIN, 4242);
+    try (PacketSocket tx = open(lab.client, lab.clientIf, PacketSocket.Options.defaults());
+        PacketSocket rx1 = open(lab.server, lab.serverIf, member);
+        PacketSocket rx2 = open(lab.server, lab.serverIf, member);
+        Arena arena = Arena.ofConfined()) {
+      MemorySegment out = arena.allocate(100);
+      for (int i = 0; i < 100; i++) {
+        tx.send(out, 0, frame(out, b, a, i, 100));
+      }
+      int[] got = new int[2];
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (got[0] + got[1] < 100 && System.nanoTime() < deadline) {
+        got[0] += rx1.receive((m, o, l) -> { }, 64);
+        got[1] += rx2.receive((m, o, l) -> { }, 64);
+        rx1.poll(10);
+      }
+      assertThat(got[0] + got[1]).as("every frame reaches exactly one member").isEqualTo(100);
+      assertThat(got[0]).as("round robin gives both members frames").isBetween(30, 70);
     }
   }
 
