@@ -98,6 +98,8 @@ final class LoopbackTargets implements AutoCloseable {
                 c.write(ByteBuffer.wrap(RESPONSE));
               }
             }
+          } catch (java.nio.channels.CancelledKeyException e) {
+            // Closed by close() while this thread was still draining keys.
           } catch (IOException e) {
             // A listener stays open even when accept fails (for example at the descriptor limit).
             if (!(k.channel() instanceof ServerSocketChannel)) {
