@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * the connections it accepted for their whole life, so a connection never changes thread.
  *
  * <p>Owns, confined to its thread: the flow key reused for every selection, a pool of direct relay
- * buffers, and the list of its sessions, scanned on a 100 ms tick for connect and idle timeouts.
+ * buffers, and the list of its sessions, scanned on a 100 ms tick for connect and idle timeouts. A
+ * listener whose accept fails (out of file descriptors) is paused until the next tick.
  * Other threads reach it only through {@link #execute}.
  */
 final class EventLoop implements Runnable {
@@ -37,6 +38,7 @@ final class EventLoop implements Runnable {
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final ArrayDeque<ByteBuffer> freeBuffers = new ArrayDeque<>();
   private final ArrayList<Session> sessions = new ArrayList<>();
+  private final ArrayList<SelectionKey> pausedListeners = new ArrayList<>();
   private volatile boolean running = true;
   long now;
 
@@ -92,6 +94,7 @@ final class EventLoop implements Runnable {
         }
         if (now - nextTick >= 0) {
           nextTick = now + TICK_MILLIS * 1_000_000L;
+          resumeListeners();
           scanTimeouts();
         }
       }
@@ -115,18 +118,23 @@ final class EventLoop implements Runnable {
     if (a instanceof Session s) {
       s.handle(key);
     } else if (a instanceof ServerSocketChannel listener) {
-      accept(listener);
+      accept(key, listener);
     }
   }
 
-  private void accept(ServerSocketChannel listener) {
+  private void accept(SelectionKey key, ServerSocketChannel listener) {
     for (int i = 0; i < MAX_ACCEPTS_PER_EVENT; i++) {
       SocketChannel client;
       try {
         client = listener.accept();
       } catch (IOException e) {
-        // EMFILE and friends: leave the connection in the backlog and try again on the next event.
-        LOG.warn("accept failed: {}", e.getMessage());
+        // Out of file descriptors and the like: the connection stays in the backlog. Stop accepting
+        // until the next tick instead of spinning on a listener that stays readable.
+        if (pausedListeners.isEmpty()) {
+          LOG.warn("accept failed, pausing this listener for {} ms: {}", TICK_MILLIS, e.getMessage());
+        }
+        key.interestOps(0);
+        pausedListeners.add(key);
         return;
       }
       if (client == null) {
@@ -137,6 +145,16 @@ final class EventLoop implements Runnable {
       add(s);
       s.start();
     }
+  }
+
+  private void resumeListeners() {
+    for (int i = 0; i < pausedListeners.size(); i++) {
+      SelectionKey k = pausedListeners.get(i);
+      if (k.isValid()) {
+        k.interestOps(SelectionKey.OP_ACCEPT);
+      }
+    }
+    pausedListeners.clear();
   }
 
   private void scanTimeouts() {
