@@ -217,9 +217,9 @@ public final class NatTrace {
     }
     boolean six = p.isIpv6();
     String port = p.protocolNumber() == 6 || p.protocolNumber() == 17 ? ":" : "";
-    f[2] = IpAddresses.format(six, p.sourceAddressHigh(), p.sourceAddressLow()) + (port.isEmpty() ? "" : (six ? "." : ":") + p.sourcePort());
-    f[3] = IpAddresses.format(six, p.destinationAddressHigh(), p.destinationAddressLow())
-        + (port.isEmpty() ? "" : (six ? "." : ":") + p.destinationPort());
+    f[2] = endpoint(six, IpAddresses.format(six, p.sourceAddressHigh(), p.sourceAddressLow()), port.isEmpty() ? -1 : p.sourcePort());
+    f[3] = endpoint(six, IpAddresses.format(six, p.destinationAddressHigh(), p.destinationAddressLow()),
+        port.isEmpty() ? -1 : p.destinationPort());
     f[4] = String.valueOf(six ? b.get(l3 + 7) & 0xFF : b.get(l3 + 8) & 0xFF);
     f[5] = String.valueOf(six ? (b.getInt(l3) >>> 22) & 0x3F : (b.get(l3 + 1) & 0xFF) >>> 2);
     if (p.protocolNumber() == 6) {
@@ -232,6 +232,13 @@ public final class NatTrace {
       f[7] = "protocol " + p.protocolNumber();
     }
     return f;
+  }
+
+  private static String endpoint(boolean six, String address, int port) {
+    if (port < 0) {
+      return address;
+    }
+    return six ? "[" + address + "]:" + port : address + ":" + port;
   }
 
   private static String flags(int f) {

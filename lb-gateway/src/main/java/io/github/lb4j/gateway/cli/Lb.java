@@ -22,8 +22,8 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "lb",
     mixinStandardHelpOptions = true,
     versionProvider = Lb.Version.class,
-    description = "lb4j's reference gateway: a TCP load-balancing proxy, a live demo, packet traces and a test HTTP server.",
-    subcommands = {ProxyCommand.class, DemoCommand.class, TraceCommand.class, ServeCommand.class,
+    description = "lb4j's reference gateway: a TCP load-balancing proxy, a packet datapath, a live demo, packet traces and a test HTTP server.",
+    subcommands = {ProxyCommand.class, DemoCommand.class, DatapathCommand.class, TraceCommand.class, ServeCommand.class,
         CommandLine.HelpCommand.class})
 public final class Lb implements Runnable {
 

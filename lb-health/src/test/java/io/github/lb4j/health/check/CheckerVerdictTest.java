@@ -81,6 +81,16 @@ class CheckerVerdictTest {
   }
 
   @Test
+  void tcp_acceptThenReset_isHealthy_becauseTheHandshakeCompleted() throws Exception {
+    try (LoopbackServer s = new LoopbackServer(LoopbackServer.reset())) {
+      for (int i = 0; i < 5; i++) {
+        HealthResult r = check("tcp", Map.of(), s.address());
+        assertThat(r.healthy()).as("%s", r).isTrue();
+      }
+    }
+  }
+
+  @Test
   void tcpHalfOpen_refusingPort_isRefused_andListeningPort_isHealthy() throws Exception {
     assertThat(check("tcp-half-open", Map.of(), LoopbackServer.refusingPort()).reason()).isEqualTo(HealthReason.REFUSED);
     try (LoopbackServer s = new LoopbackServer(LoopbackServer.hang())) {
