@@ -17,6 +17,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * <p>Errors made by the user (a bad flag, an unknown algorithm, a port in use, a bad configuration
  * line) print one line on standard error and exit with 2 (usage) or 1 (runtime), never a stack trace.
  * {@link #run} is the in-process entry the tests use; {@link #main} exits the JVM with its result.
+ * Call either from one thread; they allocate freely and block for as long as the subcommand runs
+ * ({@code lb proxy} until a signal, {@code lb demo} for its duration).
  */
 @Command(
     name = "lb",
