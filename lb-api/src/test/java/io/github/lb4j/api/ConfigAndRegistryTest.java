@@ -1,0 +1,103 @@
+package io.github.lb4j.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigAndRegistryTest {
+
+  @Test
+  void schedulerConfig_defaultsAreFailClosedWithNoExtras() {
+    SchedulerConfig c = SchedulerConfig.defaults();
+    assertThat(c.noBackendPolicy()).isEqualTo(NoBackendPolicy.FAIL_CLOSED);
+    assertThat(c.panicThresholdPercent()).isZero();
+    assertThat(c.slowStart()).isZero();
+    assertThat(c.persistence()).isZero();
+    assertThat(c.options()).isEmpty();
+  }
+
+  @Test
+  void schedulerConfig_roundTripsThroughItsBuilder() {
+    SessionCounters sessions = SessionCounters.create();
+    SchedulerConfig c = SchedulerConfig.builder().sessions(sessions).seed(7).slowStart(Duration.ofSeconds(30))
+        .persistence(Duration.ofMinutes(5), 100).noBackendPolicy(NoBackendPolicy.FAIL_OPEN)
+        .panicThresholdPercent(50).option("table-size", "65537").build();
+    SchedulerConfig copy = c.toBuilder().build();
+    assertThat(copy.sessions()).isSameAs(sessions);
+    assertThat(copy.seed()).isEqualTo(7);
+    assertThat(copy.persistenceCapacity()).isEqualTo(100);
+    assertThat(copy.option("table-size")).isEqualTo("65537");
+    assertThat(copy.option("missing")).isNull();
+    assertThat(copy.toString()).contains("seed=7").contains("table-size=65537");
+  }
+
+  @Test
+  void schedulerConfig_rejectsBadValuesByName() {
+    assertThatThrownBy(() -> SchedulerConfig.builder().panicThresholdPercent(101))
+        .hasMessageContaining("panicThresholdPercent").hasMessageContaining("101");
+    assertThatThrownBy(() -> SchedulerConfig.builder().slowStart(Duration.ofSeconds(-1)))
+        .hasMessageContaining("slowStart");
+    assertThatThrownBy(() -> SchedulerConfig.builder().persistence(Duration.ofSeconds(1), 0))
+        .hasMessageContaining("persistenceCapacity");
+  }
+
+  @Test
+  void unknownScheduler_listsTheKnownNames() {
+    assertThatThrownBy(() -> Schedulers.create("no-such-algorithm", SchedulerConfig.defaults()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("unknown scheduler 'no-such-algorithm'; known:");
+  }
+
+  @Test
+  void unknownHealthCheck_listsTheKnownNames() {
+    assertThatThrownBy(() -> HealthCheckers.create("no-such-check", Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("unknown health check 'no-such-check'; known:");
+  }
+
+  @Test
+  void forwardingModes_parseByName() {
+    for (ForwardingMode m : ForwardingMode.values()) {
+      assertThat(ForwardingMode.parse(m.modeName())).isSameAs(m);
+    }
+    assertThat(ForwardingMode.parse(" DSR-L2 ")).isSameAs(ForwardingMode.DSR_L2);
+    assertThat(ForwardingMode.FULL_NAT.repliesPassBalancer()).isTrue();
+    assertThat(ForwardingMode.DSR_IPIP.repliesPassBalancer()).isFalse();
+    assertThatThrownBy(() -> ForwardingMode.parse("nat64"))
+        .hasMessageContaining("'nat64'").hasMessageContaining("transparent, router, dsr-l2");
+  }
+
+  @Test
+  void protocols_resolveByNumber() {
+    assertThat(Protocol.of(6)).isSameAs(Protocol.TCP);
+    assertThat(Protocol.ofNumber(58)).isSameAs(Protocol.ICMPV6);
+    assertThat(Protocol.ofNumber(300)).isNull();
+    assertThatThrownBy(() -> Protocol.of(47)).hasMessageContaining("47");
+  }
+
+  @Test
+  void healthResult_reasonMatchesVerdict() {
+    HealthResult ok = HealthResult.healthy(1_000, "status 200");
+    assertThat(ok.healthy()).isTrue();
+    assertThat(ok.reason()).isEqualTo(HealthReason.OK);
+    HealthResult bad = HealthResult.unhealthy(HealthReason.UNEXPECTED_STATUS, 2_000, "status 503");
+    assertThat(bad.healthy()).isFalse();
+    assertThat(bad.toString()).contains("UNEXPECTED_STATUS").contains("status 503");
+    assertThat(bad).isEqualTo(HealthResult.unhealthy(HealthReason.UNEXPECTED_STATUS, 2_000, "status 503"));
+    assertThatThrownBy(() -> HealthResult.unhealthy(HealthReason.OK, 0, "x")).hasMessageContaining("OK");
+  }
+
+  @Test
+  void frame_rejectsRegionsOutsideTheBuffer() {
+    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(128);
+    Frame f = new Frame(buf, 64, 64);
+    assertThat(f.tailroom()).isZero();
+    f.region(44, 84);
+    assertThat(f.offset()).isEqualTo(44);
+    assertThatThrownBy(() -> f.region(100, 64)).hasMessageContaining("does not fit a buffer of 128");
+    assertThatThrownBy(() -> new Frame(buf, -1, 10)).isInstanceOf(IllegalArgumentException.class);
+  }
+}

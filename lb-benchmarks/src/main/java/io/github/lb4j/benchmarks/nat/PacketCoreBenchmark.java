@@ -1,0 +1,118 @@
+package io.github.lb4j.benchmarks.nat;
+
+import io.github.lb4j.api.SessionCounters;
+import io.github.lb4j.api.Verdict;
+import io.github.lb4j.nat.flow.FlowTable;
+import io.github.lb4j.nat.flow.FlowTableConfig;
+import io.github.lb4j.nat.header.Checksums;
+import io.github.lb4j.nat.header.Ipv4Flyweight;
+import io.github.lb4j.nat.header.TcpFlyweight;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * What does one established packet cost through the packet core: copy a precomputed 64-byte frame
+ * into the work buffer, parse it, find its flow among 1k, 64k or 1M, and DNAT it (destination IP and
+ * MAC, RFC 1624 updates of the IPv4 and TCP checksums)? And one new flow (the SYN path: parse, miss,
+ * consistent-hash table, open state, rewrite) in a 2M-slot table that evicts the oldest SYN_RECV
+ * flows once full? Both must be 0 B/op. Setup checks every frame is forwarded with valid checksums.
+ *
+ * <pre>lb-benchmarks/bench PacketCoreBenchmark -prof gc
+ * lb-benchmarks/nat-baseline        # the same work in C (gcc -O2), with the Java/C ratio</pre>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
+public class PacketCoreBenchmark {
+
+  private static final int MASK = NatFixtures.FRAMES - 1;
+  private static final int LEN = NatFixtures.FRAME_LENGTH;
+  private static final int AT = NatFixtures.HEADROOM;
+
+  /** Flows in the table. */
+  @Param({"1024", "65536", "1048576"})
+  public int flows;
+
+  private NatFixtures fixtures;
+  private DnatPath established;
+  private DnatPath syn;
+  private ByteBuffer synFrames;
+  private final ByteBuffer work = ByteBuffer.allocateDirect(2048);
+  private int i;
+  private int newClient;
+
+  /** Builds the table, the frames and the SYN path, and checks one pass of each. */
+  @Setup
+  public void setUp() {
+    fixtures = new NatFixtures(flows, 42);
+    established = new DnatPath(fixtures.establishedTable(SessionCounters.create()), fixtures.backendAddress,
+        fixtures.backendMac, fixtures.lookupTable);
+    fixtures.writeFrames(43, TcpFlyweight.ACK | TcpFlyweight.PSH);
+    for (int f = 0; f < NatFixtures.FRAMES; f++) {
+      work.put(AT, fixtures.frames, f * LEN, LEN);
+      int v = established.established(work, AT, LEN);
+      if (Verdict.action(v) != Verdict.FORWARD || !NatFixtures.checksumsValid(work, AT)) {
+        throw new IllegalStateException("frame " + f + " not forwarded intact: " + Verdict.toString(v));
+      }
+    }
+    NatFixtures synFixtures = new NatFixtures(NatFixtures.FRAMES, 44);
+    synFixtures.writeFrames(45, TcpFlyweight.SYN);
+    synFrames = synFixtures.frames;
+    syn = new DnatPath(synTable(), fixtures.backendAddress, fixtures.backendMac, fixtures.lookupTable);
+  }
+
+  private static FlowTable synTable() {
+    SessionCounters s = SessionCounters.create();
+    for (int b = 0; b < NatFixtures.BACKENDS; b++) {
+      s.of("backend-" + b);
+    }
+    return new FlowTable(FlowTableConfig.builder(1 << 21, s).build());
+  }
+
+  /**
+   * One established packet.
+   *
+   * @return the verdict
+   */
+  @Benchmark
+  public int establishedDnat() {
+    int f = i++ & MASK;
+    work.put(AT, fixtures.frames, f * LEN, LEN);
+    return established.established(work, AT, LEN);
+  }
+
+  /**
+   * One SYN of a new flow: the frame gets a fresh client address (with its checksum updates) so
+   * every packet is a table miss.
+   *
+   * @return the verdict
+   */
+  @Benchmark
+  public int synNewFlow() {
+    int f = i++ & MASK;
+    work.put(AT, synFrames, f * LEN, LEN);
+    int l3 = AT + 14;
+    int old = Ipv4Flyweight.sourceAddress(work, l3);
+    int client = 0x6400_0000 + newClient++;
+    Ipv4Flyweight.sourceAddress(work, l3, client);
+    Ipv4Flyweight.headerChecksum(work, l3,
+        Checksums.update32(Ipv4Flyweight.headerChecksum(work, l3), old, client));
+    TcpFlyweight.checksum(work, l3 + 20,
+        Checksums.update32(TcpFlyweight.checksum(work, l3 + 20), old, client));
+    return syn.syn(work, AT, LEN);
+  }
+}

@@ -1,0 +1,195 @@
+package io.github.lb4j.gateway.cli;
+
+import io.github.lb4j.gateway.proxy.BackendStatus;
+import io.github.lb4j.gateway.proxy.Endpoints;
+import io.github.lb4j.gateway.proxy.ProxyConfigFile;
+import io.github.lb4j.gateway.proxy.ProxyServer;
+import io.github.lb4j.gateway.proxy.ProxyStats;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code lb proxy}: runs a {@link ProxyServer} until SIGINT or SIGTERM. Flags and the configuration
+ * file become the same entries ({@link ProxyConfigFile}); flags come after the file, so a flag
+ * overrides a single-valued key and adds to {@code listen} and {@code backend}.
+ */
+@Command(
+    name = "proxy",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs a TCP load-balancing proxy (a full proxy: backends see the proxy as their client, seed S6.1b).",
+      "Example: lb proxy --listen 127.0.0.1:8080 --backend web-1=127.0.0.1:8081 --backend web-2=127.0.0.1:8082 "
+          + "--algorithm least-connections --check tcp"
+    })
+final class ProxyCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Configuration file (key = value lines; see README).")
+  @Nullable Path config;
+
+  @Option(names = {"-l", "--listen"}, paramLabel = "HOST:PORT", description = "Address to listen on; repeatable ([::1]:8080 for IPv6, :8080 for all).")
+  List<String> listen = new ArrayList<>();
+
+  @Option(names = {"-b", "--backend"}, paramLabel = "[ID=]HOST:PORT[,weight=N]", description = "A backend; repeatable. Without ID it is named backend-N.")
+  List<String> backends = new ArrayList<>();
+
+  @Option(names = {"-a", "--algorithm"}, paramLabel = "NAME", description = "Scheduling algorithm (default round-robin); the list is below.")
+  @Nullable String algorithm;
+
+  @Option(names = "--algorithm-option", paramLabel = "KEY=VALUE", description = "An option of the algorithm, e.g. table-size=65537; repeatable.")
+  Map<String, String> algorithmOptions = new java.util.LinkedHashMap<>();
+
+  @Option(names = "--slow-start", paramLabel = "DURATION", description = "Slow-start window after a backend comes up, e.g. 10s.")
+  @Nullable String slowStart;
+
+  @Option(names = "--check", paramLabel = "NAME", description = "Health check by name (default none); the list is below.")
+  @Nullable String check;
+
+  @Option(names = "--check-option", paramLabel = "KEY=VALUE", description = "An option of the check, e.g. path=/health; repeatable.")
+  Map<String, String> checkOptions = new java.util.LinkedHashMap<>();
+
+  @Option(names = "--check-interval", paramLabel = "DURATION", description = "Time between checks of one backend (default 2s).")
+  @Nullable String checkInterval;
+
+  @Option(names = "--check-timeout", paramLabel = "DURATION", description = "Timeout of one check (default half the interval).")
+  @Nullable String checkTimeout;
+
+  @Option(names = "--rise", paramLabel = "N", description = "Passes that bring a backend up (default 2).")
+  @Nullable String rise;
+
+  @Option(names = "--fall", paramLabel = "N", description = "Failures that take a backend down (default 3).")
+  @Nullable String fall;
+
+  @Option(names = "--connect-timeout", paramLabel = "DURATION", description = "Backend connect timeout (default 5s).")
+  @Nullable String connectTimeout;
+
+  @Option(names = "--connect-attempts", paramLabel = "N", description = "Backends tried per connection (default 3).")
+  @Nullable String connectAttempts;
+
+  @Option(names = "--idle-timeout", paramLabel = "DURATION", description = "Close connections silent this long (default 0s: never).")
+  @Nullable String idleTimeout;
+
+  @Option(names = "--proxy-protocol", paramLabel = "none|v1|v2", description = "PROXY protocol header towards backends (default none).")
+  @Nullable String proxyProtocol;
+
+  @Option(names = "--no-backend", paramLabel = "fail-closed|fail-open", description = "When no backend is healthy: refuse (default) or use unhealthy ones.")
+  @Nullable String noBackend;
+
+  @Option(names = "--seed", paramLabel = "N", description = "Hash seed, for several proxies that must choose alike.")
+  @Nullable String seed;
+
+  @Option(names = "--event-loops", paramLabel = "N", description = "Event-loop threads (default 2).")
+  @Nullable String eventLoops;
+
+  @Option(names = "--buffer-size", paramLabel = "BYTES", description = "Relay buffer per direction (default 32768).")
+  @Nullable String bufferSize;
+
+  @Option(names = "--status-interval", paramLabel = "DURATION", description = "Print each backend's status this often (default 0s: never).")
+  String statusInterval = "0s";
+
+  @Override
+  public Integer call() throws Exception {
+    List<ProxyConfigFile.Entry> entries = new ArrayList<>();
+    if (config != null) {
+      entries.addAll(ProxyConfigFile.read(config));
+    }
+    entries.addAll(flagEntries());
+    long statusMillis = io.github.lb4j.gateway.proxy.Durations.parse("--status-interval", statusInterval).toMillis();
+    ProxyServer proxy = ProxyConfigFile.apply(entries, ProxyServer.builder()).build();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      proxy.close();
+      stopped.countDown();
+    }, "lb-shutdown");
+    try {
+      proxy.start();
+    } catch (Exception e) {
+      proxy.close();
+      throw e;
+    }
+    Runtime.getRuntime().addShutdownHook(hook);
+    spec.commandLine().getOut().println("lb proxy: listening on "
+        + proxy.listenAddresses().stream().map(Endpoints::format).collect(Collectors.joining(", "))
+        + ", algorithm " + proxy.scheduler().name()
+        + (proxy.healthCheck() == null ? ", no health check" : ", check " + proxy.healthCheck().checker())
+        + ", " + proxy.status().size() + " backends; Ctrl-C stops");
+    while (!stopped.await(statusMillis > 0 ? statusMillis : 3_600_000, TimeUnit.MILLISECONDS)) {
+      if (statusMillis > 0) {
+        printStatus(proxy);
+      }
+    }
+    return 0;
+  }
+
+  private void printStatus(ProxyServer proxy) {
+    ProxyStats s = proxy.stats();
+    StringBuilder sb = new StringBuilder();
+    sb.append("accepted=").append(s.accepted()).append(" active=").append(s.active()).append(" rejected=")
+        .append(s.rejected()).append(" retries=").append(s.retries());
+    for (BackendStatus b : proxy.status()) {
+      sb.append(" | ").append(b.backend().id()).append(' ').append(b.health()).append(" w=").append(b.backend().weight())
+          .append(" active=").append(b.activeSessions()).append(" total=").append(b.totalSessions());
+    }
+    spec.commandLine().getOut().println(sb);
+  }
+
+  private List<ProxyConfigFile.Entry> flagEntries() {
+    List<ProxyConfigFile.Entry> out = new ArrayList<>();
+    for (String l : listen) {
+      out.add(new ProxyConfigFile.Entry("listen", l, "--listen"));
+    }
+    int n = 0;
+    for (String b : backends) {
+      n++;
+      String spec = b.strip();
+      int eq = spec.indexOf('=');
+      int comma = spec.indexOf(',');
+      String id;
+      String rest;
+      if (eq > 0 && (comma < 0 || eq < comma)) {
+        id = spec.substring(0, eq);
+        rest = spec.substring(eq + 1);
+      } else {
+        id = "backend-" + n;
+        rest = spec;
+      }
+      out.add(new ProxyConfigFile.Entry("backend " + id, rest.replace(',', ' '), "--backend " + b));
+    }
+    add(out, "algorithm", algorithm, "--algorithm");
+    algorithmOptions.forEach((k, v) -> out.add(new ProxyConfigFile.Entry("algorithm." + k, v, "--algorithm-option " + k)));
+    add(out, "slow-start", slowStart, "--slow-start");
+    add(out, "check", check, "--check");
+    checkOptions.forEach((k, v) -> out.add(new ProxyConfigFile.Entry("check." + k, v, "--check-option " + k)));
+    add(out, "check.interval", checkInterval, "--check-interval");
+    add(out, "check.timeout", checkTimeout, "--check-timeout");
+    add(out, "check.rise", rise, "--rise");
+    add(out, "check.fall", fall, "--fall");
+    add(out, "connect-timeout", connectTimeout, "--connect-timeout");
+    add(out, "connect-attempts", connectAttempts, "--connect-attempts");
+    add(out, "idle-timeout", idleTimeout, "--idle-timeout");
+    add(out, "proxy-protocol", proxyProtocol, "--proxy-protocol");
+    add(out, "no-backend", noBackend, "--no-backend");
+    add(out, "seed", seed, "--seed");
+    add(out, "event-loops", eventLoops, "--event-loops");
+    add(out, "buffer-size", bufferSize, "--buffer-size");
+    return out;
+  }
+
+  private static void add(List<ProxyConfigFile.Entry> out, String key, @Nullable String value, String flag) {
+    if (value != null) {
+      out.add(new ProxyConfigFile.Entry(key, value, flag));
+    }
+  }
+}

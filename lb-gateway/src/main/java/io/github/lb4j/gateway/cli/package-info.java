@@ -1,0 +1,5 @@
+/** The {@code lb} command line (picocli): proxy, demo and serve. */
+@NullMarked
+package io.github.lb4j.gateway.cli;
+
+import org.jspecify.annotations.NullMarked;

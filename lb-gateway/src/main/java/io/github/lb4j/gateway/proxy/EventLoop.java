@@ -1,0 +1,198 @@
+package io.github.lb4j.gateway.proxy;
+
+import io.github.lb4j.api.MutableFlowKey;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One selector thread of a {@link ProxyServer}: accepts from every listener (each loop registers
+ * every listener; the kernel hands each connection to one of them), connects to backends and relays
+ * the connections it accepted for their whole life, so a connection never changes thread.
+ *
+ * <p>Owns, confined to its thread: the flow key reused for every selection, a pool of direct relay
+ * buffers, and the list of its sessions, scanned on a 100 ms tick for connect and idle timeouts. A
+ * listener whose accept fails (out of file descriptors) is paused until the next tick.
+ * Other threads reach it only through {@link #execute}.
+ */
+final class EventLoop implements Runnable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
+  private static final long TICK_MILLIS = 100;
+  private static final int MAX_ACCEPTS_PER_EVENT = 64;
+  private static final int MAX_POOLED_BUFFERS = 4096;
+
+  final ProxyServer server;
+  final MutableFlowKey flowKey = new MutableFlowKey();
+  final Selector selector;
+  private final Thread thread;
+  private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  private final ArrayDeque<ByteBuffer> freeBuffers = new ArrayDeque<>();
+  private final ArrayList<Session> sessions = new ArrayList<>();
+  private final ArrayList<SelectionKey> pausedListeners = new ArrayList<>();
+  private volatile boolean running = true;
+  long now;
+
+  EventLoop(ProxyServer server, int index) throws IOException {
+    this.server = server;
+    this.selector = Selector.open();
+    this.thread = new Thread(this, "lb-proxy-" + index);
+    this.thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  void listen(ServerSocketChannel listener) {
+    execute(() -> {
+      try {
+        listener.register(selector, SelectionKey.OP_ACCEPT, listener);
+      } catch (ClosedChannelException e) {
+        LOG.debug("listener closed before registration", e);
+      }
+    });
+  }
+
+  void execute(Runnable task) {
+    tasks.add(task);
+    selector.wakeup();
+  }
+
+  void shutdown() {
+    running = false;
+    selector.wakeup();
+  }
+
+  void awaitTermination() {
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void run() {
+    long nextTick = System.nanoTime();
+    try {
+      while (running) {
+        selector.select(this::dispatch, TICK_MILLIS);
+        now = System.nanoTime();
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+          task.run();
+        }
+        if (now - nextTick >= 0) {
+          nextTick = now + TICK_MILLIS * 1_000_000L;
+          resumeListeners();
+          scanTimeouts();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.error("event loop {} failed", thread.getName(), e);
+    } finally {
+      for (int i = sessions.size() - 1; i >= 0; i--) {
+        sessions.get(i).close();
+      }
+      try {
+        selector.close();
+      } catch (IOException e) {
+        LOG.debug("closing selector", e);
+      }
+    }
+  }
+
+  private void dispatch(SelectionKey key) {
+    now = System.nanoTime();
+    Object a = key.attachment();
+    if (a instanceof Session s) {
+      s.handle(key);
+    } else if (a instanceof ServerSocketChannel listener) {
+      accept(key, listener);
+    }
+  }
+
+  private void accept(SelectionKey key, ServerSocketChannel listener) {
+    for (int i = 0; i < MAX_ACCEPTS_PER_EVENT; i++) {
+      SocketChannel client;
+      try {
+        client = listener.accept();
+      } catch (IOException e) {
+        // Out of file descriptors and the like: the connection stays in the backlog. Stop accepting
+        // until the next tick instead of spinning on a listener that stays readable.
+        if (pausedListeners.isEmpty()) {
+          LOG.warn("accept failed, pausing this listener for {} ms: {}", TICK_MILLIS, e.getMessage());
+        }
+        key.interestOps(0);
+        pausedListeners.add(key);
+        return;
+      }
+      if (client == null) {
+        return;
+      }
+      server.accepted.increment();
+      Session s = new Session(this, client);
+      add(s);
+      s.start();
+    }
+  }
+
+  private void resumeListeners() {
+    for (int i = 0; i < pausedListeners.size(); i++) {
+      SelectionKey k = pausedListeners.get(i);
+      if (k.isValid()) {
+        k.interestOps(SelectionKey.OP_ACCEPT);
+      }
+    }
+    pausedListeners.clear();
+  }
+
+  private void scanTimeouts() {
+    long idle = server.idleTimeoutNanos;
+    for (int i = sessions.size() - 1; i >= 0; i--) {
+      if (i < sessions.size()) {
+        sessions.get(i).checkTimeouts(now, idle);
+      }
+    }
+  }
+
+  void add(Session s) {
+    s.index = sessions.size();
+    sessions.add(s);
+  }
+
+  void remove(Session s) {
+    int i = s.index;
+    if (i < 0) {
+      return;
+    }
+    Session last = sessions.remove(sessions.size() - 1);
+    if (last != s) {
+      sessions.set(i, last);
+      last.index = i;
+    }
+    s.index = -1;
+  }
+
+  ByteBuffer takeBuffer() {
+    ByteBuffer b = freeBuffers.pollFirst();
+    return b != null ? b : ByteBuffer.allocateDirect(server.bufferSize);
+  }
+
+  void giveBuffer(ByteBuffer b) {
+    if (freeBuffers.size() < MAX_POOLED_BUFFERS) {
+      b.clear();
+      freeBuffers.addFirst(b);
+    }
+  }
+}

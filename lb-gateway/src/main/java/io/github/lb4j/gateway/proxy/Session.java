@@ -1,0 +1,407 @@
+package io.github.lb4j.gateway.proxy;
+
+import io.github.lb4j.api.Backend;
+import io.github.lb4j.api.BackendLoad;
+import io.github.lb4j.api.HealthState;
+import io.github.lb4j.api.Protocol;
+import io.github.lb4j.api.Scheduler;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection and its backend connection: connect (with retries on other backends), then
+ * relay both ways with half-close. Confined to its {@link EventLoop}'s thread.
+ *
+ * <p>Each direction has one pooled direct buffer kept in fill mode. A source is read only while its
+ * buffer has room, and its destination is asked for OP_WRITE only while the buffer holds bytes, so a
+ * slow reader stops its writer (backpressure) without any copy or queue. When a source reaches
+ * end-of-stream and its buffer is flushed, the proxy shuts down output towards the other side (the
+ * FIN travels on); the session ends when both directions have been shut down, or at once on an
+ * error (a reset on either side).
+ */
+final class Session {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Session.class);
+
+  private static final int CONNECTING = 0;
+  private static final int RELAYING = 1;
+  private static final int CLOSED = 2;
+
+  /** Perturbs the flow key on a retry so that hashing schedulers can land elsewhere. */
+  private static final int RETRY_SALT = 0x9E37;
+
+  private final EventLoop loop;
+  private final SocketChannel client;
+  private @Nullable SelectionKey clientKey;
+  private @Nullable SocketChannel backend;
+  private @Nullable SelectionKey backendKey;
+  private @Nullable BackendLoad load;
+  private @Nullable Member member;
+  private @Nullable InetSocketAddress clientAddress;
+  private @Nullable InetSocketAddress localAddress;
+  private @Nullable ByteBuffer up;
+  private @Nullable ByteBuffer down;
+  private final String[] tried;
+  private int attempts;
+  private int state = CONNECTING;
+  private boolean clientEof;
+  private boolean backendEof;
+  private boolean backendShut;
+  private boolean clientShut;
+  private int clientOps = -1;
+  private int backendOps = -1;
+  private long connectStarted;
+  private long lastActivity;
+  int index = -1;
+
+  Session(EventLoop loop, SocketChannel client) {
+    this.loop = loop;
+    this.client = client;
+    this.tried = new String[loop.server.connectAttempts];
+  }
+
+  void start() {
+    try {
+      client.configureBlocking(false);
+      client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      clientAddress = (InetSocketAddress) client.getRemoteAddress();
+      localAddress = (InetSocketAddress) client.getLocalAddress();
+      clientKey = client.register(loop.selector, 0, this);
+    } catch (IOException e) {
+      LOG.debug("client gone before it was served", e);
+      reject();
+      return;
+    }
+    lastActivity = loop.now;
+    connectNext();
+  }
+
+  /** Picks a backend not tried yet and starts connecting to it; rejects the client when none is left. */
+  private void connectNext() {
+    ProxyServer server = loop.server;
+    while (attempts < tried.length) {
+      Backend b = pick();
+      if (b == null) {
+        break;
+      }
+      tried[attempts] = b.id();
+      if (attempts > 0) {
+        server.retries.increment();
+      }
+      attempts++;
+      if (connect(b)) {
+        return;
+      }
+    }
+    reject();
+  }
+
+  private @Nullable Backend pick() {
+    Scheduler scheduler = loop.server.scheduler();
+    InetSocketAddress c = clientAddress;
+    InetSocketAddress l = localAddress;
+    if (c == null || l == null) {
+      return null;
+    }
+    for (int i = 0; i < 4; i++) {
+      int port = c.getPort() ^ ((attempts * 4 + i) * RETRY_SALT & 0xFFFF);
+      loop.flowKey.set(Protocol.TCP, c.getAddress(), port, l.getAddress(), l.getPort());
+      Backend b = scheduler.select(loop.flowKey);
+      if (b == null) {
+        return null;
+      }
+      if (!wasTried(b.id())) {
+        return b;
+      }
+    }
+    // A deterministic scheduler (least connections, a hash) keeps answering with the backend that
+    // just failed: redispatch to the first eligible one not tried, as HAProxy's redispatch does.
+    List<Backend> eligible = scheduler.backends();
+    for (int i = 0; i < eligible.size(); i++) {
+      Backend b = eligible.get(i);
+      if (b.weight() > 0 && !wasTried(b.id())) {
+        Member m = loop.server.member(b.id());
+        if (m == null || m.state != HealthState.DOWN) {
+          return b;
+        }
+      }
+    }
+    return null;
+  }
+
+  private boolean wasTried(String id) {
+    for (int i = 0; i < attempts; i++) {
+      if (tried[i].equals(id)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Returns false when the attempt failed at once (the next one should be made). */
+  private boolean connect(Backend b) {
+    ProxyServer server = loop.server;
+    BackendLoad l = server.sessions().of(b.id());
+    load = l;
+    member = server.member(b.id());
+    l.sessionOpenedInactive();
+    connectStarted = loop.now;
+    boolean done;
+    try {
+      SocketChannel ch = SocketChannel.open();
+      backend = ch;
+      ch.configureBlocking(false);
+      ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      done = ch.connect(b.socketAddress());
+      backendKey = ch.register(loop.selector, done ? 0 : SelectionKey.OP_CONNECT, this);
+      backendOps = -1;
+    } catch (IOException e) {
+      connectFailed(e.getMessage(), false);
+      return false;
+    }
+    if (done) {
+      try {
+        connected();
+      } catch (IOException e) {
+        close();
+      }
+    }
+    return true;
+  }
+
+  private void connected() throws IOException {
+    BackendLoad l = load;
+    if (l != null) {
+      l.sessionActivated();
+      l.recordLatency(loop.now - connectStarted);
+    }
+    state = RELAYING;
+    up = loop.takeBuffer();
+    down = loop.takeBuffer();
+    InetSocketAddress c = clientAddress;
+    InetSocketAddress local = localAddress;
+    if (c != null && local != null) {
+      loop.server.proxyProtocol.write(c, local, up);
+    }
+    lastActivity = loop.now;
+    flushUp();
+    updateInterest();
+  }
+
+  /** Gives up on the current backend; the caller decides whether to try the next one. */
+  private void connectFailed(@Nullable String why, boolean timeout) {
+    ProxyServer server = loop.server;
+    server.connectFailures.increment();
+    if (timeout) {
+      server.connectTimeouts.increment();
+    }
+    Member m = member;
+    if (m != null) {
+      m.connectFailures.increment();
+    }
+    LOG.debug("connect to {} failed: {}", m == null ? "?" : m.configured, why);
+    BackendLoad l = load;
+    if (l != null) {
+      l.sessionClosed(false);
+    }
+    load = null;
+    member = null;
+    closeQuietly(backend);
+    backend = null;
+    backendKey = null;
+  }
+
+  void handle(SelectionKey key) {
+    if (state == CLOSED || !key.isValid()) {
+      return;
+    }
+    try {
+      if (state == CONNECTING) {
+        if (key == backendKey && key.isConnectable()) {
+          SocketChannel ch = backend;
+          boolean done;
+          try {
+            done = ch != null && ch.finishConnect();
+          } catch (IOException e) {
+            connectFailed(e.getMessage(), false);
+            connectNext();
+            return;
+          }
+          if (done) {
+            connected();
+          }
+        }
+        return;
+      }
+      int ready = key.readyOps();
+      if (key == clientKey) {
+        if ((ready & SelectionKey.OP_READ) != 0) {
+          readClient();
+        }
+        if ((ready & SelectionKey.OP_WRITE) != 0) {
+          flushDown();
+        }
+      } else {
+        if ((ready & SelectionKey.OP_READ) != 0) {
+          readBackend();
+        }
+        if ((ready & SelectionKey.OP_WRITE) != 0) {
+          flushUp();
+        }
+      }
+      if (backendShut && clientShut) {
+        close();
+      } else {
+        updateInterest();
+      }
+    } catch (IOException e) {
+      LOG.debug("relay ended by an error: {}", e.getMessage());
+      close();
+    }
+  }
+
+  private void readClient() throws IOException {
+    ByteBuffer buf = up;
+    if (buf == null || clientEof || !buf.hasRemaining()) {
+      return;
+    }
+    int n = client.read(buf);
+    if (n < 0) {
+      clientEof = true;
+    } else if (n > 0) {
+      lastActivity = loop.now;
+    }
+    flushUp();
+  }
+
+  private void readBackend() throws IOException {
+    ByteBuffer buf = down;
+    SocketChannel ch = backend;
+    if (buf == null || ch == null || backendEof || !buf.hasRemaining()) {
+      return;
+    }
+    int n = ch.read(buf);
+    if (n < 0) {
+      backendEof = true;
+    } else if (n > 0) {
+      lastActivity = loop.now;
+    }
+    flushDown();
+  }
+
+  /** Writes what the client sent to the backend; forwards the client's FIN once all is written. */
+  private void flushUp() throws IOException {
+    ByteBuffer buf = up;
+    SocketChannel ch = backend;
+    if (buf == null || ch == null) {
+      return;
+    }
+    if (buf.position() > 0) {
+      buf.flip();
+      ch.write(buf);
+      buf.compact();
+    }
+    if (buf.position() == 0 && clientEof && !backendShut) {
+      ch.shutdownOutput();
+      backendShut = true;
+    }
+  }
+
+  /** Writes what the backend sent to the client; forwards the backend's FIN once all is written. */
+  private void flushDown() throws IOException {
+    ByteBuffer buf = down;
+    if (buf == null) {
+      return;
+    }
+    if (buf.position() > 0) {
+      buf.flip();
+      client.write(buf);
+      buf.compact();
+    }
+    if (buf.position() == 0 && backendEof && !clientShut) {
+      client.shutdownOutput();
+      clientShut = true;
+    }
+  }
+
+  private void updateInterest() {
+    ByteBuffer u = up;
+    ByteBuffer d = down;
+    SelectionKey ck = clientKey;
+    SelectionKey bk = backendKey;
+    if (u == null || d == null || ck == null || bk == null) {
+      return;
+    }
+    int c = (!clientEof && u.hasRemaining() ? SelectionKey.OP_READ : 0) | (d.position() > 0 ? SelectionKey.OP_WRITE : 0);
+    int b = (!backendEof && d.hasRemaining() ? SelectionKey.OP_READ : 0) | (u.position() > 0 ? SelectionKey.OP_WRITE : 0);
+    if (c != clientOps) {
+      ck.interestOps(c);
+      clientOps = c;
+    }
+    if (b != backendOps) {
+      bk.interestOps(b);
+      backendOps = b;
+    }
+  }
+
+  void checkTimeouts(long now, long idleNanos) {
+    if (state == CONNECTING) {
+      if (backend != null && now - connectStarted >= loop.server.connectTimeoutNanos) {
+        connectFailed("connect timeout", true);
+        connectNext();
+      }
+    } else if (state == RELAYING && idleNanos > 0 && now - lastActivity >= idleNanos) {
+      loop.server.idleTimeouts.increment();
+      close();
+    }
+  }
+
+  private void reject() {
+    loop.server.rejected.increment();
+    close();
+  }
+
+  void close() {
+    if (state == CLOSED) {
+      return;
+    }
+    boolean wasRelaying = state == RELAYING;
+    state = CLOSED;
+    loop.remove(this);
+    loop.server.closedSessions.increment();
+    closeQuietly(client);
+    closeQuietly(backend);
+    BackendLoad l = load;
+    if (l != null) {
+      l.sessionClosed(wasRelaying);
+    }
+    ByteBuffer u = up;
+    ByteBuffer d = down;
+    if (u != null) {
+      loop.giveBuffer(u);
+    }
+    if (d != null) {
+      loop.giveBuffer(d);
+    }
+    up = null;
+    down = null;
+  }
+
+  private static void closeQuietly(@Nullable SocketChannel ch) {
+    if (ch != null) {
+      try {
+        ch.close();
+      } catch (IOException e) {
+        LOG.debug("close", e);
+      }
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package io.github.lb4j.gateway.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The configuration file of lb proxy: what it accepts, and one clear error per mistake. */
+class ProxyConfigFileTest {
+
+  @TempDir Path dir;
+
+  private ProxyServer.Builder load(String... lines) throws IOException {
+    Path f = dir.resolve("lb.conf");
+    Files.write(f, List.of(lines));
+    return ProxyConfigFile.load(f);
+  }
+
+  private static IllegalArgumentException error(Runnable r) {
+    try {
+      r.run();
+    } catch (IllegalArgumentException e) {
+      return e;
+    }
+    throw new AssertionError("no error");
+  }
+
+  @Test
+  void readme_example_buildsAProxy() throws IOException {
+    ProxyServer p = load(
+        "# lb proxy configuration",
+        "listen = 127.0.0.1:0, [::1]:0",
+        "backend web-1 = 127.0.0.1:8081 weight=3",
+        "backend web-2 = 127.0.0.1:8082",
+        "algorithm = round-robin",
+        "slow-start = 10s",
+        "check = tcp",
+        "check.interval = 1s",
+        "check.timeout = 500ms",
+        "check.rise = 2",
+        "check.fall = 3   # HAProxy's default",
+        "connect-timeout = 2s",
+        "connect-attempts = 2",
+        "idle-timeout = 5m",
+        "proxy-protocol = v2",
+        "no-backend = fail-closed",
+        "seed = 42",
+        "event-loops = 1",
+        "buffer-size = 16384").build();
+    try (p) {
+      assertThat(p.scheduler().name()).isEqualTo("round-robin");
+      assertThat(p.healthCheck()).isEqualTo(new HealthCheckSpec("tcp", Map.of(), Duration.ofSeconds(1),
+          Duration.ofMillis(500), 2, 3));
+      assertThat(p.status()).extracting(s -> s.backend().toString())
+          .containsExactly("web-1(127.0.0.1:8081 w=3)", "web-2(127.0.0.1:8082 w=1)");
+    }
+  }
+
+  @Test
+  void theReadmesConfigurationExample_isValid() throws IOException {
+    String readme = Files.readString(Path.of("README.md"));
+    int start = readme.indexOf("```ini\n");
+    assertThat(start).as("lb-gateway/README.md has an ini block").isNotNegative();
+    String block = readme.substring(start + 7, readme.indexOf("```", start + 7));
+
+    try (ProxyServer p = ProxyConfigFile.apply(ProxyConfigFile.parse(block.lines().toList(), "README.md"),
+        ProxyServer.builder()).build()) {
+      assertThat(p.scheduler().name()).isEqualTo("maglev");
+      assertThat(p.healthCheck()).isNotNull();
+      assertThat(p.status()).hasSize(3);
+      assertThat(p.status().get(2).backend().isDraining()).isTrue();
+    }
+  }
+
+  @Test
+  void unknownKey_namesFileLineAndKnownKeys() {
+    IllegalArgumentException e = error(() -> {
+      try {
+        load("listen = :8080", "algoritm = maglev");
+      } catch (IOException ex) {
+        throw new AssertionError(ex);
+      }
+    });
+    assertThat(e).hasMessageStartingWith("lb.conf:2: unknown key 'algoritm'; known: listen, backend ID, algorithm");
+  }
+
+  @Test
+  void lineWithoutEquals_isNamed() {
+    assertThatThrownBy(() -> ProxyConfigFile.parse(List.of("", "listen 127.0.0.1:80"), "x.conf"))
+        .hasMessage("x.conf:2: expected 'key = value', was 'listen 127.0.0.1:80'");
+  }
+
+  @Test
+  void badValues_nameTheLineAndTheValue() {
+    assertThatThrownBy(() -> load("slow-start = 10"))
+        .hasMessage("lb.conf:1: slow-start must be a duration such as 500ms, 2s, 5m or 1h, was '10'");
+    assertThatThrownBy(() -> load("backend web-1 = 127.0.0.1:99999"))
+        .hasMessage("lb.conf:1: backend web-1 port must be in 0..65535, was 99999 in '127.0.0.1:99999'");
+    assertThatThrownBy(() -> load("backend web-1 = 127.0.0.1:80 weight=-2"))
+        .hasMessageStartingWith("lb.conf:1: weight must be in 0..65535 (0 drains), was -2");
+    assertThatThrownBy(() -> load("backend web-1 = 127.0.0.1:80", "backend web-1 = 127.0.0.1:81"))
+        .hasMessage("lb.conf:2: backend id 'web-1' is used twice");
+    assertThatThrownBy(() -> load("listen = 127.0.0.1"))
+        .hasMessage("lb.conf:1: listen must be host:port, [ipv6]:port or :port, was '127.0.0.1'");
+    assertThatThrownBy(() -> load("proxy-protocol = v3"))
+        .hasMessage("lb.conf:1: proxy-protocol must be none, v1 or v2, was 'v3'");
+    assertThatThrownBy(() -> load("connect-attempts = many"))
+        .hasMessage("lb.conf:1: connect-attempts must be a whole number, was 'many'");
+    assertThatThrownBy(() -> load("connect-attempts = 99"))
+        .hasMessage("lb.conf:1: connect-attempts must be in 1..16, was 99");
+    assertThatThrownBy(() -> load("check = tcp", "check.interval = 1s", "check.timeout = 2s"))
+        .hasMessage("lb.conf:3: check-timeout must not exceed check-interval, was 2s > 1s");
+    assertThatThrownBy(() -> load("check.path = /health"))
+        .hasMessage("lb.conf:1: check.path is set but no check is: add 'check = tcp' (or another checker)");
+  }
+
+  @Test
+  void missingListenOrBackend_isNamedAtBuild() throws IOException {
+    assertThatThrownBy(() -> load("backend web-1 = 127.0.0.1:80").build())
+        .hasMessage("no listen address: give at least one (listen = 127.0.0.1:8080)");
+    assertThatThrownBy(() -> load("listen = 127.0.0.1:0").build())
+        .hasMessage("no backend: give at least one (backend web-1 = 127.0.0.1:8081)");
+  }
+
+  @Test
+  void unknownChecker_orCheckerOption_isRefusedAtBuild() throws IOException {
+    assertThatThrownBy(() -> load("listen = 127.0.0.1:0", "backend a = 127.0.0.1:80", "check = telepathy").build())
+        .hasMessageStartingWith("unknown health check 'telepathy'; known: ");
+    assertThatThrownBy(() -> load("listen = 127.0.0.1:0", "backend a = 127.0.0.1:80", "check = tcp",
+        "check.colour = blue").build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("colour");
+  }
+
+  @Test
+  void missingFile_isNamed() {
+    assertThatThrownBy(() -> ProxyConfigFile.load(dir.resolve("nope.conf")))
+        .isInstanceOf(NoSuchFileException.class).hasMessageContaining("nope.conf");
+  }
+}

@@ -1,0 +1,70 @@
+package io.github.lb4j.linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Socket-option helpers shared by {@link IpSocket} and {@link PacketSocket}.
+ *
+ * <p>Stateless; any thread may call it with a capture segment it owns. Allocates from the arena given
+ * or from a short-lived confined arena; control plane only.
+ */
+final class Sockets {
+
+  private Sockets() {}
+
+  static void setIntOption(Arena arena, MemorySegment state, int fd, int level, int name, int value, String label) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment v = a.allocateFrom(ValueLayout.JAVA_INT, value);
+      setOption(state, fd, level, name, v, label);
+    }
+  }
+
+  static void setOption(MemorySegment state, int fd, int level, int name, MemorySegment value, String label) {
+    if (LibC.setsockopt(state, fd, level, name, value, (int) value.byteSize()) < 0) {
+      throw LibC.fail("setsockopt(fd " + fd + ", " + label + ")", state);
+    }
+  }
+
+  static int getIntOption(MemorySegment state, int fd, int level, int name, String label) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment v = a.allocate(ValueLayout.JAVA_INT);
+      MemorySegment len = a.allocateFrom(ValueLayout.JAVA_INT, 4);
+      if (LibC.getsockopt(state, fd, level, name, v, len) < 0) {
+        throw LibC.fail("getsockopt(fd " + fd + ", " + label + ")", state);
+      }
+      return v.get(ValueLayout.JAVA_INT, 0);
+    }
+  }
+
+  static int receiveBufferSize(Arena arena, MemorySegment state, int fd, int bytes) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment v = a.allocateFrom(ValueLayout.JAVA_INT, bytes);
+      if (LibC.setsockopt(state, fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, v, 4) < 0) {
+        setOption(state, fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, v, "SO_RCVBUF");
+      }
+    }
+    return getIntOption(state, fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, "SO_RCVBUF");
+  }
+
+  static void attachFilter(MemorySegment state, int fd, long[] program) {
+    if (program.length == 0 || program.length > 4096) {
+      throw new IllegalArgumentException("BPF program must have 1..4096 instructions, had " + program.length);
+    }
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment code = a.allocate(8L * program.length, 8);
+      for (int i = 0; i < program.length; i++) {
+        long insn = program[i];
+        code.set(ValueLayout.JAVA_SHORT, 8L * i, (short) (insn >>> 48));
+        code.set(ValueLayout.JAVA_BYTE, 8L * i + 2, (byte) (insn >>> 40));
+        code.set(ValueLayout.JAVA_BYTE, 8L * i + 3, (byte) (insn >>> 32));
+        code.set(ValueLayout.JAVA_INT, 8L * i + 4, (int) insn);
+      }
+      MemorySegment fprog = a.allocate(16, 8);
+      fprog.set(ValueLayout.JAVA_SHORT, 0, (short) program.length);
+      fprog.set(ValueLayout.ADDRESS, 8, code);
+      setOption(state, fd, LibC.SOL_SOCKET, LibC.SO_ATTACH_FILTER, fprog, "SO_ATTACH_FILTER");
+    }
+  }
+}

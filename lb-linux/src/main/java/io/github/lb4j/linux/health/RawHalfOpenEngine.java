@@ -1,0 +1,369 @@
+package io.github.lb4j.linux.health;
+
+import io.github.lb4j.api.HealthReason;
+import io.github.lb4j.api.HealthResult;
+import io.github.lb4j.api.NanoClock;
+import io.github.lb4j.api.Protocol;
+import io.github.lb4j.linux.Bpf;
+import io.github.lb4j.linux.IpSocket;
+import io.github.lb4j.linux.NativeCallException;
+import io.github.lb4j.linux.Poller;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteOrder;
+import java.nio.channels.DatagramChannel;
+import java.util.ArrayDeque;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * TCP half-open check on raw sockets (seed S2.3): SYN, then SYN/ACK (healthy) or RST (refused), and
+ * the checker answers a SYN/ACK with RST, so the server's application never sees a connection:
+ * accept() never returns, and no ACK, data or FIN leaves the checker. This is the "SYN scan" of nmap
+ * (nmap.org/book/synscan.html) and the half-open method of RFC 9293 §3.5.2 seen from the client.
+ *
+ * <p>How it works: the kernel builds the IP header; the engine writes the TCP header with an MSS
+ * option and the RFC 9293 §3.1 checksum over the pseudo-header. One raw {@code IPPROTO_TCP} socket per
+ * family reads every TCP segment the host receives, so a classic BPF filter keeps only SYN/ACK and
+ * RST segments; a reply matches a probe by local port, the target's address and port, and an
+ * acknowledgment number equal to the random initial sequence number plus one. ICMP errors about a
+ * SYN (destination unreachable, administratively prohibited) reach the same raw socket's error queue
+ * ({@code IP_RECVERR}, raw(7)) quoting our TCP header, and give {@link HealthReason#UNREACHABLE}.
+ *
+ * <p>The local port: before each SYN the engine binds an ordinary TCP socket to port 0 on the source
+ * address the route chooses and holds it, unconnected and not listening, until the probe ends. The
+ * kernel therefore never hands that port to a real local connection (bind conflict), and no local
+ * connection can receive the SYN/ACK. Because no socket listens or is connected on that port, the
+ * kernel itself answers the SYN/ACK with an RST (tcp_v4_send_reset) as soon as it arrives; the engine
+ * sends its own RST (sequence = ISN + 1) as well, so a capture shows SYN, SYN/ACK, RST, RST. The
+ * second RST reaches a server that has already dropped the half-open connection and is ignored.
+ */
+final class RawHalfOpenEngine extends ProbeEngine {
+
+  private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+  private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+  private static final int SYN = 0x02;
+  private static final int RST = 0x04;
+  private static final int ACK = 0x10;
+  private static final int BUFFER = 2048;
+
+  private final Family v4;
+  private final @Nullable Family v6;
+  private final Arena arena = Arena.ofShared();
+  private final MemorySegment sendBuffer;
+  private final MemorySegment receiveBuffer;
+
+  /** The source address and the port-holding socket of one probe. */
+  private record Reservation(Socket holder, byte[] source, int localPort) {}
+
+  private static final class Family {
+    final IpSocket socket;
+    final boolean ipv6;
+    final Probe[] byLocalPort = new Probe[65536];
+    final ArrayDeque<Probe> backlog = new ArrayDeque<>();
+    int slot;
+
+    Family(IpSocket socket) {
+      this.socket = socket;
+      this.ipv6 = socket.family() == StandardProtocolFamily.INET6;
+    }
+  }
+
+  RawHalfOpenEngine(NanoClock clock) {
+    super("lb4j-tcp-half-open-raw", 2, clock);
+    this.sendBuffer = arena.allocate(BUFFER, 8);
+    this.receiveBuffer = arena.allocate(BUFFER, 8);
+    Family four = null;
+    Family six = null;
+    try {
+      four = new Family(open(StandardProtocolFamily.INET));
+      try {
+        six = new Family(open(StandardProtocolFamily.INET6));
+      } catch (io.github.lb4j.linux.MissingCapabilityException e) {
+        throw e;
+      } catch (NativeCallException e) {
+        six = null;
+      }
+    } catch (RuntimeException e) {
+      if (four != null) {
+        four.socket.close();
+      }
+      poller.close();
+      arena.close();
+      throw e;
+    }
+    this.v4 = four;
+    this.v6 = six;
+    v4.slot = poller.add(v4.socket.fd(), Poller.IN);
+    if (v6 != null) {
+      v6.slot = poller.add(v6.socket.fd(), Poller.IN);
+    }
+  }
+
+  private static IpSocket open(StandardProtocolFamily family) {
+    IpSocket s = IpSocket.raw(family, Protocol.TCP);
+    try {
+      s.attachFilter(synAckOrRstFilter(family == StandardProtocolFamily.INET6 ? -1 : 0));
+      s.receiveBufferSize(4 << 20);
+      // ICMP errors about our SYNs (host unreachable, prohibited) are queued for receiveError.
+      s.receiveErrors(true);
+      return s;
+    } catch (RuntimeException e) {
+      s.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Accepts segments whose flags have RST, or both SYN and ACK. IPv4 raw sockets see the IP header
+   * first (ipHeaderAt 0: X = its length); IPv6 raw sockets start at the TCP header (ipHeaderAt -1).
+   */
+  static long[] synAckOrRstFilter(int ipHeaderAt) {
+    if (ipHeaderAt < 0) {
+      return new long[] {
+        Bpf.insn(Bpf.LD_B_ABS, 0, 0, 13),
+        Bpf.insn(Bpf.JSET_K, 2, 0, RST),
+        Bpf.insn(Bpf.AND_K, 0, 0, SYN | ACK),
+        Bpf.insn(Bpf.JEQ_K, 0, 1, SYN | ACK),
+        Bpf.insn(Bpf.RET_K, 0, 0, 0xFFFF),
+        Bpf.insn(Bpf.RET_K, 0, 0, 0),
+      };
+    }
+    return new long[] {
+      Bpf.insn(Bpf.LDX_B_MSH, 0, 0, 0),
+      Bpf.insn(Bpf.LD_B_IND, 0, 0, 13),
+      Bpf.insn(Bpf.JSET_K, 2, 0, RST),
+      Bpf.insn(Bpf.AND_K, 0, 0, SYN | ACK),
+      Bpf.insn(Bpf.JEQ_K, 0, 1, SYN | ACK),
+      Bpf.insn(Bpf.RET_K, 0, 0, 0xFFFF),
+      Bpf.insn(Bpf.RET_K, 0, 0, 0),
+    };
+  }
+
+  @Override
+  void start(Probe p) {
+    Family f = p.ipv6() ? v6 : v4;
+    if (f == null) {
+      complete(p, HealthResult.unhealthy(HealthReason.IO_ERROR, 0, "IPv6 is not available on this host"));
+      return;
+    }
+    Reservation r;
+    try {
+      r = reserve(f, p);
+    } catch (IOException e) {
+      complete(p, HealthResult.unhealthy(HealthReason.UNREACHABLE, elapsed(p), "no route to " + p.address.getHostAddress() + ": " + e.getMessage()));
+      return;
+    }
+    if (r == null) {
+      complete(p, HealthResult.unhealthy(HealthReason.IO_ERROR, elapsed(p), "no free local port for the SYN"));
+      return;
+    }
+    p.resource = r;
+    p.key = r.localPort();
+    p.sequence = ThreadLocalRandom.current().nextInt();
+    f.byLocalPort[p.key] = p;
+    if (!f.backlog.isEmpty() || !sendSyn(f, p, r)) {
+      f.backlog.add(p);
+      poller.interest(f.slot, Poller.IN | Poller.OUT);
+    }
+  }
+
+  private static @Nullable Reservation reserve(Family f, Probe p) throws IOException {
+    InetAddress source;
+    try (DatagramChannel route = DatagramChannel.open(f.ipv6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET)) {
+      route.connect(new InetSocketAddress(p.address, p.port));
+      source = ((InetSocketAddress) route.getLocalAddress()).getAddress();
+    }
+    for (int tries = 0; tries < 8; tries++) {
+      Socket holder = new Socket();
+      try {
+        holder.bind(new InetSocketAddress(source, 0));
+      } catch (IOException e) {
+        holder.close();
+        throw e;
+      }
+      int port = holder.getLocalPort();
+      if (f.byLocalPort[port] == null) {
+        return new Reservation(holder, source.getAddress(), port);
+      }
+      holder.close();
+    }
+    return null;
+  }
+
+  private boolean sendSyn(Family f, Probe p, Reservation r) {
+    int length = writeTcp(r, p, p.sequence, SYN, 64240, true);
+    p.sentNanos = clock.nanoTime();
+    try {
+      return f.socket.sendTo(sendBuffer, length, p.address) >= 0;
+    } catch (NativeCallException e) {
+      HealthReason reason = e.errno() == 101 || e.errno() == 113 ? HealthReason.UNREACHABLE : HealthReason.IO_ERROR;
+      complete(p, HealthResult.unhealthy(reason, elapsed(p), "sendto: " + e.errnoName()));
+      return true;
+    }
+  }
+
+  private int writeTcp(Reservation r, Probe p, int seq, int flags, int window, boolean mss) {
+    MemorySegment b = sendBuffer;
+    int length = mss ? 24 : 20;
+    b.set(BE16, 0, (short) r.localPort());
+    b.set(BE16, 2, (short) p.port);
+    b.set(BE32, 4, seq);
+    b.set(BE32, 8, 0);
+    b.set(ValueLayout.JAVA_BYTE, 12, (byte) ((length / 4) << 4));
+    b.set(ValueLayout.JAVA_BYTE, 13, (byte) flags);
+    b.set(BE16, 14, (short) window);
+    b.set(BE16, 16, (short) 0);
+    b.set(BE16, 18, (short) 0);
+    if (mss) {
+      b.set(ValueLayout.JAVA_BYTE, 20, (byte) 2);
+      b.set(ValueLayout.JAVA_BYTE, 21, (byte) 4);
+      b.set(BE16, 22, (short) (p.ipv6() ? 1440 : 1460));
+    }
+    b.set(BE16, 16, (short) InternetChecksum.tcp(r.source(), p.addressBytes, b, 0, length));
+    return length;
+  }
+
+  @Override
+  void onReady() {
+    drain(v4);
+    if (v6 != null) {
+      drain(v6);
+    }
+  }
+
+  private void drain(Family f) {
+    int ops = poller.readyOps(f.slot);
+    if ((ops & Poller.OUT) != 0) {
+      Probe p;
+      while ((p = f.backlog.peek()) != null) {
+        if (p.done) {
+          f.backlog.poll();
+          continue;
+        }
+        if (!sendSyn(f, p, (Reservation) p.resource)) {
+          break;
+        }
+        f.backlog.poll();
+      }
+      if (f.backlog.isEmpty()) {
+        poller.interest(f.slot, Poller.IN);
+      }
+    }
+    if ((ops & Poller.ERR) != 0) {
+      int n;
+      while ((n = f.socket.receiveError(receiveBuffer)) >= 0) {
+        onError(f, n);
+      }
+    }
+    if ((ops & (Poller.IN | Poller.ERR)) != 0) {
+      int n;
+      while ((n = f.socket.receive(receiveBuffer)) >= 0) {
+        onSegment(f, n);
+      }
+    }
+  }
+
+  /** An ICMP error quoting one of our SYNs: the queued bytes are the TCP header we sent. */
+  private void onError(Family f, int n) {
+    if (n < 20 || !f.socket.errorIsIcmp()) {
+      return;
+    }
+    MemorySegment b = receiveBuffer;
+    int localPort = b.get(BE16, 0) & 0xFFFF;
+    int remotePort = b.get(BE16, 2) & 0xFFFF;
+    Probe p = f.byLocalPort[localPort];
+    if (p == null || p.done || p.port != remotePort || b.get(BE32, 4) != p.sequence || !f.socket.sourceIs(p.addressBytes)) {
+      return;
+    }
+    String what = (f.ipv6 ? "ICMPv6 type " : "ICMP type ") + f.socket.errorType() + " code " + f.socket.errorCode();
+    complete(p, HealthResult.unhealthy(HealthReason.UNREACHABLE, elapsed(p),
+        what + " for the SYN to " + p.address.getHostAddress() + ":" + p.port));
+  }
+
+  private void onSegment(Family f, int n) {
+    MemorySegment b = receiveBuffer;
+    int tcp = 0;
+    if (!f.ipv6) {
+      if (n < 20) {
+        return;
+      }
+      tcp = (b.get(ValueLayout.JAVA_BYTE, 0) & 0x0F) * 4;
+    }
+    if (n - tcp < 20) {
+      return;
+    }
+    int remotePort = b.get(BE16, tcp) & 0xFFFF;
+    int localPort = b.get(BE16, tcp + 2) & 0xFFFF;
+    Probe p = f.byLocalPort[localPort];
+    if (p == null || p.done || p.port != remotePort) {
+      return;
+    }
+    boolean fromTarget = f.ipv6 ? f.socket.sourceIs(p.addressBytes) : sameBytes(b, 12, p.addressBytes);
+    int ack = b.get(BE32, tcp + 8);
+    int flags = b.get(ValueLayout.JAVA_BYTE, tcp + 13) & 0xFF;
+    if (!fromTarget || (flags & ACK) == 0 || ack != p.sequence + 1) {
+      return;
+    }
+    String target = p.address.getHostAddress() + ":" + p.port;
+    if ((flags & RST) != 0) {
+      complete(p, HealthResult.unhealthy(HealthReason.REFUSED, elapsed(p), "RST from " + target));
+    } else if ((flags & SYN) != 0) {
+      long rtt = roundTrip(p);
+      Reservation r = (Reservation) p.resource;
+      int length = writeTcp(r, p, p.sequence + 1, RST, 0, false);
+      try {
+        f.socket.sendTo(sendBuffer, length, p.address);
+      } catch (NativeCallException e) {
+        // The kernel's own RST for the unowned port still closes the server's half-open connection.
+      }
+      complete(p, HealthResult.healthy(rtt, "SYN/ACK from " + target + ", answered with RST"));
+    }
+  }
+
+  private static boolean sameBytes(MemorySegment b, int at, byte[] address) {
+    for (int i = 0; i < address.length; i++) {
+      if (b.get(ValueLayout.JAVA_BYTE, at + i) != address[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  void release(Probe p) {
+    if (p.resource instanceof Reservation r) {
+      Family f = p.ipv6() ? v6 : v4;
+      if (f != null && f.byLocalPort[r.localPort()] == p) {
+        f.byLocalPort[r.localPort()] = null;
+      }
+      try {
+        r.holder().close();
+      } catch (IOException e) {
+        // Closing an unconnected socket cannot lose data; nothing to report.
+      }
+    }
+  }
+
+  @Override
+  HealthResult timeoutResult(Probe p, long now) {
+    return HealthResult.unhealthy(HealthReason.TIMEOUT, now - p.startNanos, "no SYN/ACK or RST from "
+        + p.address.getHostAddress() + ":" + p.port + " within " + TimeUnit.NANOSECONDS.toMillis(p.timeoutNanos) + " ms");
+  }
+
+  @Override
+  void closeResources() {
+    v4.socket.close();
+    if (v6 != null) {
+      v6.socket.close();
+    }
+    arena.close();
+  }
+}

@@ -1,0 +1,54 @@
+package io.github.lb4j.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.lb4j.api.HealthChecker;
+import io.github.lb4j.api.HealthCheckers;
+import io.github.lb4j.api.Protocol;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Every native resource is released: the descriptor count is the same after many cycles. */
+class DescriptorLeakTest {
+
+  private static void cycle(boolean raw) throws Exception {
+    try (Poller p = Poller.open(4)) {
+      p.wakeup();
+      p.poll(0);
+    }
+    NetInterface.byName("lo").mtu();
+    if (raw) {
+      try (IpSocket s = IpSocket.raw(StandardProtocolFamily.INET, Protocol.ICMP)) {
+        s.icmpFilter(0);
+      }
+      try (IpSocket s = IpSocket.raw(StandardProtocolFamily.INET6, Protocol.TCP)) {
+        s.receiveBufferSize(1 << 16);
+      }
+      try (PacketSocket s = PacketSocket.open(NetInterface.byName("lo"), PacketSocket.Options.defaults().rxRing(32, 2048).txRing(32))) {
+        s.poll(0);
+      }
+      try (HealthChecker icmp = HealthCheckers.create("icmp", Map.of("socket", "raw"))) {
+        icmp.check(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Duration.ofSeconds(2)).get();
+      }
+    }
+  }
+
+  @Test
+  void manyOpenCloseCycles_leaveTheDescriptorCountUnchanged() throws Exception {
+    boolean raw = Privileged.hasCapability(Privileged.CAP_NET_RAW);
+    if (!raw) {
+      System.out.println("SKIPPED part: raw and packet sockets need CAP_NET_RAW; checking pollers and ioctls only");
+      Privileged.assume(!Privileged.required(), "raw sockets need CAP_NET_RAW");
+    }
+    cycle(raw);
+    int before = Privileged.openDescriptors();
+    for (int i = 0; i < 200; i++) {
+      cycle(raw);
+    }
+    assertThat(Privileged.openDescriptors()).isEqualTo(before);
+  }
+}

@@ -1,0 +1,415 @@
+package io.github.lb4j.nat;
+
+import io.github.lb4j.api.ForwardingMode;
+import io.github.lb4j.api.MacAddress;
+import io.github.lb4j.api.Scheduler;
+import io.github.lb4j.nat.flow.FlowTableConfig;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Everything a {@link io.github.lb4j.api.NatTranslator} needs to know about the balancer it runs
+ * in: the forwarding mode; the virtual IPs it owns; the scheduler that picks backends (whose {@link
+ * io.github.lb4j.api.Backend}s carry address, port and, for the L2 modes, MAC); the balancer's own
+ * MAC and addresses; the next hop towards clients; the source-NAT pool; the MTU towards servers;
+ * the subnets of the servers (to detect the hairpin pitfall S6.2); and the port numbers its forward
+ * verdicts name (the datapath's numbering of its interfaces).
+ *
+ * <p>Immutable; any thread. Built once on the control plane (the builder allocates, validates and
+ * throws {@link IllegalArgumentException} naming the field and value).
+ */
+public final class NatConfig {
+
+  /**
+   * A virtual IP (seed S1.2) and what it serves.
+   *
+   * @param address the VIP
+   * @param protocol the IANA protocol number served, 0 for any
+   * @param port the port served, 0 for any
+   * @param dscp for {@code dsr-dscp}: the DSCP value (1..63) that names this VIP to the servers, else -1
+   */
+  public record Vip(InetAddress address, int protocol, int port, int dscp) {
+    /**
+     * Validates the fields.
+     *
+     * @param address the VIP
+     * @param protocol 0..255
+     * @param port 0..65535
+     * @param dscp -1 or 1..63
+     */
+    public Vip {
+      Objects.requireNonNull(address, "address");
+      if (protocol < 0 || protocol > 255) {
+        throw new IllegalArgumentException("vip protocol must be in 0..255, was " + protocol);
+      }
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException("vip port must be in 0..65535, was " + port);
+      }
+      if (dscp != -1 && (dscp < 1 || dscp > 63)) {
+        throw new IllegalArgumentException("vip dscp must be -1 (none) or in 1..63, was " + dscp);
+      }
+    }
+
+    /**
+     * A VIP serving every protocol and port.
+     *
+     * @param address the VIP
+     * @return the VIP
+     */
+    public static Vip of(InetAddress address) {
+      return new Vip(address, 0, 0, -1);
+    }
+  }
+
+  /**
+   * A subnet, for {@link Builder#serverSubnet}.
+   *
+   * @param prefix the network address
+   * @param length the prefix length
+   */
+  public record Subnet(InetAddress prefix, int length) {
+    /**
+     * Validates the fields.
+     *
+     * @param prefix the network address
+     * @param length 0..32 for IPv4, 0..128 for IPv6
+     */
+    public Subnet {
+      int max = IpAddresses.isV4(prefix) ? 32 : 128;
+      if (length < 0 || length > max) {
+        throw new IllegalArgumentException("subnet length must be in 0.." + max + ", was " + length);
+      }
+    }
+  }
+
+  private final ForwardingMode mode;
+  private final Scheduler scheduler;
+  private final List<Vip> vips;
+  private final long balancerMac;
+  private final @Nullable InetAddress balancerIpv4;
+  private final @Nullable InetAddress balancerIpv6;
+  private final long clientGatewayMac;
+  private final List<InetAddress> snatPool;
+  private final int snatPortLow;
+  private final int snatPortHigh;
+  private final int mtu;
+  private final List<Subnet> serverSubnets;
+  private final boolean hairpinSnat;
+  private final int clientPort;
+  private final int serverPort;
+  private final FlowTableConfig flowTable;
+
+  private NatConfig(Builder b) {
+    this.mode = b.mode;
+    this.scheduler = b.scheduler;
+    this.vips = List.copyOf(b.vips);
+    this.balancerMac = b.balancerMac;
+    this.balancerIpv4 = b.balancerIpv4;
+    this.balancerIpv6 = b.balancerIpv6;
+    this.clientGatewayMac = b.clientGatewayMac;
+    this.snatPool = List.copyOf(b.snatPool);
+    this.snatPortLow = b.snatPortLow;
+    this.snatPortHigh = b.snatPortHigh;
+    this.mtu = b.mtu;
+    this.serverSubnets = List.copyOf(b.serverSubnets);
+    this.hairpinSnat = b.hairpinSnat;
+    this.clientPort = b.clientPort;
+    this.serverPort = b.serverPort;
+    this.flowTable = b.flowTable != null ? b.flowTable
+        : FlowTableConfig.builder(65_536, scheduler.sessions()).build();
+  }
+
+  /**
+   * Starts a configuration.
+   *
+   * @param mode the forwarding mode
+   * @param scheduler picks a backend per new flow; its session counters are fed by the flow table
+   * @return the builder
+   */
+  public static Builder builder(ForwardingMode mode, Scheduler scheduler) {
+    return new Builder(mode, scheduler);
+  }
+
+  /** @return the forwarding mode */
+  public ForwardingMode mode() {
+    return mode;
+  }
+
+  /** @return the scheduler */
+  public Scheduler scheduler() {
+    return scheduler;
+  }
+
+  /** @return the VIPs */
+  public List<Vip> vips() {
+    return vips;
+  }
+
+  /** @return the balancer's MAC (low 48 bits), the source MAC of every frame it sends */
+  public long balancerMac() {
+    return balancerMac;
+  }
+
+  /** @return the balancer's IPv4 address (IPIP outer source, ICMP errors), or null */
+  public @Nullable InetAddress balancerIpv4() {
+    return balancerIpv4;
+  }
+
+  /** @return the balancer's IPv6 address, or null */
+  public @Nullable InetAddress balancerIpv6() {
+    return balancerIpv6;
+  }
+
+  /** @return the MAC of the next hop towards clients (router and full NAT replies), 0 when unset */
+  public long clientGatewayMac() {
+    return clientGatewayMac;
+  }
+
+  /** @return the source-NAT addresses (full NAT and hairpin SNAT) */
+  public List<InetAddress> snatPool() {
+    return snatPool;
+  }
+
+  /** @return the lowest source-NAT port */
+  public int snatPortLow() {
+    return snatPortLow;
+  }
+
+  /** @return the highest source-NAT port */
+  public int snatPortHigh() {
+    return snatPortHigh;
+  }
+
+  /** @return the MTU towards the servers (encapsulating modes answer "too big" above it) */
+  public int mtu() {
+    return mtu;
+  }
+
+  /** @return the subnets the servers live in (hairpin detection, S6.2) */
+  public List<Subnet> serverSubnets() {
+    return serverSubnets;
+  }
+
+  /** @return whether hairpin flows (S6.2) are source-NATed automatically in the DNAT modes */
+  public boolean hairpinSnat() {
+    return hairpinSnat;
+  }
+
+  /** @return the port number of forward verdicts towards clients */
+  public int clientPort() {
+    return clientPort;
+  }
+
+  /** @return the port number of forward verdicts towards servers */
+  public int serverPort() {
+    return serverPort;
+  }
+
+  /** @return the flow table settings */
+  public FlowTableConfig flowTable() {
+    return flowTable;
+  }
+
+  /** Builds a {@link NatConfig}; one thread; allocates. */
+  public static final class Builder {
+    private final ForwardingMode mode;
+    private final Scheduler scheduler;
+    private final List<Vip> vips = new ArrayList<>();
+    private long balancerMac;
+    private @Nullable InetAddress balancerIpv4;
+    private @Nullable InetAddress balancerIpv6;
+    private long clientGatewayMac;
+    private final List<InetAddress> snatPool = new ArrayList<>();
+    private int snatPortLow = 1024;
+    private int snatPortHigh = 65_535;
+    private int mtu = 1500;
+    private final List<Subnet> serverSubnets = new ArrayList<>();
+    private boolean hairpinSnat;
+    private int clientPort;
+    private int serverPort = 1;
+    private @Nullable FlowTableConfig flowTable;
+
+    private Builder(ForwardingMode mode, Scheduler scheduler) {
+      this.mode = Objects.requireNonNull(mode, "mode");
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+    }
+
+    /**
+     * Adds a VIP.
+     *
+     * @param vip the VIP
+     * @return this builder
+     */
+    public Builder vip(Vip vip) {
+      vips.add(Objects.requireNonNull(vip, "vip"));
+      return this;
+    }
+
+    /**
+     * Sets the balancer's own link and network addresses.
+     *
+     * @param mac its MAC
+     * @param ipv4 its IPv4 address, or null
+     * @param ipv6 its IPv6 address, or null
+     * @return this builder
+     */
+    public Builder balancer(MacAddress mac, @Nullable InetAddress ipv4, @Nullable InetAddress ipv6) {
+      this.balancerMac = mac.toLong();
+      if (ipv4 != null && !IpAddresses.isV4(ipv4)) {
+        throw new IllegalArgumentException("balancer ipv4 must be IPv4, was " + ipv4.getHostAddress());
+      }
+      if (ipv6 != null && IpAddresses.isV4(ipv6)) {
+        throw new IllegalArgumentException("balancer ipv6 must be IPv6, was " + ipv6.getHostAddress());
+      }
+      this.balancerIpv4 = ipv4;
+      this.balancerIpv6 = ipv6;
+      return this;
+    }
+
+    /**
+     * Sets the MAC of the next hop towards clients (the router in front of the balancer).
+     *
+     * @param mac the next hop's MAC
+     * @return this builder
+     */
+    public Builder clientGateway(MacAddress mac) {
+      this.clientGatewayMac = mac.toLong();
+      return this;
+    }
+
+    /**
+     * Adds a source-NAT address.
+     *
+     * @param address an address of the balancer's server side
+     * @return this builder
+     */
+    public Builder snatAddress(InetAddress address) {
+      snatPool.add(Objects.requireNonNull(address, "address"));
+      return this;
+    }
+
+    /**
+     * Sets the source-NAT port range.
+     *
+     * @param low lowest port, 1..65535
+     * @param high highest port, low..65535
+     * @return this builder
+     */
+    public Builder snatPorts(int low, int high) {
+      if (low < 1 || high > 65_535 || low > high) {
+        throw new IllegalArgumentException("snat ports must satisfy 1 <= low <= high <= 65535, was " + low + ".." + high);
+      }
+      this.snatPortLow = low;
+      this.snatPortHigh = high;
+      return this;
+    }
+
+    /**
+     * Sets the MTU towards the servers.
+     *
+     * @param bytes 576..65535
+     * @return this builder
+     */
+    public Builder mtu(int bytes) {
+      if (bytes < 576 || bytes > 65_535) {
+        throw new IllegalArgumentException("mtu must be in 576..65535, was " + bytes);
+      }
+      this.mtu = bytes;
+      return this;
+    }
+
+    /**
+     * Adds a subnet the servers live in; a client inside it calling a VIP is the hairpin case (S6.2).
+     *
+     * @param prefix the network address
+     * @param length the prefix length
+     * @return this builder
+     */
+    public Builder serverSubnet(InetAddress prefix, int length) {
+      serverSubnets.add(new Subnet(prefix, length));
+      return this;
+    }
+
+    /**
+     * Source-NATs hairpin flows (S6.2) in the DNAT modes, from the SNAT pool.
+     *
+     * @param enabled whether to
+     * @return this builder
+     */
+    public Builder hairpinSnat(boolean enabled) {
+      this.hairpinSnat = enabled;
+      return this;
+    }
+
+    /**
+     * Sets the port numbers of forward verdicts.
+     *
+     * @param towardsClients the datapath's port towards clients
+     * @param towardsServers the datapath's port towards servers (may equal the other in one-arm)
+     * @return this builder
+     */
+    public Builder ports(int towardsClients, int towardsServers) {
+      if (towardsClients < 0 || towardsClients > 65_535 || towardsServers < 0 || towardsServers > 65_535) {
+        throw new IllegalArgumentException("ports must be in 0..65535, were " + towardsClients + " and " + towardsServers);
+      }
+      this.clientPort = towardsClients;
+      this.serverPort = towardsServers;
+      return this;
+    }
+
+    /**
+     * Sets the flow table settings; their session counters must be the scheduler's.
+     *
+     * @param config the settings
+     * @return this builder
+     */
+    public Builder flowTable(FlowTableConfig config) {
+      if (config.sessions() != scheduler.sessions()) {
+        throw new IllegalArgumentException("flowTable sessions must be the scheduler's SessionCounters");
+      }
+      this.flowTable = config;
+      return this;
+    }
+
+    /**
+     * Validates and builds.
+     *
+     * @return the configuration
+     * @throws IllegalArgumentException naming what is missing for the mode
+     */
+    public NatConfig build() {
+      if (vips.isEmpty()) {
+        throw new IllegalArgumentException("at least one vip is required");
+      }
+      if (balancerMac == 0) {
+        throw new IllegalArgumentException("balancer mac is required (balancer(mac, ipv4, ipv6))");
+      }
+      if ((mode == ForwardingMode.FULL_NAT || hairpinSnat) && snatPool.isEmpty()) {
+        throw new IllegalArgumentException("mode " + mode.modeName() + (hairpinSnat ? " with hairpinSnat" : "")
+            + " needs at least one snatAddress");
+      }
+      if ((mode == ForwardingMode.ROUTER || mode == ForwardingMode.FULL_NAT) && clientGatewayMac == 0) {
+        throw new IllegalArgumentException("mode " + mode.modeName() + " needs clientGateway(mac): replies are routed to it");
+      }
+      if (mode == ForwardingMode.DSR_IPIP) {
+        for (Vip v : vips) {
+          if (IpAddresses.isV4(v.address()) ? balancerIpv4 == null : balancerIpv6 == null) {
+            throw new IllegalArgumentException("mode dsr-ipip needs a balancer address of the family of vip "
+                + v.address().getHostAddress() + " as the outer source");
+          }
+        }
+      }
+      if (mode == ForwardingMode.DSR_DSCP) {
+        for (Vip v : vips) {
+          if (v.dscp() < 0) {
+            throw new IllegalArgumentException("mode dsr-dscp needs a dscp for vip " + v.address().getHostAddress());
+          }
+        }
+      }
+      return new NatConfig(this);
+    }
+  }
+}

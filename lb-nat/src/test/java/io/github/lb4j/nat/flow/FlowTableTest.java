@@ -1,0 +1,271 @@
+package io.github.lb4j.nat.flow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.lb4j.api.BackendLoad;
+import io.github.lb4j.api.MutableFlowKey;
+import io.github.lb4j.api.SessionCounters;
+import java.time.Duration;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+class FlowTableTest {
+
+  private final ManualClock clock = new ManualClock();
+  private final SessionCounters sessions = SessionCounters.create(clock, Duration.ofSeconds(10));
+  private final BackendLoad web1 = sessions.of("web-1");
+  private final BackendLoad web2 = sessions.of("web-2");
+
+  private FlowTable table(int capacity) {
+    return new FlowTable(FlowTableConfig.builder(capacity, sessions).clock(clock).clockSampleInterval(1).build());
+  }
+
+  private static MutableFlowKey tcp(int client, int port) {
+    return new MutableFlowKey().setV4(6, client, port, 0xCB00_7105, 80);
+  }
+
+  @Test
+  void openedFlow_isFoundWithItsBackendAndTranslation() {
+    FlowTable t = table(1024);
+    MutableFlowKey k = tcp(0xC000_0201, 40000);
+    assertThat(t.lookup(k)).isEqualTo(FlowTable.MISSING);
+    int slot = t.open(k, web2.handle(), FlowState.SYN_RECV, 0xABCD);
+    assertThat(t.lookup(k)).isEqualTo(slot);
+    assertThat(t.backend(slot)).isEqualTo(web2.handle());
+    assertThat(t.translation(slot)).isEqualTo(0xABCD);
+    assertThat(t.sourcePort(slot)).isEqualTo(40000);
+    assertThat(t.destinationPort(slot)).isEqualTo(80);
+    assertThat(t.protocol(slot)).isEqualTo(6);
+    assertThat(t.lookup(tcp(0xC000_0201, 40001))).isEqualTo(FlowTable.MISSING);
+    assertThat(t.size()).isEqualTo(1);
+  }
+
+  @Test
+  void ipv6Flows_areDistinctFromIpv4FlowsWithTheSameLowBits() {
+    FlowTable t = table(64);
+    MutableFlowKey v4 = tcp(1, 1);
+    MutableFlowKey v6 = new MutableFlowKey().setV6(6, 0, v4.sourceAddressLow(), 1, 0, v4.destinationAddressLow(), 80);
+    int a = t.open(v4, 0, FlowState.SYN_RECV, 0);
+    assertThat(t.lookup(v6)).isEqualTo(FlowTable.MISSING);
+    int b = t.open(v6, 1, FlowState.SYN_RECV, 0);
+    assertThat(a).isNotEqualTo(b);
+    assertThat(t.ipv6(b)).isTrue();
+  }
+
+  @Test
+  void tcpStates_followTheFlagsAndFeedTheSessionCounters() {
+    FlowTable t = table(64);
+    MutableFlowKey k = tcp(7, 7);
+    int s = t.open(k, web1.handle(), FlowState.SYN_RECV, 0);
+    assertThat(web1.inactive()).isEqualTo(1);
+    assertThat(t.touch(s, 0x12, false, 60)).isEqualTo(FlowState.SYN_RECV);
+    assertThat(t.touch(s, 0x10, true, 60)).isEqualTo(FlowState.ESTABLISHED);
+    assertThat(web1.active()).isEqualTo(1);
+    assertThat(web1.inactive()).isZero();
+    assertThat(t.secondsLeft(s)).isEqualTo(900);
+    assertThat(t.touch(s, 0x11, true, 60)).isEqualTo(FlowState.FIN_WAIT);
+    assertThat(web1.active()).isZero();
+    assertThat(t.touch(s, 0x11, false, 60)).isEqualTo(FlowState.TIME_WAIT);
+    assertThat(t.secondsLeft(s)).isEqualTo(120);
+    assertThat(t.packets(s)).isEqualTo(4);
+    assertThat(t.bytes(s)).isEqualTo(240);
+    t.close(s);
+    assertThat(web1.inactive()).isZero();
+    assertThat(web1.unmatchedCloses()).isZero();
+    assertThat(t.count(FlowCounter.CLOSED)).isEqualTo(1);
+  }
+
+  @Test
+  void rst_closesFromAnyState() {
+    FlowTable t = table(64);
+    int s = t.open(tcp(8, 8), web1.handle(), FlowState.SYN_RECV, 0);
+    t.touch(s, 0x10, true, 1);
+    assertThat(t.touch(s, 0x04, false, 1)).isEqualTo(FlowState.CLOSE);
+    assertThat(t.secondsLeft(s)).isEqualTo(10);
+  }
+
+  @Test
+  void flows_expireAfterTheirStateTimeoutAndReleaseTheirSession() {
+    FlowTable t = new FlowTable(FlowTableConfig.builder(64, sessions).clock(clock).clockSampleInterval(1)
+        .timeout(FlowState.UDP, Duration.ofSeconds(30)).build());
+    MutableFlowKey k = new MutableFlowKey().setV4(17, 9, 9, 10, 53);
+    int s = t.open(k, web2.handle(), FlowState.UDP, 0);
+    assertThat(web2.active()).isEqualTo(1);
+    clock.advance(Duration.ofSeconds(29));
+    assertThat(t.lookup(k)).isEqualTo(s);
+    t.touch(s, 0, true, 50);
+    clock.advance(Duration.ofSeconds(29));
+    assertThat(t.lookup(k)).as("touch pushed the deadline").isEqualTo(s);
+    clock.advance(Duration.ofSeconds(31));
+    assertThat(t.lookup(k)).isEqualTo(FlowTable.MISSING);
+    assertThat(web2.active()).isZero();
+    assertThat(t.count(FlowCounter.EXPIRED)).isEqualTo(1);
+  }
+
+  @Test
+  void sweep_freesIdleExpiredFlows() {
+    FlowTable t = table(64);
+    for (int i = 0; i < 20; i++) {
+      t.open(new MutableFlowKey().setV4(17, i, i, 10, 53), web1.handle(), FlowState.UDP, 0);
+    }
+    assertThat(web1.active()).isEqualTo(20);
+    clock.advance(Duration.ofSeconds(301));
+    t.refreshClock();
+    t.sweep(64);
+    assertThat(t.count(FlowCounter.EXPIRED)).isEqualTo(20);
+    assertThat(web1.active()).isZero();
+    assertThat(t.size()).isZero();
+  }
+
+  @Test
+  void fullWindow_evictsTheOldestNonEstablishedFlow_neverAnEstablishedOne() {
+    FlowTable t = table(16);
+    int established = 0;
+    int opened = 0;
+    for (int i = 0; opened < 16 && i < 10_000; i++) {
+      MutableFlowKey k = tcp(i, i);
+      int s = t.open(k, 0, FlowState.SYN_RECV, 0);
+      if (s >= 0) {
+        opened++;
+        if (established < 8) {
+          t.touch(s, 0x10, true, 1);
+          established++;
+        }
+      }
+    }
+    clock.advance(Duration.ofSeconds(1));
+    t.refreshClock();
+    long before = t.count(FlowCounter.EVICTED);
+    for (int i = 0; i < 1000; i++) {
+      t.open(tcp(100_000 + i, 1), 0, FlowState.SYN_RECV, 0);
+    }
+    assertThat(t.count(FlowCounter.EVICTED)).isGreaterThan(before);
+    int stillEstablished = 0;
+    for (int s = 0; s < t.capacity(); s++) {
+      if (t.state(s) == FlowState.ESTABLISHED) {
+        stillEstablished++;
+      }
+    }
+    assertThat(stillEstablished).isEqualTo(8);
+  }
+
+  @Test
+  void windowFullOfEstablishedFlows_isTableFull() {
+    FlowTable t = table(16);
+    for (int i = 0; i < 2000; i++) {
+      int s = t.open(tcp(i, 5), 0, FlowState.ESTABLISHED, 0);
+      if (s == FlowTable.FULL) {
+        assertThat(t.count(FlowCounter.TABLE_FULL)).isPositive();
+        assertThat(t.size()).isEqualTo(16);
+        return;
+      }
+    }
+    throw new AssertionError("a 16-slot table accepted 2000 established flows");
+  }
+
+  @Test
+  void newFlowRateLimit_refusesStateAboveTheRate_andResetsEverySecond() {
+    FlowTable t = new FlowTable(FlowTableConfig.builder(1024, sessions).clock(clock).clockSampleInterval(1)
+        .newFlowRateLimit(10).build());
+    int refused = 0;
+    for (int i = 0; i < 25; i++) {
+      if (t.open(tcp(i, 1), 0, FlowState.SYN_RECV, 0) == FlowTable.RATE_LIMITED) {
+        refused++;
+      }
+    }
+    assertThat(refused).isEqualTo(15);
+    clock.advance(Duration.ofSeconds(1));
+    t.refreshClock();
+    assertThat(t.open(tcp(99, 1), 0, FlowState.SYN_RECV, 0)).isNotNegative();
+    assertThat(t.count(FlowCounter.RATE_LIMITED)).isEqualTo(15);
+  }
+
+  @Test
+  void reverseIndex_findsAFlowByItsReplyKey_untilTheFlowIsFreed() {
+    FlowTable t = table(256);
+    MutableFlowKey k = tcp(0xC000_0201, 40000);
+    int s = t.open(k, 1, FlowState.SYN_RECV, 0);
+    MutableFlowKey reply = new MutableFlowKey().setV4(6, 0xC633_640A, 8080, 0xC000_0201, 40000);
+    long home = t.reverseHash(reply);
+    assertThat(t.linkReverse(s, home)).isTrue();
+    boolean found = false;
+    for (int i = 0; i < FlowTable.REVERSE_CANDIDATES; i++) {
+      found |= t.reverseCandidate(home, i) == s;
+    }
+    assertThat(found).isTrue();
+    t.close(s);
+    for (int i = 0; i < FlowTable.REVERSE_CANDIDATES; i++) {
+      assertThat(t.reverseCandidate(home, i)).isEqualTo(FlowTable.MISSING);
+    }
+  }
+
+  @Test
+  void twoWindows_fillAboveNinetyPercentBeforeTheFirstFullWindow() {
+    FlowTable t = table(1 << 16);
+    int i = 0;
+    while (t.open(tcp(i * 31, i), 0, FlowState.ESTABLISHED, 0) >= 0) {
+      i++;
+    }
+    double fill = (double) i / t.capacity();
+    System.out.printf("flow table: first full window at %.1f%% of %d slots%n", 100 * fill, t.capacity());
+    assertThat(fill).isGreaterThan(0.9);
+  }
+
+  @Test
+  void reverseIndex_linksEveryFlowOfAHalfFullTable() {
+    FlowTable t = table(1 << 16);
+    MutableFlowKey reply = new MutableFlowKey();
+    for (int i = 0; i < (1 << 15); i++) {
+      int s = t.open(tcp(i * 17, i), 0, FlowState.ESTABLISHED, 0);
+      reply.setV4(6, 0xC633_640A, 8080, i * 17, i & 0xFFFF);
+      assertThat(t.linkReverse(s, t.reverseHash(reply))).as("flow %d", i).isTrue();
+    }
+  }
+
+  @Test
+  void seeds_differPerTable() {
+    assertThat(new FlowTable(FlowTableConfig.builder(16, sessions).build()).seed())
+        .isNotEqualTo(new FlowTable(FlowTableConfig.builder(16, sessions).build()).seed());
+  }
+
+  @Test
+  void memory_isSixtyFourBytesPerFlow() {
+    FlowTable t = table(1 << 20);
+    assertThat(t.capacity()).isEqualTo(1 << 20);
+    assertThat(t.memoryBytes()).isEqualTo(64L * (1 << 20) + 48);
+    assertThat((double) t.memoryBytes() / t.capacity()).isLessThan(64.001);
+  }
+
+  @Test
+  void badSettings_areRejectedNamingTheValue() {
+    assertThatThrownBy(() -> FlowTableConfig.builder(8, sessions)).hasMessageContaining("capacity").hasMessageContaining("8");
+    assertThatThrownBy(() -> FlowTableConfig.builder(16, sessions).timeout(FlowState.UDP, Duration.ZERO))
+        .hasMessageContaining("UDP");
+    assertThatThrownBy(() -> FlowTableConfig.builder(16, sessions).clockSampleInterval(3)).hasMessageContaining("3");
+  }
+
+  @Property(tries = 50)
+  void everyOpenedFlow_isFoundUntilItIsClosed(@ForAll @IntRange(min = 1, max = 400) int flows) {
+    SessionCounters s = SessionCounters.create();
+    FlowTable t = new FlowTable(FlowTableConfig.builder(1024, s).clockSampleInterval(1).build());
+    int[] slots = new int[flows];
+    for (int i = 0; i < flows; i++) {
+      slots[i] = t.open(tcp(i * 7919, i), i & 7, FlowState.UDP, i);
+    }
+    for (int i = 0; i < flows; i++) {
+      if (slots[i] >= 0) {
+        assertThat(t.lookup(tcp(i * 7919, i))).isEqualTo(slots[i]);
+        assertThat(t.translation(slots[i])).isEqualTo(i);
+      }
+    }
+    for (int i = 0; i < flows; i += 2) {
+      if (slots[i] >= 0) {
+        t.close(slots[i]);
+        assertThat(t.lookup(tcp(i * 7919, i))).isEqualTo(FlowTable.MISSING);
+      }
+    }
+  }
+}
