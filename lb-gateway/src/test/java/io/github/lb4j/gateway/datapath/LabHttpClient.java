@@ -84,12 +84,14 @@ final class LabHttpClient {
       int index = c;
       ts[c] = new Thread(() -> {
         String first = "none";
+        String error = "";
         int ok = 0;
         int failed = 0;
         Socket s = new Socket();
         try {
           s.connect(new InetSocketAddress(host, port), 3000);
-          s.setSoTimeout(3000);
+          // Generous: a slow shared machine must not pass for a disturbed flow, which never recovers.
+          s.setSoTimeout(10_000);
           InputStream in = s.getInputStream();
           OutputStream out = s.getOutputStream();
           for (int i = 0; i < count; i++) {
@@ -107,12 +109,14 @@ final class LabHttpClient {
               }
             } catch (IOException | RuntimeException e) {
               failed += count - i;
+              error = " " + e.toString().replace('\n', ' ');
               break;
             }
             Thread.sleep(intervalMillis);
           }
         } catch (IOException e) {
           failed = count;
+          error = " " + e.toString().replace('\n', ' ');
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         } finally {
@@ -122,7 +126,7 @@ final class LabHttpClient {
             // closing a broken connection
           }
         }
-        lines[index] = "conn " + index + " " + first + " " + ok + " " + failed;
+        lines[index] = "conn " + index + " " + first + " " + ok + " " + failed + error;
       });
       ts[c].start();
     }

@@ -220,12 +220,14 @@ class OneArmModesTest {
     assertThat(keep.waitFor(60, TimeUnit.SECONDS)).isTrue();
     List<String> conns = Files.readAllLines(keepLog).stream().filter(l -> l.startsWith("conn ")).toList();
     assertThat(conns).hasSize(12);
+    lab.stopDatapath();
+    String diagnosis = String.join("\n", conns) + "\n" + Files.readString(status);
     long survivors = 0;
     for (String c : conns) {
       String[] f = c.split(" ");
       if (!f[2].equals("s2")) {
         survivors++;
-        assertThat(Integer.parseInt(f[4])).as("flow to a surviving server disturbed: %s", c).isZero();
+        assertThat(Integer.parseInt(f[4])).as("flow to a surviving server disturbed: %s\n%s", c, diagnosis).isZero();
         assertThat(Integer.parseInt(f[3])).isEqualTo(60);
       }
     }
