@@ -1,0 +1,234 @@
+package io.github.lb4j.gateway.cli;
+
+import io.github.lb4j.api.Backend;
+import io.github.lb4j.api.ForwardingMode;
+import io.github.lb4j.gateway.datapath.Datapath;
+import io.github.lb4j.gateway.datapath.DatapathConfig;
+import io.github.lb4j.gateway.proxy.Durations;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code lb datapath}: the packet-level balancer ({@link Datapath}) on one interface (one-arm) or
+ * two (inline), in any forwarding mode; prints its counters periodically and on stop (SIGINT,
+ * SIGTERM).
+ */
+@Command(
+    name = "datapath",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Packet-level balancer on AF_PACKET sockets: owns a VIP, rewrites every frame per forwarding mode (needs CAP_NET_RAW).",
+      "Example: lb datapath --mode full-nat --interface eth0 --vip 192.0.2.100:8080 --gateway 192.0.2.1"
+          + " --snat 192.0.2.3 --backend 192.0.2.11:8080 --backend 192.0.2.12:8080"
+    })
+final class DatapathCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--mode", paramLabel = "MODE", required = true,
+      description = "transparent, router, dsr-l2, dsr-ipip, dsr-dscp or full-nat.")
+  String mode = "";
+
+  @Option(names = "--interface", paramLabel = "IF", description = "One-arm: the one interface towards clients and servers.")
+  @Nullable String oneArm;
+
+  @Option(names = "--client-interface", paramLabel = "IF", description = "Inline: the interface towards the clients.")
+  @Nullable String clientInterface;
+
+  @Option(names = "--server-interface", paramLabel = "IF", description = "Inline: the interface towards the servers.")
+  @Nullable String serverInterface;
+
+  @Option(names = "--vip", paramLabel = "IP[:PORT]", required = true, description = "The virtual IP, and the TCP port it serves.")
+  String vip = "";
+
+  @Option(names = {"-b", "--backend"}, paramLabel = "[ID=]IP:PORT", required = true, description = "A real server; repeatable.")
+  List<String> backends = new ArrayList<>();
+
+  @Option(names = "--gateway", paramLabel = "IP", description = "Next hop towards the clients (router, full-nat, one-arm transparent).")
+  @Nullable String gateway;
+
+  @Option(names = "--snat", paramLabel = "IP", description = "Source-NAT address (full-nat, --hairpin-snat); repeatable.")
+  List<String> snat = new ArrayList<>();
+
+  @Option(names = "--hairpin-snat", description = "Source-NAT a server that calls the VIP (the S6.2 fix).")
+  boolean hairpinSnat;
+
+  @Option(names = "--server-subnet", paramLabel = "CIDR", description = "Subnet of the servers (hairpin detection); repeatable.")
+  List<String> serverSubnets = new ArrayList<>();
+
+  @Option(names = "--dscp", paramLabel = "N", description = "dsr-dscp: the DSCP value (1..63) that names the VIP.")
+  int dscp = -1;
+
+  @Option(names = {"-a", "--algorithm"}, paramLabel = "NAME", description = "Scheduler (default: ${DEFAULT-VALUE}).")
+  String algorithm = "maglev";
+
+  @Option(names = "--check", paramLabel = "NAME", description = "Health check: tcp, http, ... or none (default: ${DEFAULT-VALUE}).")
+  String check = "tcp";
+
+  @Option(names = "--check-option", paramLabel = "KEY=VALUE", description = "Option of the health check; repeatable.")
+  List<String> checkOptions = new ArrayList<>();
+
+  @Option(names = "--check-interval", paramLabel = "DURATION", description = "Gap between checks (default: ${DEFAULT-VALUE}).")
+  String checkInterval = "1s";
+
+  @Option(names = "--rise", paramLabel = "N", description = "Passes that make a server up (default: ${DEFAULT-VALUE}).")
+  int rise = 2;
+
+  @Option(names = "--fall", paramLabel = "N", description = "Failures that make a server down (default: ${DEFAULT-VALUE}).")
+  int fall = 2;
+
+  @Option(names = "--status-file", paramLabel = "FILE", description = "Write the status and counters here twice a second.")
+  @Nullable Path statusFile;
+
+  @Option(names = "--stats-interval", paramLabel = "DURATION", description = "Print the counters this often, 0 never (default: ${DEFAULT-VALUE}).")
+  String statsInterval = "10s";
+
+  @Override
+  public Integer call() throws Exception {
+    DatapathConfig config = config();
+    Duration stats = statsInterval.equals("0") ? Duration.ZERO : Durations.parse("--stats-interval", statsInterval);
+    PrintWriter out = spec.commandLine().getOut();
+    CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      stop.countDown();
+      try {
+        stopped.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "lb-datapath-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try (Datapath d = Datapath.start(config)) {
+      out.println("lb datapath: " + config.mode().modeName() + " on "
+          + (config.oneArm() ? config.clientInterface() : config.clientInterface() + " -> " + config.serverInterface())
+          + ", vip " + vip + ", " + config.backends().size() + " backends");
+      out.flush();
+      long next = System.nanoTime() + stats.toNanos();
+      while (!stop.await(200, TimeUnit.MILLISECONDS)) {
+        if (!d.running()) {
+          Throwable t = d.failure();
+          throw new IllegalStateException("datapath stopped: " + (t == null ? "unknown error" : t));
+        }
+        if (!stats.isZero() && System.nanoTime() - next >= 0) {
+          next += stats.toNanos();
+          out.println("lb datapath: " + d.summary());
+          out.flush();
+        }
+      }
+      d.close();
+      out.println("lb datapath: stopped");
+      d.printStatus(out);
+      return 0;
+    } finally {
+      stopped.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook is running: it is why we stop.
+      }
+    }
+  }
+
+  private DatapathConfig config() {
+    ForwardingMode m;
+    try {
+      m = ForwardingMode.parse(mode);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--mode must be one of transparent, router, dsr-l2, dsr-ipip, dsr-dscp, full-nat; was '"
+          + mode + "'");
+    }
+    DatapathConfig.Builder b = DatapathConfig.builder(m);
+    if (oneArm != null) {
+      if (clientInterface != null || serverInterface != null) {
+        throw new IllegalArgumentException("--interface (one-arm) excludes --client-interface and --server-interface (inline)");
+      }
+      b.oneArm(oneArm);
+    } else if (clientInterface != null && serverInterface != null) {
+      b.inline(clientInterface, serverInterface);
+    } else {
+      throw new IllegalArgumentException("give --interface (one-arm), or both --client-interface and --server-interface (inline)");
+    }
+    int colon = vip.lastIndexOf(':');
+    boolean hasPort = colon > 0 && (vip.indexOf(':') == colon || vip.startsWith("["));
+    InetAddress v = literal("--vip", hasPort ? vip.substring(0, colon) : vip);
+    b.vip(v, hasPort ? port("--vip", vip.substring(colon + 1)) : 0);
+    int n = 0;
+    for (String spec : backends) {
+      n++;
+      String id = "backend-" + n;
+      String at = spec;
+      int eq = spec.indexOf('=');
+      if (eq > 0) {
+        id = spec.substring(0, eq);
+        at = spec.substring(eq + 1);
+      }
+      int c = at.lastIndexOf(':');
+      if (c <= 0) {
+        throw new IllegalArgumentException("--backend must be [ID=]IP:PORT, was '" + spec + "'");
+      }
+      b.backend(Backend.of(id, literal("--backend", at.substring(0, c)), port("--backend", at.substring(c + 1))));
+    }
+    if (gateway != null) {
+      b.gateway(literal("--gateway", gateway));
+    }
+    snat.forEach(s -> b.snat(literal("--snat", s)));
+    b.hairpinSnat(hairpinSnat);
+    serverSubnets.forEach(b::serverSubnet);
+    if (dscp != -1) {
+      b.dscp(dscp);
+    }
+    b.algorithm(algorithm);
+    Map<String, String> opts = new LinkedHashMap<>();
+    for (String o : checkOptions) {
+      int eq = o.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--check-option must be KEY=VALUE, was '" + o + "'");
+      }
+      opts.put(o.substring(0, eq), o.substring(eq + 1));
+    }
+    b.check(check, opts, Durations.parse("--check-interval", checkInterval), rise, fall);
+    b.statusFile(statusFile);
+    return b.build();
+  }
+
+  private static InetAddress literal(String option, String text) {
+    String t = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+    boolean literal = !t.isEmpty() && (t.indexOf(':') >= 0 || t.chars().allMatch(ch -> ch == '.' || Character.isDigit(ch)));
+    if (!literal) {
+      throw new IllegalArgumentException(option + " needs a literal IPv4 or IPv6 address, was '" + text + "'");
+    }
+    try {
+      return InetAddress.getByName(t);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException(option + " needs a literal IPv4 or IPv6 address, was '" + text + "'");
+    }
+  }
+
+  private static int port(String option, String text) {
+    try {
+      int p = Integer.parseInt(text);
+      if (p >= 1 && p <= 65_535) {
+        return p;
+      }
+    } catch (NumberFormatException e) {
+      // falls through to the message below
+    }
+    throw new IllegalArgumentException(option + " port must be in 1..65535, was '" + text + "'");
+  }
+}

@@ -1,0 +1,675 @@
+package io.github.lb4j.gateway.datapath;
+
+import io.github.lb4j.api.Backend;
+import io.github.lb4j.api.Direction;
+import io.github.lb4j.api.DropReason;
+import io.github.lb4j.api.ForwardingMode;
+import io.github.lb4j.api.Frame;
+import io.github.lb4j.api.HealthChecker;
+import io.github.lb4j.api.HealthCheckers;
+import io.github.lb4j.api.HealthState;
+import io.github.lb4j.api.MacAddress;
+import io.github.lb4j.api.Scheduler;
+import io.github.lb4j.api.SchedulerConfig;
+import io.github.lb4j.api.Schedulers;
+import io.github.lb4j.api.Verdict;
+import io.github.lb4j.health.HealthMonitor;
+import io.github.lb4j.linux.NetInterface;
+import io.github.lb4j.linux.PacketSocket;
+import io.github.lb4j.linux.Poller;
+import io.github.lb4j.nat.NatConfig;
+import io.github.lb4j.nat.NatCounter;
+import io.github.lb4j.nat.NatTranslators;
+import io.github.lb4j.nat.PacketTranslator;
+import io.github.lb4j.nat.header.ArpFlyweight;
+import io.github.lb4j.nat.header.EthernetFlyweight;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InterfaceAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A packet-level load balancer (seed S4, S5, S6): owns a VIP on one interface (one-arm) or two
+ * (inline: clients' side and servers' side), receives every frame of its interfaces on AF_PACKET
+ * sockets with memory-mapped rings (lb-linux), runs lb-nat's translator of the configured mode on
+ * each, and sends what it forwards out of the interface the verdict names. The translator answers
+ * ARP and neighbor solicitations for the VIP and the source-NAT addresses; this class resolves the
+ * next hops (gateway, real servers) by ARP, health-checks the real servers with lb-health's {@link
+ * HealthMonitor} and publishes "healthy and resolved" servers to the scheduler.
+ *
+ * <p>Frames addressed to the VIP (and, inline, every frame of the clients' side) travel {@link
+ * Direction#CLIENT_TO_SERVER}; the others travel {@link Direction#SERVER_TO_CLIENT}, except frames
+ * for the balancer's own kernel addresses (its health checks, its management), which are left to the
+ * kernel. A frame leaves with the sending interface's MAC as source; a reply the servers sent to the
+ * balancer's MAC (their gateway, the S6.1a fix) is addressed to the gateway towards the clients.
+ *
+ * <p>Threads: one worker thread runs the translator for every interface queue (veth has one queue
+ * per side; the flow table has a single writer, so the queues of both sides of one flow share a
+ * worker); one control thread applies health and neighbor changes to the scheduler and writes the
+ * status. The packet path copies each frame once into a buffer with headroom (for IPIP) and does not
+ * allocate. {@link #start} blocks while it resolves the next hops; {@link #close} waits for the
+ * threads to stop and closes every socket. Counters may be read from any thread.
+ */
+public final class Datapath implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Datapath.class);
+  private static final int HEADROOM = 128;
+  private static final int BUFFER = 1 << 16;
+  private static final int RX_FRAMES = 2048;
+  private static final int TX_FRAMES = 1024;
+  private static final int FRAME_SIZE = 2048;
+  private static final int BATCH = 256;
+  private static final int MIN_IPV4_FRAME = 14 + 20;
+  private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
+
+  /** Datapath-level counters, besides the translator's. */
+  enum Counter {
+    /** Frames received on all interfaces. */
+    RX_FRAMES,
+    /** Frames sent. */
+    TX_FRAMES,
+    /** Frames the send queue had no room for. */
+    TX_DROPPED,
+    /** Frames a send failed for (too long, interface down). */
+    TX_ERRORS,
+    /** Frames for the balancer's own kernel addresses, left to the kernel. */
+    HOST_FRAMES,
+    /** Frames longer than the buffer. */
+    OVERSIZE
+  }
+
+  /** One interface: its kernel identity, its addresses and its socket. */
+  private record Port(String name, NetInterface iface, PacketSocket socket, long mac, int ipv4, @Nullable InetAddress v4,
+      @Nullable InetAddress v6) {}
+
+  private final DatapathConfig config;
+  private final Port[] ports;
+  private final Neighbors neighbors;
+  private final int gatewayIndex;
+  private final Scheduler scheduler;
+  private final PacketTranslator translator;
+  private final @Nullable HealthMonitor monitor;
+  private final @Nullable HealthChecker checker;
+  private final Map<String, HealthState> health = new ConcurrentHashMap<>();
+  private final AtomicLong healthVersion = new AtomicLong();
+  private final long[] counts = new long[Counter.values().length];
+  private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
+  private final MemorySegment bufferSegment = MemorySegment.ofBuffer(buffer);
+  private final Frame frame = new Frame(buffer, HEADROOM, 0);
+  private final boolean vipV4;
+  private final int vip4;
+  private final long vipHi;
+  private final long vipLo;
+  private final Thread worker;
+  private final Thread control;
+  private volatile boolean running = true;
+  private volatile @Nullable Throwable failure;
+  private volatile List<Backend> published = List.of();
+
+  private Datapath(DatapathConfig config, Port[] ports) {
+    this.config = config;
+    this.ports = ports;
+    List<InetAddress> targets = new ArrayList<>();
+    List<Integer> targetPort = new ArrayList<>();
+    int serverPort = config.oneArm() ? 0 : 1;
+    for (Backend b : config.backends()) {
+      targets.add(b.address());
+      targetPort.add(serverPort);
+    }
+    InetAddress gw = config.gateway();
+    this.gatewayIndex = gw == null ? -1 : targets.size();
+    if (gw != null) {
+      targets.add(gw);
+      targetPort.add(0);
+    }
+    PacketSocket[] sockets = new PacketSocket[ports.length];
+    long[] macs = new long[ports.length];
+    int[] v4 = new int[ports.length];
+    for (int i = 0; i < ports.length; i++) {
+      sockets[i] = ports[i].socket();
+      macs[i] = ports[i].mac();
+      v4[i] = ports[i].ipv4();
+    }
+    this.neighbors = new Neighbors(targets.toArray(InetAddress[]::new), targetPort.stream().mapToInt(Integer::intValue).toArray(),
+        sockets, macs, v4);
+    InetAddress vip = config.vip();
+    this.vipV4 = vip instanceof Inet4Address;
+    byte[] raw = vip.getAddress();
+    ByteBuffer rb = ByteBuffer.wrap(raw);
+    this.vip4 = vipV4 ? rb.getInt(0) : 0;
+    this.vipHi = vipV4 ? 0 : rb.getLong(0);
+    this.vipLo = vipV4 ? 0 : rb.getLong(8);
+
+    resolve(config.resolveTimeout());
+    if (gw != null && neighbors.macOnWorker(gatewayIndex) == 0) {
+      throw new IllegalStateException("--gateway " + gw.getHostAddress() + " did not answer ARP on " + ports[0].name()
+          + " within " + config.resolveTimeout().toMillis() + " ms");
+    }
+
+    this.scheduler = Schedulers.create(config.algorithm(), SchedulerConfig.defaults());
+    this.translator = NatTranslators.create(natConfig(config, ports, scheduler, gw == null ? 0 : neighbors.macOnWorker(gatewayIndex)));
+    if (config.check().equals("none")) {
+      this.checker = null;
+      this.monitor = null;
+      config.backends().forEach(b -> health.put(b.id(), HealthState.UP));
+    } else {
+      this.checker = HealthCheckers.create(config.check(), config.checkOptions());
+      HealthMonitor m = HealthMonitor.builder(checker)
+          .interval(config.checkInterval())
+          .timeout(config.checkInterval().compareTo(Duration.ofSeconds(1)) < 0 ? config.checkInterval() : Duration.ofSeconds(1))
+          .rise(config.rise())
+          .fall(config.fall())
+          .listener((backend, from, to, cause) -> {
+            health.put(backend.id(), to);
+            healthVersion.incrementAndGet();
+            LOG.info("{} {} -> {} ({})", backend.id(), from, to, cause);
+          })
+          .build();
+      config.backends().forEach(b -> health.put(b.id(), HealthState.UNKNOWN));
+      config.backends().forEach(m::add);
+      this.monitor = m;
+    }
+    publish();
+    this.worker = new Thread(this::work, "lb-datapath-worker");
+    this.control = new Thread(this::controlLoop, "lb-datapath-control");
+  }
+
+  /**
+   * Opens the interfaces, resolves the next hops, builds the translator and starts the threads.
+   *
+   * @param config what to run
+   * @return the running datapath
+   * @throws IllegalArgumentException when an interface does not exist or an option does not fit it
+   * @throws IllegalStateException when the gateway does not answer ARP in time
+   * @throws io.github.lb4j.linux.MissingCapabilityException without {@code CAP_NET_RAW}
+   */
+  public static Datapath start(DatapathConfig config) {
+    List<Port> opened = new ArrayList<>();
+    try {
+      opened.add(open(config.clientInterface()));
+      String server = config.serverInterface();
+      if (server != null) {
+        opened.add(open(server));
+      }
+      Datapath d = new Datapath(config, opened.toArray(Port[]::new));
+      d.worker.start();
+      d.control.start();
+      return d;
+    } catch (RuntimeException e) {
+      opened.forEach(p -> p.socket().close());
+      throw e;
+    }
+  }
+
+  private static Port open(String name) {
+    NetInterface iface;
+    try {
+      iface = NetInterface.byName(name);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("interface " + name + " not found: " + e.getMessage(), e);
+    }
+    InetAddress v4 = null;
+    InetAddress v6 = null;
+    try {
+      NetworkInterface ni = NetworkInterface.getByName(name);
+      if (ni != null) {
+        for (InterfaceAddress ia : ni.getInterfaceAddresses()) {
+          InetAddress a = ia.getAddress();
+          if (a instanceof Inet4Address && v4 == null) {
+            v4 = a;
+          } else if (a instanceof Inet6Address && !a.isLinkLocalAddress() && v6 == null) {
+            v6 = a;
+          }
+        }
+      }
+    } catch (SocketException e) {
+      throw new UncheckedIOException("cannot list the addresses of " + name, e);
+    }
+    PacketSocket s = PacketSocket.open(iface, PacketSocket.Options.defaults().rxRing(RX_FRAMES, FRAME_SIZE).txRing(TX_FRAMES));
+    int ipv4 = v4 == null ? 0 : ByteBuffer.wrap(v4.getAddress()).getInt();
+    return new Port(name, iface, s, iface.macAddress().toLong(), ipv4, v4, v6);
+  }
+
+  private static NatConfig natConfig(DatapathConfig c, Port[] ports, Scheduler scheduler, long gatewayMac) {
+    NatConfig.Builder b = NatConfig.builder(c.mode(), scheduler);
+    int proto = c.vipPort() == 0 ? 0 : 6;
+    b.vip(new NatConfig.Vip(c.vip(), proto, c.vipPort(), c.mode() == ForwardingMode.DSR_DSCP ? c.dscp() : -1));
+    Port own = c.mode() == ForwardingMode.DSR_IPIP ? ports[ports.length - 1] : ports[0];
+    b.balancer(MacAddress.ofLong(ports[0].mac()), own.v4(), own.v6());
+    if (gatewayMac != 0) {
+      b.clientGateway(MacAddress.ofLong(gatewayMac));
+    }
+    c.snat().forEach(b::snatAddress);
+    b.hairpinSnat(c.hairpinSnat());
+    for (String s : c.serverSubnets()) {
+      Cidr cidr = Cidr.parse("--server-subnet", s);
+      b.serverSubnet(cidr.prefix(), cidr.length());
+    }
+    b.ports(0, ports.length - 1);
+    b.mtu(Math.max(576, ports[ports.length - 1].iface().mtu()));
+    return b.build();
+  }
+
+  /** Sends ARP requests and reads answers on this thread until every next hop answered or time is up. */
+  private void resolve(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    ByteBuffer b = buffer;
+    while (System.nanoTime() < deadline && !neighbors.allResolved()) {
+      neighbors.sendDue(System.nanoTime());
+      for (Port p : ports) {
+        if (p.socket().poll(20)) {
+          p.socket().receive((memory, offset, length) -> {
+            if (length <= BUFFER - HEADROOM && length >= EthernetFlyweight.HEADER_LENGTH) {
+              MemorySegment.copy(memory, offset, bufferSegment, HEADROOM, length);
+              if ((b.getShort(HEADROOM + 12) & 0xFFFF) == EthernetFlyweight.ETHER_TYPE_ARP) {
+                neighbors.onArp(b, HEADROOM, length);
+              }
+            }
+          }, BATCH);
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- worker
+
+  private void work() {
+    try (Poller poller = Poller.open(ports.length)) {
+      for (Port p : ports) {
+        poller.add(p.socket().fd(), Poller.IN);
+      }
+      io.github.lb4j.linux.FrameHandler[] handlers = new io.github.lb4j.linux.FrameHandler[ports.length];
+      for (int i = 0; i < ports.length; i++) {
+        int port = i;
+        handlers[i] = (memory, offset, length) -> onFrame(port, memory, offset, length);
+      }
+      while (running) {
+        neighbors.sendDue(System.nanoTime());
+        poller.poll(50);
+        boolean more = true;
+        while (more && running) {
+          more = false;
+          for (int i = 0; i < ports.length; i++) {
+            if (ports[i].socket().receive(handlers[i], BATCH) == BATCH) {
+              more = true;
+            }
+          }
+          for (Port p : ports) {
+            flush(p);
+          }
+        }
+      }
+    } catch (Throwable t) {
+      failure = t;
+      running = false;
+      LOG.error("datapath worker stopped: {}", t.toString());
+    }
+  }
+
+  private void flush(Port p) {
+    try {
+      if (p.socket().flush() < 0) {
+        bump(Counter.TX_DROPPED);
+      }
+    } catch (RuntimeException e) {
+      bump(Counter.TX_ERRORS);
+    }
+  }
+
+  private void onFrame(int port, MemorySegment memory, long offset, int length) {
+    bump(Counter.RX_FRAMES);
+    if (length > BUFFER - 2 * HEADROOM) {
+      bump(Counter.OVERSIZE);
+      return;
+    }
+    MemorySegment.copy(memory, offset, bufferSegment, HEADROOM, length);
+    if (length < EthernetFlyweight.HEADER_LENGTH) {
+      translateAndSend(port, length, Direction.CLIENT_TO_SERVER);
+      return;
+    }
+    ByteBuffer b = buffer;
+    int etherType = b.getShort(HEADROOM + EthernetFlyweight.ETHER_TYPE_OFFSET) & 0xFFFF;
+    Direction d;
+    if (etherType == EthernetFlyweight.ETHER_TYPE_ARP) {
+      neighbors.onArp(b, HEADROOM, length);
+      d = Direction.CLIENT_TO_SERVER;
+    } else if (etherType == EthernetFlyweight.ETHER_TYPE_IPV4 && length >= MIN_IPV4_FRAME) {
+      int dst = b.getInt(HEADROOM + 14 + 16);
+      if (vipV4 && dst == vip4) {
+        d = Direction.CLIENT_TO_SERVER;
+      } else if (isHostV4(dst)) {
+        bump(Counter.HOST_FRAMES);
+        return;
+      } else {
+        d = port == 0 && ports.length > 1 ? Direction.CLIENT_TO_SERVER : Direction.SERVER_TO_CLIENT;
+      }
+    } else if (etherType == EthernetFlyweight.ETHER_TYPE_IPV6 && length >= 14 + 40) {
+      long hi = b.getLong(HEADROOM + 14 + 24);
+      long lo = b.getLong(HEADROOM + 14 + 32);
+      int next = b.get(HEADROOM + 14 + 6) & 0xFF;
+      if ((!vipV4 && hi == vipHi && lo == vipLo) || next == 58) {
+        d = Direction.CLIENT_TO_SERVER;
+      } else {
+        d = port == 0 && ports.length > 1 ? Direction.CLIENT_TO_SERVER : Direction.SERVER_TO_CLIENT;
+      }
+    } else {
+      d = Direction.CLIENT_TO_SERVER;
+    }
+    translateAndSend(port, length, d);
+  }
+
+  private boolean isHostV4(int address) {
+    for (Port p : ports) {
+      if (p.ipv4() == address && address != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void translateAndSend(int port, int length, Direction d) {
+    Frame f = frame.set(buffer, HEADROOM, length).ingressPort(port);
+    int v = translator.translate(f, d);
+    int action = Verdict.action(v);
+    if (action == Verdict.FORWARD) {
+      int out = Verdict.port(v);
+      if (out >= ports.length) {
+        return;
+      }
+      ByteBuffer b = f.buffer();
+      int off = f.offset();
+      long dst = EthernetFlyweight.destination(b, off);
+      if (isOwnMac(dst)) {
+        // A reply the server sent to its gateway, the balancer: the next hop is a server for a
+        // hairpin flow (S6.2), else the gateway towards the clients.
+        boolean v4 = (b.getShort(off + EthernetFlyweight.ETHER_TYPE_OFFSET) & 0xFFFF) == EthernetFlyweight.ETHER_TYPE_IPV4;
+        long next = v4 ? neighbors.macOfV4OnWorker(b.getInt(off + 14 + 16)) : 0;
+        if (next == 0 && gatewayIndex >= 0) {
+          next = neighbors.macOnWorker(gatewayIndex);
+        }
+        if (next != 0) {
+          EthernetFlyweight.destination(b, off, next);
+        }
+      }
+      EthernetFlyweight.source(b, off, ports[out].mac());
+      send(ports[out], f);
+    } else if (action == Verdict.REPLY) {
+      ByteBuffer b = f.buffer();
+      int off = f.offset();
+      long mac = ports[port].mac();
+      EthernetFlyweight.source(b, off, mac);
+      if ((b.getShort(off + EthernetFlyweight.ETHER_TYPE_OFFSET) & 0xFFFF) == EthernetFlyweight.ETHER_TYPE_ARP) {
+        // The translator knows one balancer MAC; an answer on the servers' side names that side's.
+        int at = off + EthernetFlyweight.HEADER_LENGTH + ArpFlyweight.SENDER_HARDWARE_ADDRESS_OFFSET;
+        b.putShort(at, (short) (mac >>> 32));
+        b.putInt(at + 2, (int) mac);
+      }
+      send(ports[port], f);
+    }
+  }
+
+  private boolean isOwnMac(long mac) {
+    for (Port p : ports) {
+      if (p.mac() == mac) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void send(Port p, Frame f) {
+    try {
+      if (p.socket().send(bufferSegment, f.offset(), f.length()) < 0) {
+        bump(Counter.TX_DROPPED);
+      } else {
+        bump(Counter.TX_FRAMES);
+      }
+    } catch (RuntimeException e) {
+      bump(Counter.TX_ERRORS);
+    }
+  }
+
+  private void bump(Counter c) {
+    int i = c.ordinal();
+    COUNTS.setOpaque(counts, i, counts[i] + 1);
+  }
+
+  // ---------------------------------------------------------------- control
+
+  private void controlLoop() {
+    long seenNeighbors = -1;
+    long seenHealth = -1;
+    long nextStatus = 0;
+    while (running) {
+      long nv = neighbors.version();
+      long hv = healthVersion.get();
+      if (nv != seenNeighbors || hv != seenHealth) {
+        seenNeighbors = nv;
+        seenHealth = hv;
+        publish();
+      }
+      long now = System.nanoTime();
+      Path file = config.statusFile();
+      if (file != null && now - nextStatus >= 0) {
+        nextStatus = now + TimeUnit.MILLISECONDS.toNanos(500);
+        writeStatus(file);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private final Map<String, Backend> withMac = new LinkedHashMap<>();
+
+  /** Rebuilds the scheduler's eligible set: healthy servers whose MAC is known. Control thread only. */
+  private synchronized void publish() {
+    List<Backend> eligible = new ArrayList<>();
+    List<Backend> ineligible = new ArrayList<>();
+    for (Backend b : config.backends()) {
+      MacAddress mac = neighbors.mac(b.address());
+      Backend cached = withMac.get(b.id());
+      if (cached == null || !java.util.Objects.equals(cached.mac(), mac)) {
+        cached = b.withMac(mac);
+        withMac.put(b.id(), cached);
+      }
+      if (mac != null && health.get(b.id()) == HealthState.UP) {
+        eligible.add(cached);
+      } else {
+        ineligible.add(cached);
+      }
+    }
+    scheduler.update(eligible, ineligible);
+    published = List.copyOf(eligible);
+  }
+
+  private void writeStatus(Path file) {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try {
+      Files.writeString(tmp, status(), StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      LOG.warn("cannot write the status file {}: {}", file, e.toString());
+    }
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  /**
+   * Returns a datapath counter.
+   *
+   * @param c the counter
+   * @return its value
+   */
+  long count(Counter c) {
+    return (long) COUNTS.getOpaque(counts, c.ordinal());
+  }
+
+  /**
+   * Returns a translator event counter (forwarded requests and replies, ARP replies, the seed's
+   * pitfalls S6.1 and S6.2, ...).
+   *
+   * @param counter the counter
+   * @return its value
+   */
+  public long count(NatCounter counter) {
+    return translator.count(counter);
+  }
+
+  /**
+   * Returns how many frames the translator dropped for a reason.
+   *
+   * @param reason the reason
+   * @return the count
+   */
+  public long drops(DropReason reason) {
+    return translator.drops(reason);
+  }
+
+  /**
+   * Returns the servers currently eligible for new flows (healthy, MAC resolved).
+   *
+   * @return the servers, an immutable list
+   */
+  public List<Backend> eligible() {
+    return published;
+  }
+
+  /**
+   * Returns whether the worker is running; false after {@link #close} or when it failed.
+   *
+   * @return whether the worker is running
+   */
+  public boolean running() {
+    return running;
+  }
+
+  /**
+   * Returns the error that stopped the worker, if any.
+   *
+   * @return the error, or null
+   */
+  public @Nullable Throwable failure() {
+    return failure;
+  }
+
+  /**
+   * Formats the status: mode, servers with health and MAC, every non-zero counter, one {@code key
+   * value} per line (the status file's format). Allocates; any thread.
+   *
+   * @return the status text
+   */
+  public String status() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("mode ").append(config.mode().modeName()).append('\n');
+    sb.append("running ").append(running).append('\n');
+    sb.append("eligible ").append(published.size()).append('\n');
+    for (Backend b : config.backends()) {
+      MacAddress mac = neighbors.mac(b.address());
+      sb.append("backend ").append(b.id()).append(' ').append(b.address().getHostAddress()).append(':').append(b.port())
+          .append(' ').append(health.getOrDefault(b.id(), HealthState.UNKNOWN)).append(' ')
+          .append(mac == null ? "unresolved" : mac.toString()).append('\n');
+    }
+    for (Counter c : Counter.values()) {
+      sb.append("datapath.").append(c.name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(count(c)).append('\n');
+    }
+    for (NatCounter c : NatCounter.values()) {
+      sb.append("counter.").append(c.name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(count(c)).append('\n');
+    }
+    for (DropReason r : DropReason.values()) {
+      sb.append("drop.").append(r.name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(drops(r)).append('\n');
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Formats the non-zero counters on one line, for periodic logs. Allocates; any thread.
+   *
+   * @return for example {@code "forwarded_requests=1200 forwarded_replies=1180 drop.no_flow=3"}
+   */
+  public String summary() {
+    StringBuilder sb = new StringBuilder("eligible=").append(published.size());
+    for (Counter c : Counter.values()) {
+      append(sb, c.name(), count(c));
+    }
+    for (NatCounter c : NatCounter.values()) {
+      append(sb, c.name(), count(c));
+    }
+    for (DropReason r : DropReason.values()) {
+      append(sb, "drop." + r.name(), drops(r));
+    }
+    return sb.toString();
+  }
+
+  private static void append(StringBuilder sb, String name, long value) {
+    if (value != 0) {
+      sb.append(' ').append(name.toLowerCase(java.util.Locale.ROOT)).append('=').append(value);
+    }
+  }
+
+  /**
+   * Prints the status to a writer.
+   *
+   * @param out where to print
+   */
+  public void printStatus(PrintWriter out) {
+    out.print(status());
+    out.flush();
+  }
+
+  /** Stops the threads, the health checks and closes every socket. Idempotent; blocks until stopped. */
+  @Override
+  public void close() {
+    running = false;
+    try {
+      worker.join(TimeUnit.SECONDS.toMillis(5));
+      control.join(TimeUnit.SECONDS.toMillis(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    HealthMonitor m = monitor;
+    if (m != null) {
+      m.close();
+    }
+    HealthChecker c = checker;
+    if (c != null) {
+      c.close();
+    }
+    Path file = config.statusFile();
+    if (file != null) {
+      writeStatus(file);
+    }
+    if (!worker.isAlive()) {
+      for (Port p : ports) {
+        p.socket().close();
+      }
+    }
+  }
+}
