@@ -7,5 +7,6 @@ module io.github.lb4j.benchmarks {
   requires io.github.lb4j.nat;
   requires io.github.lb4j.linux;
   requires jmh.core;
+  requires java.management;
   requires com.google.common;
 }

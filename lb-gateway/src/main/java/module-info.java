@@ -1,6 +1,6 @@
 /**
  * The runnable reference gateway {@code lb}: an embeddable socket-level TCP load balancer ({@link
- * io.github.lb4j.gateway.proxy.ProxyServer}) and the {@code lb} command (proxy, demo, serve).
+ * io.github.lb4j.gateway.proxy.ProxyServer}) and the {@code lb} command (proxy, demo, trace, serve).
  */
 module io.github.lb4j.gateway {
   requires static transitive org.jspecify;

@@ -58,7 +58,10 @@ public final class NetworkNamespace implements AutoCloseable {
     }
     int target = LibC.open(state, arena.allocateFrom(path), LibC.O_RDONLY | LibC.O_CLOEXEC);
     if (target < 0) {
-      NativeCallException e = LibC.fail("open(\"" + path + "\")", state);
+      int errno = LibC.errno(state);
+      NativeCallException e = errno == LibC.EACCES || errno == LibC.EPERM
+          ? new MissingCapabilityException("open(\"" + path + "\")", errno, "opening another process's namespace needs CAP_SYS_ADMIN or CAP_SYS_PTRACE over it: run as root")
+          : NativeCallException.of("open(\"" + path + "\")", errno);
       LibC.close(state, previous);
       arena.close();
       throw e;

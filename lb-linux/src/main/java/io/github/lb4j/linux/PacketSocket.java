@@ -43,8 +43,12 @@ public final class PacketSocket implements AutoCloseable {
    * @param ignoreOutgoing whether to skip frames sent out of the interface ({@code
    *     PACKET_IGNORE_OUTGOING}, Linux 4.20+)
    * @param receiveBufferBytes socket receive buffer for copying receive, 0 for the kernel default
+   * @param fanout how the sockets of one fanout group share the interface's frames, {@link
+   *     Fanout#NONE} for no group
+   * @param fanoutGroup the group id, 0..65535, shared by every socket of the group on the interface
    */
-  public record Options(int rxRingFrames, int txRingFrames, int frameSize, boolean promiscuous, boolean ignoreOutgoing, int receiveBufferBytes) {
+  public record Options(int rxRingFrames, int txRingFrames, int frameSize, boolean promiscuous, boolean ignoreOutgoing, int receiveBufferBytes,
+      Fanout fanout, int fanoutGroup) {
 
     /** Checks the values; see the record components. */
     public Options {
@@ -60,6 +64,10 @@ public final class PacketSocket implements AutoCloseable {
       if (receiveBufferBytes < 0) {
         throw new IllegalArgumentException("receiveBufferBytes must be >= 0, was " + receiveBufferBytes);
       }
+      java.util.Objects.requireNonNull(fanout, "fanout");
+      if (fanoutGroup < 0 || fanoutGroup > 0xFFFF) {
+        throw new IllegalArgumentException("fanoutGroup must be 0..65535, was " + fanoutGroup);
+      }
     }
 
     /**
@@ -68,7 +76,7 @@ public final class PacketSocket implements AutoCloseable {
      * @return the defaults
      */
     public static Options defaults() {
-      return new Options(0, 0, 2048, false, true, 0);
+      return new Options(0, 0, 2048, false, true, 0, Fanout.NONE, 0);
     }
 
     /**
@@ -79,7 +87,7 @@ public final class PacketSocket implements AutoCloseable {
      * @return the new options
      */
     public Options rxRing(int frames, int size) {
-      return new Options(frames, txRingFrames, size, promiscuous, ignoreOutgoing, receiveBufferBytes);
+      return new Options(frames, txRingFrames, size, promiscuous, ignoreOutgoing, receiveBufferBytes, fanout, fanoutGroup);
     }
 
     /**
@@ -89,7 +97,7 @@ public final class PacketSocket implements AutoCloseable {
      * @return the new options
      */
     public Options txRing(int frames) {
-      return new Options(rxRingFrames, frames, frameSize, promiscuous, ignoreOutgoing, receiveBufferBytes);
+      return new Options(rxRingFrames, frames, frameSize, promiscuous, ignoreOutgoing, receiveBufferBytes, fanout, fanoutGroup);
     }
 
     /**
@@ -99,7 +107,7 @@ public final class PacketSocket implements AutoCloseable {
      * @return the new options
      */
     public Options promiscuous(boolean on) {
-      return new Options(rxRingFrames, txRingFrames, frameSize, on, ignoreOutgoing, receiveBufferBytes);
+      return new Options(rxRingFrames, txRingFrames, frameSize, on, ignoreOutgoing, receiveBufferBytes, fanout, fanoutGroup);
     }
 
     /**
@@ -109,7 +117,39 @@ public final class PacketSocket implements AutoCloseable {
      * @return the new options
      */
     public Options ignoreOutgoing(boolean on) {
-      return new Options(rxRingFrames, txRingFrames, frameSize, promiscuous, on, receiveBufferBytes);
+      return new Options(rxRingFrames, txRingFrames, frameSize, promiscuous, on, receiveBufferBytes, fanout, fanoutGroup);
+    }
+
+    /**
+     * Returns these options joining a fanout group: several sockets (one per worker thread) share the
+     * interface's frames, spread by {@code mode} ({@code PACKET_FANOUT}, packet(7)).
+     *
+     * @param mode how frames are spread, not {@link Fanout#NONE}
+     * @param group the group id, 0..65535
+     * @return the new options
+     */
+    public Options fanout(Fanout mode, int group) {
+      return new Options(rxRingFrames, txRingFrames, frameSize, promiscuous, ignoreOutgoing, receiveBufferBytes, mode, group);
+    }
+  }
+
+  /** How the sockets of a fanout group share frames ({@code PACKET_FANOUT_*}). */
+  public enum Fanout {
+    /** No fanout group. */
+    NONE(-1),
+    /** By flow hash, so each flow stays on one socket ({@code PACKET_FANOUT_HASH}). */
+    HASH(0),
+    /** Round robin ({@code PACKET_FANOUT_LB}). */
+    ROUND_ROBIN(1),
+    /** By the CPU that received the frame ({@code PACKET_FANOUT_CPU}). */
+    CPU(2),
+    /** By the device's receive queue ({@code PACKET_FANOUT_QM}), one socket per hardware queue. */
+    QUEUE(5);
+
+    private final int code;
+
+    Fanout(int code) {
+      this.code = code;
     }
   }
 
@@ -134,6 +174,7 @@ public final class PacketSocket implements AutoCloseable {
   private static final int BLOCK_SIZE = 1 << 16;
   private static final int STAGING_SIZE = 65536 + 64;
   private static final int ENOBUFS = 105;
+  private static final int PACKET_FANOUT = 18;
   private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
   /** One mapped ring: frames of {@code frameSize} bytes packed into 64 KiB blocks. */
@@ -241,6 +282,11 @@ public final class PacketSocket implements AutoCloseable {
       sll.set(ValueLayout.JAVA_INT, 4, iface.index());
       if (LibC.bind(state, fd, sll, 20) < 0) {
         throw LibC.fail("bind(AF_PACKET, " + iface + ")", state);
+      }
+      if (options.fanout() != Fanout.NONE) {
+        // Joining a group needs a bound socket, so this comes after bind().
+        Sockets.setIntOption(arena, state, fd, LibC.SOL_PACKET, PACKET_FANOUT,
+            options.fanoutGroup() | (options.fanout().code << 16), "PACKET_FANOUT " + options.fanout() + " group " + options.fanoutGroup());
       }
       if (options.promiscuous()) {
         MemorySegment mreq = arena.allocate(16, 4);

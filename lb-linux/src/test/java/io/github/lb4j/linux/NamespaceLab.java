@@ -18,6 +18,8 @@ public final class NamespaceLab implements AutoCloseable {
   public final String clientIf;
   /** The server end of the veth pair. */
   public final String serverIf;
+  /** Whether the kernel has IPv6, so that the 2001:db8:: addresses exist. */
+  public final boolean ipv6 = hostHasIpv6();
   private final List<String> created = new ArrayList<>();
 
   private NamespaceLab(String tag) {
@@ -57,13 +59,31 @@ public final class NamespaceLab implements AutoCloseable {
     Privileged.run("ip", "-n", server, "link", "set", "lo", "up");
     Privileged.run("ip", "-n", client, "addr", "add", "192.0.2.1/24", "dev", clientIf);
     Privileged.run("ip", "-n", server, "addr", "add", "192.0.2.2/24", "dev", serverIf);
-    Privileged.run("ip", "-n", client, "-6", "addr", "add", "2001:db8::1/64", "dev", clientIf, "nodad");
-    Privileged.run("ip", "-n", server, "-6", "addr", "add", "2001:db8::2/64", "dev", serverIf, "nodad");
+    if (ipv6) {
+      Privileged.run("ip", "-n", client, "-6", "addr", "add", "2001:db8::1/64", "dev", clientIf, "nodad");
+      Privileged.run("ip", "-n", server, "-6", "addr", "add", "2001:db8::2/64", "dev", serverIf, "nodad");
+    }
     for (String a : extra) {
+      if (a.contains(":") && !ipv6) {
+        continue;
+      }
       Privileged.run("ip", "-n", server, "addr", "add", a, "dev", serverIf, "nodad");
     }
     Privileged.run("ip", "-n", client, "link", "set", clientIf, "up");
     Privileged.run("ip", "-n", server, "link", "set", serverIf, "up");
+  }
+
+  /** Tells whether the kernel has IPv6 at all (not a privilege: tests without it skip even in CI). */
+  public static boolean hostHasIpv6() {
+    return java.nio.file.Files.exists(java.nio.file.Path.of("/proc/net/if_inet6"));
+  }
+
+  /** Skips the calling test, with a printed reason, when the kernel has no IPv6. */
+  public static void assumeIpv6(String what) {
+    if (!hostHasIpv6()) {
+      System.out.println("SKIPPED: " + what + " needs IPv6, which this kernel lacks");
+      org.junit.jupiter.api.Assumptions.abort(what + " needs IPv6");
+    }
   }
 
   /** Runs a command inside a namespace of the lab. */

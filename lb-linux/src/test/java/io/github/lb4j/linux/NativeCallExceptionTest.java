@@ -2,6 +2,9 @@ package io.github.lb4j.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.github.lb4j.api.Protocol;
 
 import java.net.StandardProtocolFamily;
 import java.nio.file.Files;
@@ -42,6 +45,19 @@ class NativeCallExceptionTest {
         .hasMessageContaining("socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP) failed: EACCES")
         .hasMessageContaining("net.ipv4.ping_group_range")
         .hasMessageContaining("sysctl -w");
+  }
+
+  @Test
+  void withoutCapNetRaw_rawAndPacketSocketsFail_namingTheCapability() throws Exception {
+    Privileged.assumeCapabilities("dropping CAP_NET_RAW from one thread", Privileged.CAP_NET_RAW);
+    Throwable raw = WithoutCapabilities.call(() -> catchThrowable(() -> IpSocket.raw(StandardProtocolFamily.INET, Protocol.ICMP)), Privileged.CAP_NET_RAW);
+    assertThat(raw)
+        .isInstanceOf(MissingCapabilityException.class)
+        .hasMessageStartingWith("socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) failed: EPERM (Operation not permitted); raw sockets need CAP_NET_RAW");
+    Throwable packet = WithoutCapabilities.call(() -> catchThrowable(() -> PacketSocket.open(NetInterface.byName("lo"), PacketSocket.Options.defaults())), Privileged.CAP_NET_RAW);
+    assertThat(packet).isInstanceOf(MissingCapabilityException.class).hasMessageContaining("CAP_NET_RAW");
+    Throwable ns = WithoutCapabilities.call(() -> catchThrowable(() -> NetworkNamespace.enter("/proc/thread-self/ns/net")), Privileged.CAP_SYS_ADMIN);
+    assertThat(ns).isInstanceOf(MissingCapabilityException.class).hasMessageStartingWith("setns(\"/proc/thread-self/ns/net\", CLONE_NEWNET) failed: EPERM").hasMessageContaining("CAP_SYS_ADMIN");
   }
 
   @Test

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -180,6 +181,49 @@ class PacketSocketTest {
     }
   }
 
+  /** The datapath's inner loop: take a frame in place from the RX ring, rewrite it, send it back out. */
+  @Test
+  void aWorker_rewritesFramesInTheRxRing_andReflectsThemThroughItsTxRing() {
+    MacAddress a = mac(lab.client, lab.clientIf);
+    MacAddress b = mac(lab.server, lab.serverIf);
+    PacketSocket.Options worker = PacketSocket.Options.defaults().rxRing(64, 2048).txRing(64);
+    try (PacketSocket client = open(lab.client, lab.clientIf, PacketSocket.Options.defaults().rxRing(64, 2048));
+        PacketSocket reflector = open(lab.server, lab.serverIf, worker);
+        Arena arena = Arena.ofConfined()) {
+      byte[] clientMac = a.toBytes();
+      byte[] serverMac = b.toBytes();
+      FrameHandler reflect = (memory, offset, length) -> {
+        MemorySegment.copy(clientMac, 0, memory, ValueLayout.JAVA_BYTE, offset, 6);
+        MemorySegment.copy(serverMac, 0, memory, ValueLayout.JAVA_BYTE, offset + 6, 6);
+        memory.set(BE32, offset + 14, memory.get(BE32, offset + 14) + 1000);
+        assertThat(reflector.send(memory, offset, length)).isEqualTo(length);
+      };
+      MemorySegment out = arena.allocate(300);
+      for (int i = 0; i < 40; i++) {
+        client.send(out, 0, frame(out, b, a, i, 300));
+      }
+      int reflected = 0;
+      while (reflected < 40) {
+        assertThat(reflector.poll(2000)).isTrue();
+        reflected += reflector.receive(reflect, 16);
+        reflector.flush();
+      }
+      List<Integer> back = new ArrayList<>();
+      while (back.size() < 40) {
+        assertThat(client.poll(2000)).as("reflected frames arrive").isTrue();
+        client.receive((memory, offset, length) -> {
+          assertThat(memory.asSlice(offset, 6).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(clientMac);
+          back.add(memory.get(BE32, offset + 14));
+        }, 64);
+      }
+      List<Integer> expected = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        expected.add(1000 + i);
+      }
+      assertThat(back).isEqualTo(expected);
+    }
+  }
+
   @Test
   void byteBuffers_heapAndDirect_sendAndReceiveByCopy_withTheRingToo() {
     MacAddress a = mac(lab.client, lab.clientIf);
@@ -204,6 +248,31 @@ class PacketSocketTest {
       assertThat(rx.poll(2000)).isTrue();
       assertThat(rx.receive(small)).as("truncated to the buffer").isEqualTo(64);
       assertThat(small.position()).isEqualTo(64);
+    }
+  }
+
+  @Test
+  void aFanoutGroup_sharesTheInterfacesFramesBetweenItsSockets() {
+    MacAddress a = mac(lab.client, lab.clientIf);
+    MacAddress b = mac(lab.server, lab.serverIf);
+    PacketSocket.Options member = PacketSocket.Options.defaults().rxRing(128, 2048).fanout(PacketSocket.Fanout.ROUND_ROBIN, 4242);
+    try (PacketSocket tx = open(lab.client, lab.clientIf, PacketSocket.Options.defaults());
+        PacketSocket rx1 = open(lab.server, lab.serverIf, member);
+        PacketSocket rx2 = open(lab.server, lab.serverIf, member);
+        Arena arena = Arena.ofConfined()) {
+      MemorySegment out = arena.allocate(100);
+      for (int i = 0; i < 100; i++) {
+        tx.send(out, 0, frame(out, b, a, i, 100));
+      }
+      int[] got = new int[2];
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (got[0] + got[1] < 100 && System.nanoTime() < deadline) {
+        got[0] += rx1.receive((m, o, l) -> { }, 64);
+        got[1] += rx2.receive((m, o, l) -> { }, 64);
+        rx1.poll(10);
+      }
+      assertThat(got[0] + got[1]).as("every frame reaches exactly one member").isEqualTo(100);
+      assertThat(got[0]).as("round robin gives both members frames").isBetween(30, 70);
     }
   }
 

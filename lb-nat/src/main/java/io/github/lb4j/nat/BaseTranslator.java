@@ -25,7 +25,6 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
-import org.jspecify.annotations.Nullable;
 
 /**
  * What every forwarding mode shares: parse once, answer ARP and neighbor solicitations for the VIPs
@@ -295,8 +294,9 @@ abstract class BaseTranslator implements PacketTranslator {
             return drop(DropReason.POOL_EXHAUSTED);
           }
           table.translation(slot, code);
-        } else {
-          linkReply(slot, handle);
+        } else if (!linkReply(slot, handle)) {
+          table.close(slot);
+          return drop(DropReason.TABLE_FULL);
         }
       }
     }
@@ -425,8 +425,8 @@ abstract class BaseTranslator implements PacketTranslator {
     } else {
       key.setV4(proto, (int) srcLo, sport, (int) dstLo, dport);
     }
-    int home = table.reverseHome(key);
-    for (int i = 0; i < FlowTable.WINDOW; i++) {
+    long home = table.reverseHash(key);
+    for (int i = 0; i < FlowTable.REVERSE_CANDIDATES; i++) {
       int slot = table.reverseCandidate(home, i);
       if (slot >= 0 && table.protocol(slot) == proto && table.ipv6(slot) == six && table.sourcePort(slot) == dport
           && table.address(slot, 1) == dstLo && table.address(slot, 0) == dstHi
@@ -447,7 +447,7 @@ abstract class BaseTranslator implements PacketTranslator {
     return port != 0 ? port : table.destinationPort(slot);
   }
 
-  private void linkReply(int slot, int handle) {
+  private boolean linkReply(int slot, int handle) {
     int proto = p.protocolNumber();
     int rport = backendPort(slot, handle);
     if (p.isIpv6()) {
@@ -455,7 +455,7 @@ abstract class BaseTranslator implements PacketTranslator {
     } else {
       key.setV4(proto, (int) bLo[handle], rport, p.sourceAddressV4(), p.sourcePort());
     }
-    table.linkReverse(slot, table.reverseHome(key));
+    return table.linkReverse(slot, table.reverseHash(key));
   }
 
   // ---------------------------------------------------------------- source NAT ports

@@ -90,12 +90,37 @@ public final class IpAddresses {
         return InetAddress.getByAddress(new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v})
             .getHostAddress();
       }
-      byte[] b = new byte[16];
+      // RFC 5952: lowercase hex, no leading zeros, the longest run of two or more zero groups as "::"
+      int[] g = new int[8];
       for (int i = 0; i < 8; i++) {
-        b[i] = (byte) (high >>> (56 - 8 * i));
-        b[8 + i] = (byte) (low >>> (56 - 8 * i));
+        g[i] = (int) ((i < 4 ? high : low) >>> (48 - 16 * (i & 3))) & 0xFFFF;
       }
-      return InetAddress.getByAddress(b).getHostAddress();
+      int bestStart = -1;
+      int bestLength = 1;
+      for (int i = 0; i < 8; ) {
+        int j = i;
+        while (j < 8 && g[j] == 0) {
+          j++;
+        }
+        if (j - i > bestLength) {
+          bestStart = i;
+          bestLength = j - i;
+        }
+        i = j == i ? i + 1 : j;
+      }
+      StringBuilder sb = new StringBuilder();
+      for (int i = 0; i < 8; i++) {
+        if (i == bestStart) {
+          sb.append("::");
+          i += bestLength - 1;
+          continue;
+        }
+        if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+          sb.append(':');
+        }
+        sb.append(Integer.toHexString(g[i]));
+      }
+      return sb.toString();
     } catch (UnknownHostException e) {
       throw new IllegalStateException(e);
     }

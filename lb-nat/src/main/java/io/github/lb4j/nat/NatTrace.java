@@ -95,13 +95,6 @@ public final class NatTrace {
     long dHi = p.sourceAddressHigh();
     long dLo = p.sourceAddressLow();
     int dPort = p.sourcePort();
-    int quoted = 0;
-    if (c.mode() == ForwardingMode.DSR_IPIP) {
-      quoted = 1;
-      dHi = IpAddresses.high(client);
-      dLo = IpAddresses.low(client);
-      dPort = clientPort;
-    }
     if (c.mode().repliesPassBalancer()) {
       rHi = p.destinationAddressHigh();
       rLo = p.destinationAddressLow();
@@ -132,7 +125,7 @@ public final class NatTrace {
     int rn = rb.writeTcp(r, at);
     trace.add((c.mode().repliesPassBalancer() ? "server -> balancer" : "server -> client") + "  (" + serverNote + ")",
         r, at, rn, null);
-    if (quoted == 1 || !c.mode().repliesPassBalancer()) {
+    if (!c.mode().repliesPassBalancer()) {
       return trace;
     }
     Frame replyFrame = new Frame(r, at, rn);
@@ -217,9 +210,9 @@ public final class NatTrace {
     }
     boolean six = p.isIpv6();
     String port = p.protocolNumber() == 6 || p.protocolNumber() == 17 ? ":" : "";
-    f[2] = IpAddresses.format(six, p.sourceAddressHigh(), p.sourceAddressLow()) + (port.isEmpty() ? "" : (six ? "." : ":") + p.sourcePort());
-    f[3] = IpAddresses.format(six, p.destinationAddressHigh(), p.destinationAddressLow())
-        + (port.isEmpty() ? "" : (six ? "." : ":") + p.destinationPort());
+    f[2] = endpoint(six, IpAddresses.format(six, p.sourceAddressHigh(), p.sourceAddressLow()), port.isEmpty() ? -1 : p.sourcePort());
+    f[3] = endpoint(six, IpAddresses.format(six, p.destinationAddressHigh(), p.destinationAddressLow()),
+        port.isEmpty() ? -1 : p.destinationPort());
     f[4] = String.valueOf(six ? b.get(l3 + 7) & 0xFF : b.get(l3 + 8) & 0xFF);
     f[5] = String.valueOf(six ? (b.getInt(l3) >>> 22) & 0x3F : (b.get(l3 + 1) & 0xFF) >>> 2);
     if (p.protocolNumber() == 6) {
@@ -232,6 +225,13 @@ public final class NatTrace {
       f[7] = "protocol " + p.protocolNumber();
     }
     return f;
+  }
+
+  private static String endpoint(boolean six, String address, int port) {
+    if (port < 0) {
+      return address;
+    }
+    return six ? "[" + address + "]:" + port : address + ":" + port;
   }
 
   private static String flags(int f) {

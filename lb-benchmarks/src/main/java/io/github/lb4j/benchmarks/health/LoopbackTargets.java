@@ -16,10 +16,10 @@ import java.util.List;
 /**
  * Many check targets on loopback: up to {@link #MAX_LISTENERS} listeners, each on its own address
  * 127.1.x.y, more targets than that sharing them round robin (all of 127/8 is
- * local on Linux), served by one NIO thread named {@code bench-server}: it accepts, in HTTP mode
- * answers each request with {@code 200} and a short body, and closes after the checker does, so
- * TIME_WAIT stays on the checker's side where Linux reuses it for new connections to loopback
- * ({@code net.ipv4.tcp_tw_reuse=2}).
+ * local on Linux), served by one NIO thread named {@code bench-server}. In TCP mode it accepts and
+ * closes with RST; in HTTP mode it answers each request with {@code 200} and a short body and closes
+ * after the checker does, so TIME_WAIT stays on the checker's side where Linux reuses it for new
+ * connections to loopback ({@code net.ipv4.tcp_tw_reuse=2}).
  */
 final class LoopbackTargets implements AutoCloseable {
 
@@ -78,8 +78,15 @@ final class LoopbackTargets implements AutoCloseable {
             if (k.isAcceptable()) {
               SocketChannel c;
               while ((c = ((ServerSocketChannel) k.channel()).accept()) != null) {
-                c.configureBlocking(false);
-                c.register(selector, SelectionKey.OP_READ);
+                if (http) {
+                  c.configureBlocking(false);
+                  c.register(selector, SelectionKey.OP_READ);
+                } else {
+                  // The TCP check is over once the handshake completes; an RST close leaves no
+                  // TIME_WAIT on the server's side to collide with the checker's next connection.
+                  c.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+                  c.close();
+                }
               }
             } else if (k.isReadable()) {
               SocketChannel c = (SocketChannel) k.channel();
@@ -91,6 +98,8 @@ final class LoopbackTargets implements AutoCloseable {
                 c.write(ByteBuffer.wrap(RESPONSE));
               }
             }
+          } catch (java.nio.channels.CancelledKeyException e) {
+            // Closed by close() while this thread was still draining keys.
           } catch (IOException e) {
             // A listener stays open even when accept fails (for example at the descriptor limit).
             if (!(k.channel() instanceof ServerSocketChannel)) {

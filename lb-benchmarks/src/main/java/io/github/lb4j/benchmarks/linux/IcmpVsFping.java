@@ -20,10 +20,15 @@ public final class IcmpVsFping {
   /**
    * Runs the comparison.
    *
-   * @param args optional: number of timed rounds (default 21)
+   * @param args optional: number of timed rounds (default 21) and {@code --with-default-interval};
+   *     or {@code --lb4j-rounds N} for N back-to-back lb4j rounds alone
    * @throws Exception when a round does not hear every target or fping cannot run
    */
   public static void main(String[] args) throws Exception {
+    if (args.length > 1 && args[0].equals("--lb4j-rounds")) {
+      lb4jAlone(Integer.parseInt(args[1]));
+      return;
+    }
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 21;
     List<InetSocketAddress> targets = IcmpRound.addresses(1000);
     List<String> fping0 = IcmpRound.fpingCommand(targets, 0);
@@ -62,6 +67,30 @@ public final class IcmpVsFping {
       long t0 = System.nanoTime();
       expectAll("fping default interval", IcmpRound.fping(IcmpRound.fpingCommand(targets, 10)), targets.size());
       System.out.printf(Locale.ROOT, "fping -c1 -t500 -q (default -i 10), one round: %.0f ms%n", (System.nanoTime() - t0) / 1e6);
+    }
+  }
+
+  /** Back-to-back lb4j rounds: how many lost a reply, and the spread of the round time. */
+  private static void lb4jAlone(int rounds) throws Exception {
+    List<InetSocketAddress> targets = IcmpRound.addresses(1000);
+    try (HealthChecker checker = HealthCheckers.create("icmp", Map.of())) {
+      for (int i = 0; i < 20; i++) {
+        IcmpRound.lb4j(checker, targets);
+      }
+      long[] times = new long[rounds];
+      int lossy = 0;
+      for (int r = 0; r < rounds; r++) {
+        long t0 = System.nanoTime();
+        int heard = IcmpRound.lb4j(checker, targets);
+        times[r] = System.nanoTime() - t0;
+        if (heard != targets.size()) {
+          lossy++;
+        }
+      }
+      long[] sorted = times.clone();
+      Arrays.sort(sorted);
+      System.out.printf(Locale.ROOT, "lb4j icmp, %d back-to-back rounds of %d targets: %d lost a reply; median %.2f ms, p90 %.2f ms, max %.2f ms%n",
+          rounds, targets.size(), lossy, median(times) / 1e6, sorted[(int) (rounds * 0.9)] / 1e6, sorted[rounds - 1] / 1e6);
     }
   }
 

@@ -25,8 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * What does one established packet cost through the packet core: copy a precomputed 64-byte frame
  * into the work buffer, parse it, find its flow among 1k, 64k or 1M, and DNAT it (destination IP and
  * MAC, RFC 1624 updates of the IPv4 and TCP checksums)? And one new flow (the SYN path: parse, miss,
- * consistent-hash table, open state, rewrite) in a 2M-slot table that evicts the oldest SYN_RECV
- * flows once full? Both must be 0 B/op. Setup checks every frame is forwarded with valid checksums.
+ * consistent-hash table, open state, rewrite) in a table of the same size (twice the flows) that
+ * evicts the oldest SYN_RECV flows once full? Both must be 0 B/op. Setup checks every frame is forwarded with valid checksums.
  *
  * <pre>lb-benchmarks/bench PacketCoreBenchmark -prof gc
  * lb-benchmarks/nat-baseline        # the same work in C (gcc -O2), with the Java/C ratio</pre>
@@ -72,15 +72,15 @@ public class PacketCoreBenchmark {
     NatFixtures synFixtures = new NatFixtures(NatFixtures.FRAMES, 44);
     synFixtures.writeFrames(45, TcpFlyweight.SYN);
     synFrames = synFixtures.frames;
-    syn = new DnatPath(synTable(), fixtures.backendAddress, fixtures.backendMac, fixtures.lookupTable);
+    syn = new DnatPath(synTable(flows), fixtures.backendAddress, fixtures.backendMac, fixtures.lookupTable);
   }
 
-  private static FlowTable synTable() {
+  private static FlowTable synTable(int flows) {
     SessionCounters s = SessionCounters.create();
     for (int b = 0; b < NatFixtures.BACKENDS; b++) {
       s.of("backend-" + b);
     }
-    return new FlowTable(FlowTableConfig.builder(1 << 21, s).build());
+    return new FlowTable(FlowTableConfig.builder(Math.max(16, 2 * flows), s).build());
   }
 
   /**

@@ -12,18 +12,21 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * The {@code lb} command: {@code lb proxy}, {@code lb demo}, {@code lb serve}.
+ * The {@code lb} command: {@code lb proxy}, {@code lb demo}, {@code lb trace}, {@code lb serve}.
  *
  * <p>Errors made by the user (a bad flag, an unknown algorithm, a port in use, a bad configuration
  * line) print one line on standard error and exit with 2 (usage) or 1 (runtime), never a stack trace.
  * {@link #run} is the in-process entry the tests use; {@link #main} exits the JVM with its result.
+ * Call either from one thread; they allocate freely and block for as long as the subcommand runs
+ * ({@code lb proxy} until a signal, {@code lb demo} for its duration).
  */
 @Command(
     name = "lb",
     mixinStandardHelpOptions = true,
     versionProvider = Lb.Version.class,
-    description = "lb4j's reference gateway: a TCP load-balancing proxy, a live demo and a test HTTP server.",
-    subcommands = {ProxyCommand.class, DemoCommand.class, ServeCommand.class, DatapathCommand.class, CommandLine.HelpCommand.class})
+    description = "lb4j's reference gateway: a TCP load-balancing proxy, a packet datapath, a live demo, packet traces and a test HTTP server.",
+    subcommands = {ProxyCommand.class, DemoCommand.class, DatapathCommand.class, TraceCommand.class, ServeCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Lb implements Runnable {
 
   /** Exit code of a user error found at run time (port in use, unknown algorithm, bad file). */
@@ -71,10 +74,16 @@ public final class Lb implements Runnable {
    * @return the exit status: 0 done, 1 runtime error, 2 usage error
    */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cl = commandLine();
-    cl.setOut(out);
-    cl.setErr(err);
-    return cl.execute(args);
+    try {
+      CommandLine cl = commandLine();
+      cl.setOut(out);
+      cl.setErr(err);
+      return cl.execute(args);
+    } catch (RuntimeException | java.util.ServiceConfigurationError e) {
+      // A broken installation (a provider that fails to load) is still reported in one line.
+      err.println("lb: " + describe(e));
+      return EXIT_ERROR;
+    }
   }
 
   static CommandLine commandLine() {
@@ -121,15 +130,23 @@ public final class Lb implements Runnable {
   static String catalog() {
     StringBuilder sb = new StringBuilder();
     sb.append("%nAlgorithms (--algorithm):%n");
-    list(sb, Schedulers.descriptions(), "(none registered: lb-algorithms is missing from the class path)");
+    list(sb, registered(Schedulers::descriptions), "(none registered: lb-algorithms is missing from the class path)");
     sb.append("%nHealth checks (--check):%n");
-    list(sb, HealthCheckers.descriptions(), "(none registered: lb-health is missing from the class path)");
+    list(sb, registered(HealthCheckers::descriptions), "(none registered: lb-health is missing from the class path)");
     sb.append("%nForwarding modes (lb4j's packet core, lb-nat; lb proxy is a full proxy at socket level):%n");
     for (ForwardingMode m : ForwardingMode.values()) {
       sb.append(String.format("  %-" + (NAME_COLUMN - 3) + "s replies %s", m.modeName(),
           m.repliesPassBalancer() ? "pass the balancer" : "go directly to the client")).append("%n");
     }
     return sb.toString();
+  }
+
+  private static Map<String, String> registered(java.util.function.Supplier<Map<String, String>> registry) {
+    try {
+      return registry.get();
+    } catch (java.util.ServiceConfigurationError e) {
+      return Map.of("(unavailable)", oneLine(e.getMessage()));
+    }
   }
 
   private static void list(StringBuilder sb, Map<String, String> entries, String none) {

@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code lb demo}: three HTTP backends on loopback, a {@link ProxyServer} in front of them with
  * health checks, steady client traffic, and a view of what happens while one backend is stopped
- * and started again: the health check marks it down within {@code fall x interval}, traffic moves
+ * and started again: the health check marks it down within {@code fall x (interval + timeout)}, traffic moves
  * to the others without failed requests after detection, and when it returns slow start ramps its
  * share up. Ends with a summary.
  *
@@ -255,7 +255,7 @@ public final class Demo {
     if (backend.id().equals(VICTIM) && to == HealthState.DOWN && stoppedAt > 0 && detectedAt < 0) {
       detectedAt = now;
       extra = String.format(Locale.ROOT, ": detected %.1fs after the stop (bound %s)", (now - stoppedAt) / 1e9,
-          Durations.format(options.interval().multipliedBy(options.fall()).plus(options.interval().dividedBy(2))));
+          Durations.format(options.interval().plus(options.interval().dividedBy(2)).multipliedBy(options.fall())));
     }
     if (backend.id().equals(VICTIM) && to == HealthState.UP && restartedAt > 0 && upAgainAt < 0) {
       upAgainAt = now;

@@ -11,16 +11,21 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One selector thread of a {@link ProxyServer}: accepts from every listener (each loop registers
- * every listener; the kernel hands each connection to one of them), connects to backends and relays
- * the connections it accepted for their whole life, so a connection never changes thread.
+ * every listener; the kernel wakes one or more of them), hands each accepted connection to the loop
+ * serving the fewest connections (itself on a tie, as HAProxy's listener multi-queue does, because a
+ * loop that wins the accept race would otherwise collect them all), and that loop connects to the
+ * backend and relays the connection for its whole life, so a connection never changes thread after
+ * it starts.
  *
  * <p>Owns, confined to its thread: the flow key reused for every selection, a pool of direct relay
- * buffers, and the list of its sessions, scanned on a 100 ms tick for connect and idle timeouts.
+ * buffers, and the list of its sessions, scanned on a 100 ms tick for connect and idle timeouts. A
+ * listener whose accept fails (out of file descriptors) is paused until the next tick.
  * Other threads reach it only through {@link #execute}.
  */
 final class EventLoop implements Runnable {
@@ -37,7 +42,13 @@ final class EventLoop implements Runnable {
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final ArrayDeque<ByteBuffer> freeBuffers = new ArrayDeque<>();
   private final ArrayList<Session> sessions = new ArrayList<>();
+  private final ArrayList<SelectionKey> pausedListeners = new ArrayList<>();
   private volatile boolean running = true;
+  /**
+   * The sessions this loop serves plus those handed to it and not started yet: counted up by the
+   * accepting loop at hand-off, so a burst of accepts spreads at once, and down by this loop at close.
+   */
+  private final AtomicInteger load = new AtomicInteger();
   long now;
 
   EventLoop(ProxyServer server, int index) throws IOException {
@@ -92,12 +103,22 @@ final class EventLoop implements Runnable {
         }
         if (now - nextTick >= 0) {
           nextTick = now + TICK_MILLIS * 1_000_000L;
+          resumeListeners();
           scanTimeouts();
         }
       }
     } catch (IOException | RuntimeException e) {
       LOG.error("event loop {} failed", thread.getName(), e);
     } finally {
+      // Connections handed over but not started yet are adopted, so that closing below reaches them.
+      Runnable task;
+      while ((task = tasks.poll()) != null) {
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          LOG.debug("task at shutdown", e);
+        }
+      }
       for (int i = sessions.size() - 1; i >= 0; i--) {
         sessions.get(i).close();
       }
@@ -115,28 +136,64 @@ final class EventLoop implements Runnable {
     if (a instanceof Session s) {
       s.handle(key);
     } else if (a instanceof ServerSocketChannel listener) {
-      accept(listener);
+      accept(key, listener);
     }
   }
 
-  private void accept(ServerSocketChannel listener) {
+  private void accept(SelectionKey key, ServerSocketChannel listener) {
     for (int i = 0; i < MAX_ACCEPTS_PER_EVENT; i++) {
       SocketChannel client;
       try {
         client = listener.accept();
       } catch (IOException e) {
-        // EMFILE and friends: leave the connection in the backlog and try again on the next event.
-        LOG.warn("accept failed: {}", e.getMessage());
+        // Out of file descriptors and the like: the connection stays in the backlog. Stop accepting
+        // until the next tick instead of spinning on a listener that stays readable.
+        if (pausedListeners.isEmpty()) {
+          LOG.warn("accept failed, pausing this listener for {} ms: {}", TICK_MILLIS, e.getMessage());
+        }
+        key.interestOps(0);
+        pausedListeners.add(key);
         return;
       }
       if (client == null) {
         return;
       }
       server.accepted.increment();
-      Session s = new Session(this, client);
-      add(s);
-      s.start();
+      EventLoop target = server.leastLoadedLoop(this);
+      target.load.incrementAndGet();
+      if (target == this) {
+        adopt(client);
+      } else {
+        target.execute(() -> target.adopt(client));
+      }
     }
+  }
+
+  /** Serves an accepted connection on this loop's thread for the rest of its life. */
+  void adopt(SocketChannel client) {
+    now = System.nanoTime();
+    Session s = new Session(this, client);
+    add(s);
+    s.start();
+  }
+
+  /**
+   * Returns how many connections this loop serves now; read by other loops to spread new ones.
+   *
+   * @return the count, exact on this loop's thread, recent elsewhere
+   */
+  int load() {
+    return load.get();
+  }
+
+  private void resumeListeners() {
+    for (int i = 0; i < pausedListeners.size(); i++) {
+      SelectionKey k = pausedListeners.get(i);
+      if (k.isValid()) {
+        k.interestOps(SelectionKey.OP_ACCEPT);
+      }
+    }
+    pausedListeners.clear();
   }
 
   private void scanTimeouts() {
@@ -164,6 +221,7 @@ final class EventLoop implements Runnable {
       last.index = i;
     }
     s.index = -1;
+    load.decrementAndGet();
   }
 
   ByteBuffer takeBuffer() {

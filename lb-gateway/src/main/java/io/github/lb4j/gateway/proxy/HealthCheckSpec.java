@@ -74,13 +74,13 @@ public record HealthCheckSpec(
   }
 
   /**
-   * Returns the longest time from a backend's death to its detection: {@code fall} intervals plus one
-   * timeout.
+   * Returns the longest time from a backend's death to its detection: {@code fall} checks, each
+   * waiting one interval after the previous one ended and taking at most one timeout.
    *
-   * @return the detection bound
+   * @return {@code fall x (interval + timeout)}
    */
   public Duration detectionBound() {
-    return interval.multipliedBy(fall).plus(timeout);
+    return interval.plus(timeout).multipliedBy(fall);
   }
 
   private static void positive(String field, Duration d) {

@@ -352,6 +352,21 @@ public final class ProxyServer implements AutoCloseable {
     }
   }
 
+  /** Returns the loop with the fewest connections, {@code self} when it is among them. Any loop thread. */
+  EventLoop leastLoadedLoop(EventLoop self) {
+    EventLoop best = self;
+    int least = self.load();
+    for (int i = 0; i < loops.size(); i++) {
+      EventLoop l = loops.get(i);
+      int n = l.load();
+      if (n < least) {
+        best = l;
+        least = n;
+      }
+    }
+    return best;
+  }
+
   @Nullable Member member(String backendId) {
     return membersById.get(backendId);
   }

@@ -92,6 +92,32 @@ class LbTest {
   }
 
   @Test
+  void trace_walksEveryMode_andWritesThePcap() throws Exception {
+    for (io.github.lb4j.api.ForwardingMode m : io.github.lb4j.api.ForwardingMode.values()) {
+      Path pcap = dir.resolve(m.modeName() + ".pcap");
+      Result r = lb("trace", "--mode", m.modeName(), "--pcap", pcap.toString());
+
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(r.out()).startsWith("mode " + m.modeName()).contains("1. client -> balancer", "198.51.100.10:80")
+          .contains(m.repliesPassBalancer() ? "balancer -> client" : "server -> client");
+      int hops = m.repliesPassBalancer() ? 4 : 3;
+      assertThat(r.out()).contains("wrote " + hops + " frames to " + pcap);
+      assertThat(io.github.lb4j.nat.pcap.PcapReader.readAll(pcap)).hasSize(hops)
+          .allSatisfy(rec -> assertThat(rec.data().length).isGreaterThanOrEqualTo(54));
+    }
+    Result six = lb("trace", "--mode", "full-nat", "--ipv6");
+    assertThat(six.code()).isZero();
+    assertThat(six.out()).contains("2001:db8:2");
+  }
+
+  @Test
+  void trace_withAnUnknownMode_isOneLine_listingTheModes() {
+    oneLine(lb("trace", "--mode", "nat"), 1,
+        "lb trace: unknown forwarding mode 'nat'; known: transparent, router, dsr-l2, dsr-ipip, dsr-dscp, full-nat");
+    oneLine(lb("trace"), 2, "lb trace: Missing required option: '--mode=MODE'");
+  }
+
+  @Test
   void badConfigFile_isOneLine_namingFileAndLine() throws Exception {
     Path conf = dir.resolve("lb.conf");
     Files.write(conf, List.of("listen = 127.0.0.1:0", "backend web-1 = 127.0.0.1:9", "check.fall = often"));

@@ -68,6 +68,7 @@ final class DataServer implements AutoCloseable {
         d.writeLong(total);
         d.write(md.digest());
         d.flush();
+        lingerUntilPeerCloses(s);
       } else if (job == 'D') {
         long len = new DataInputStream(in).readLong();
         byte[] chunk = new byte[64 * 1024];
@@ -79,6 +80,7 @@ final class DataServer implements AutoCloseable {
           sent += n;
         }
         out.flush();
+        lingerUntilPeerCloses(s);
       } else if (job >= 0) {
         byte[] buf = new byte[256];
         buf[0] = (byte) job;
@@ -88,6 +90,20 @@ final class DataServer implements AutoCloseable {
       }
     } catch (IOException e) {
       // The test on the other side reports what it missed.
+    }
+  }
+
+  /**
+   * Sends FIN and waits for the peer's before closing, so the socket is never orphaned with bytes
+   * still queued: under TCP memory pressure (a shared test machine) Linux resets orphaned sockets
+   * ("TCP: out of memory"), which would cut the stream the test checks.
+   */
+  private static void lingerUntilPeerCloses(Socket s) throws IOException {
+    s.shutdownOutput();
+    InputStream in = s.getInputStream();
+    byte[] sink = new byte[4096];
+    while (in.read(sink) >= 0) {
+      // Nothing more is expected; the loop ends at the peer's FIN.
     }
   }
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Health checks through lb-health's checkers drive the proxy's scheduler (seed S2): a stopped
- * backend is marked down within fall x interval (plus one timeout) and no request fails after that;
+ * backend is marked down within fall x (interval + timeout) and no request fails after that;
  * a backend whose HTTP check fails while its port stays open is taken out too.
  */
 class HealthFailoverTest {
@@ -62,7 +62,7 @@ class HealthFailoverTest {
   }
 
   @Test
-  void tcpCheck_marksAStoppedBackendDownWithinFallTimesInterval_andNoRequestFailsAfter() throws Exception {
+  void tcpCheck_marksAStoppedBackendDownWithinFallTimesIntervalPlusTimeout_andNoRequestFailsAfter() throws Exception {
     HealthCheckSpec spec = new HealthCheckSpec("tcp", Map.of(), Duration.ofMillis(200), Duration.ofMillis(100), 2, 2);
     start(spec);
     InetSocketAddress front = proxy.listenAddresses().get(0);

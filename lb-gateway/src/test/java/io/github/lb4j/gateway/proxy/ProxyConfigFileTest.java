@@ -65,6 +65,22 @@ class ProxyConfigFileTest {
   }
 
   @Test
+  void theReadmesConfigurationExample_isValid() throws IOException {
+    String readme = Files.readString(Path.of("README.md"));
+    int start = readme.indexOf("```ini\n");
+    assertThat(start).as("lb-gateway/README.md has an ini block").isNotNegative();
+    String block = readme.substring(start + 7, readme.indexOf("```", start + 7));
+
+    try (ProxyServer p = ProxyConfigFile.apply(ProxyConfigFile.parse(block.lines().toList(), "README.md"),
+        ProxyServer.builder()).build()) {
+      assertThat(p.scheduler().name()).isEqualTo("maglev");
+      assertThat(p.healthCheck()).isNotNull();
+      assertThat(p.status()).hasSize(3);
+      assertThat(p.status().get(2).backend().isDraining()).isTrue();
+    }
+  }
+
+  @Test
   void unknownKey_namesFileLineAndKnownKeys() {
     IllegalArgumentException e = error(() -> {
       try {

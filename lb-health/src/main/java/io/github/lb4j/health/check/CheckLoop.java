@@ -3,6 +3,7 @@ package io.github.lb4j.health.check;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.Iterator;
@@ -135,7 +136,7 @@ final class CheckLoop implements Runnable {
   }
 
   /** Registers a channel with the loop's selector; loop thread only. */
-  SelectionKey register(java.nio.channels.SelectableChannel channel, int ops, Object attachment) throws IOException {
+  SelectionKey register(SelectableChannel channel, int ops, Object attachment) throws IOException {
     return channel.register(selector, ops, attachment);
   }
 
@@ -156,17 +157,14 @@ final class CheckLoop implements Runnable {
   public void run() {
     try {
       while (running) {
-        long timeoutMs = 0;
         Deadline next = deadlines.peek();
         if (tasks.isEmpty()) {
           if (next == null) {
-            timeoutMs = 0;
             selector.select();
           } else {
             long waitNanos = next.at - System.nanoTime();
             if (waitNanos > 0) {
-              timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos + 999_999));
-              selector.select(timeoutMs);
+              selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos + 999_999)));
             } else {
               selector.selectNow();
             }

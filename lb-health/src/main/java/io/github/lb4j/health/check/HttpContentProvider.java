@@ -2,7 +2,12 @@ package io.github.lb4j.health.check;
 
 import io.github.lb4j.api.HealthChecker;
 
-/** Registers [http-content] (seed S2.5): [http] plus a body that contains, matches, or avoids content. */
+/**
+ * Registers [http-content] (seed S2.5): [http] plus a body that contains, matches, or avoids content.
+ *
+ * <p>Stateless and thread-safe; {@code create} allocates the checker (which joins the shared check
+ * loop) and never blocks on the network.
+ */
 public final class HttpContentProvider extends BaseProvider {
 
   /** Creates the provider; called by {@link java.util.ServiceLoader}. */

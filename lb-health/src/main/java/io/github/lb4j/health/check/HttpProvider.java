@@ -7,7 +7,12 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
-/** Registers [http] (seed S2.4): one HTTP/1.1 request, the status checked against a set of codes. */
+/**
+ * Registers [http] (seed S2.4): one HTTP/1.1 request, the status checked against a set of codes.
+ *
+ * <p>Stateless and thread-safe; {@code create} allocates the checker (which joins the shared check
+ * loop) and never blocks on the network.
+ */
 public final class HttpProvider extends BaseProvider {
 
   static final Set<String> HTTP_OPTIONS = Set.of("method", "path", "host", "expect-status", "tls", "sni", "trust");

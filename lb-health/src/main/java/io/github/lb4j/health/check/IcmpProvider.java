@@ -14,6 +14,9 @@ import org.jspecify.annotations.Nullable;
  * {@code icmp}, and otherwise fails with a message saying that lb-linux on JDK 22+ is needed. It
  * never falls back to {@code InetAddress.isReachable}, which without privileges silently tries a TCP
  * connection to port 7 instead of sending an echo request.
+ *
+ * <p>Stateless and thread-safe; {@code create} looks the native provider up with {@link
+ * ServiceLoader} and returns its checker; it never blocks on the network.
  */
 public final class IcmpProvider implements HealthCheckerProvider {
 

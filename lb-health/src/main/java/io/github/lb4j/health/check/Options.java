@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.jspecify.annotations.Nullable;
@@ -38,17 +39,11 @@ final class Options {
       }
       if (!known.contains(name) && !known.contains(indexedPattern(name))) {
         throw new IllegalArgumentException(
-            method + ": unknown option '" + name + "'; known: " + String.join(", ", new TreeMap<>(asMap(known)).keySet()));
+            method + ": unknown option '" + name + "'; known: " + (known.isEmpty() ? "none" : String.join(", ", new TreeSet<>(known))));
       }
       copy.put(name, e.getValue());
     }
     return new Options(method, copy);
-  }
-
-  private static Map<String, Boolean> asMap(Set<String> names) {
-    Map<String, Boolean> m = new TreeMap<>();
-    names.forEach(n -> m.put(n, Boolean.TRUE));
-    return m;
   }
 
   private static String indexedPattern(String name) {

@@ -64,7 +64,14 @@ abstract class Probe {
       int ops = k.readyOps();
       if ((ops & SelectionKey.OP_CONNECT) != 0) {
         SocketChannel ch = (SocketChannel) k.channel();
-        if (ch.finishConnect()) {
+        boolean done;
+        try {
+          done = ch.finishConnect();
+        } catch (IOException e) {
+          connectFailed(e);
+          return;
+        }
+        if (done) {
           connected();
         }
       }
@@ -99,6 +106,11 @@ abstract class Probe {
   }
 
   void connected() throws IOException {}
+
+  /** The non-blocking connect failed; by default the check fails with the mapped reason. */
+  void connectFailed(IOException e) {
+    fail(e);
+  }
 
   void writable() throws IOException {}
 

@@ -12,6 +12,9 @@ import java.util.regex.Pattern;
  * Registers [tcp-script]: HAProxy tcp-check style send/expect steps, given as options {@code
  * step.1}, {@code step.2}, ... whose values are {@code send <payload>}, {@code expect string <text>}
  * or {@code expect rstring <regex>} (payload and text take the escapes {@code \r \n \t \0 \\ \xHH}).
+ *
+ * <p>Stateless and thread-safe; {@code create} allocates the checker (which joins the shared check
+ * loop) and never blocks on the network.
  */
 public final class ScriptProvider extends BaseProvider {
 

@@ -56,6 +56,18 @@ final class TcpChecker extends BaseChecker {
       }
 
       @Override
+      void connectFailed(IOException e) {
+        // ECONNRESET while connecting means the SYN/ACK came and the established connection was
+        // then reset (an RST answering the SYN gives ECONNREFUSED): the port accepted, which is all
+        // this check asks.
+        if (Failures.reason(e) == io.github.lb4j.api.HealthReason.RESET) {
+          succeed(halfOpen ? "SYN/ACK received, then reset by the server" : "connected, then reset by the server");
+        } else {
+          fail(e);
+        }
+      }
+
+      @Override
       void connected() {
         succeed(halfOpen ? "SYN/ACK received, answered with RST" : reset ? "connected, closed with RST" : "connected, closed with FIN");
       }

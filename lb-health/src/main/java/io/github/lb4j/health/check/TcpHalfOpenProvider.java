@@ -12,6 +12,9 @@ import java.util.Set;
  * {@code way=unprivileged} (default) is {@link TcpChecker}'s delayed-ACK method on Linux; {@code
  * way=raw} is supplied by lb-linux through {@link NativeCheckerProvider#TCP_HALF_OPEN_RAW}, and
  * its other options pass through to it.
+ *
+ * <p>Stateless and thread-safe; {@code create} allocates the checker (which joins the shared check
+ * loop) and never blocks on the network.
  */
 public final class TcpHalfOpenProvider extends BaseProvider {
 

@@ -3,7 +3,12 @@ package io.github.lb4j.health.check;
 import io.github.lb4j.api.HealthChecker;
 import java.util.Set;
 
-/** Registers [tcp] (seed S2.2): full handshake, then FIN ({@code close=fin}) or RST ({@code close=rst}). */
+/**
+ * Registers [tcp] (seed S2.2): full handshake, then FIN ({@code close=fin}) or RST ({@code close=rst}).
+ *
+ * <p>Stateless and thread-safe; {@code create} allocates the checker (which joins the shared check
+ * loop) and never blocks on the network.
+ */
 public final class TcpProvider extends BaseProvider {
 
   /** Creates the provider; called by {@link java.util.ServiceLoader}. */

@@ -3,7 +3,12 @@ package io.github.lb4j.health.check;
 import io.github.lb4j.api.HealthChecker;
 import java.util.Set;
 
-/** Registers [udp]: one datagram out, a reply (optionally containing {@code expect}) back. */
+/**
+ * Registers [udp]: one datagram out, a reply (optionally containing {@code expect}) back.
+ *
+ * <p>Stateless and thread-safe; {@code create} allocates the checker (which joins the shared check
+ * loop) and never blocks on the network.
+ */
 public final class UdpProvider extends BaseProvider {
 
   /** Creates the provider; called by {@link java.util.ServiceLoader}. */

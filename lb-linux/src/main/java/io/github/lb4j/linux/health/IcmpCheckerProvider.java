@@ -66,7 +66,7 @@ public final class IcmpCheckerProvider implements NativeCheckerProvider {
     String key = Engines.key("icmp/" + mode + "/" + size);
     ProbeEngine engine;
     try {
-      engine = Engines.acquire(key, () -> new IcmpEngine(mode, size, NanoClock.system()));
+      engine = Platform.require("icmp", () -> Engines.acquire(key, () -> new IcmpEngine(mode, size, NanoClock.system())));
     } catch (io.github.lb4j.linux.MissingCapabilityException e) {
       throw new UnsupportedOperationException("icmp with socket=" + socket + ": " + e.getMessage(), e);
     }

@@ -10,7 +10,8 @@ import java.util.Set;
  * Supplies the raw way of [tcp-half-open] (seed S2.3) to lb-health through {@link
  * NativeCheckerProvider#TCP_HALF_OPEN_RAW}, created as {@code HealthCheckers.create("tcp-half-open",
  * Map.of("way", "raw"))}: SYN on a raw socket; SYN/ACK is healthy and is answered
- * with RST, RST is {@code REFUSED}, silence is {@code TIMEOUT}. The server application never accepts
+ * with RST, RST is {@code REFUSED}, an ICMP error about the SYN is {@code UNREACHABLE}, silence is
+ * {@code TIMEOUT}. The server application never accepts
  * a connection. Needs {@code CAP_NET_RAW}. No options.
  *
  * <p>Thread-safe; {@link #create} opens the shared raw sockets the first time (one per family for the
@@ -44,7 +45,7 @@ public final class RawHalfOpenCheckerProvider implements NativeCheckerProvider {
     String key = Engines.key("tcp-half-open-raw");
     ProbeEngine engine;
     try {
-      engine = Engines.acquire(key, () -> new RawHalfOpenEngine(NanoClock.system()));
+      engine = Platform.require("tcp-half-open way=raw", () -> Engines.acquire(key, () -> new RawHalfOpenEngine(NanoClock.system())));
     } catch (io.github.lb4j.linux.MissingCapabilityException e) {
       throw new UnsupportedOperationException("tcp-half-open with way=raw: " + e.getMessage(), e);
     }

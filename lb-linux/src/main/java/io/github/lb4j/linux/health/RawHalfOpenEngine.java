@@ -33,7 +33,9 @@ import org.jspecify.annotations.Nullable;
  * option and the RFC 9293 §3.1 checksum over the pseudo-header. One raw {@code IPPROTO_TCP} socket per
  * family reads every TCP segment the host receives, so a classic BPF filter keeps only SYN/ACK and
  * RST segments; a reply matches a probe by local port, the target's address and port, and an
- * acknowledgment number equal to the random initial sequence number plus one.
+ * acknowledgment number equal to the random initial sequence number plus one. ICMP errors about a
+ * SYN (destination unreachable, administratively prohibited) reach the same raw socket's error queue
+ * ({@code IP_RECVERR}, raw(7)) quoting our TCP header, and give {@link HealthReason#UNREACHABLE}.
  *
  * <p>The local port: before each SYN the engine binds an ordinary TCP socket to port 0 on the source
  * address the route chooses and holds it, unconnected and not listening, until the probe ends. The
@@ -110,6 +112,8 @@ final class RawHalfOpenEngine extends ProbeEngine {
     try {
       s.attachFilter(synAckOrRstFilter(family == StandardProtocolFamily.INET6 ? -1 : 0));
       s.receiveBufferSize(4 << 20);
+      // ICMP errors about our SYNs (host unreachable, prohibited) are queued for receiveError.
+      s.receiveErrors(true);
       return s;
     } catch (RuntimeException e) {
       s.close();
@@ -253,12 +257,35 @@ final class RawHalfOpenEngine extends ProbeEngine {
         poller.interest(f.slot, Poller.IN);
       }
     }
+    if ((ops & Poller.ERR) != 0) {
+      int n;
+      while ((n = f.socket.receiveError(receiveBuffer)) >= 0) {
+        onError(f, n);
+      }
+    }
     if ((ops & (Poller.IN | Poller.ERR)) != 0) {
       int n;
       while ((n = f.socket.receive(receiveBuffer)) >= 0) {
         onSegment(f, n);
       }
     }
+  }
+
+  /** An ICMP error quoting one of our SYNs: the queued bytes are the TCP header we sent. */
+  private void onError(Family f, int n) {
+    if (n < 20 || !f.socket.errorIsIcmp()) {
+      return;
+    }
+    MemorySegment b = receiveBuffer;
+    int localPort = b.get(BE16, 0) & 0xFFFF;
+    int remotePort = b.get(BE16, 2) & 0xFFFF;
+    Probe p = f.byLocalPort[localPort];
+    if (p == null || p.done || p.port != remotePort || b.get(BE32, 4) != p.sequence || !f.socket.sourceIs(p.addressBytes)) {
+      return;
+    }
+    String what = (f.ipv6 ? "ICMPv6 type " : "ICMP type ") + f.socket.errorType() + " code " + f.socket.errorCode();
+    complete(p, HealthResult.unhealthy(HealthReason.UNREACHABLE, elapsed(p),
+        what + " for the SYN to " + p.address.getHostAddress() + ":" + p.port));
   }
 
   private void onSegment(Family f, int n) {

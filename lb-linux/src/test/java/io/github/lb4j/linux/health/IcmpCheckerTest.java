@@ -2,12 +2,14 @@ package io.github.lb4j.linux.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.github.lb4j.api.HealthChecker;
 import io.github.lb4j.api.HealthCheckers;
 import io.github.lb4j.api.HealthReason;
 import io.github.lb4j.api.HealthResult;
 import io.github.lb4j.linux.Privileged;
+import io.github.lb4j.linux.WithoutCapabilities;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -46,8 +48,7 @@ class IcmpCheckerTest {
 
   @Test
   void echo_toIpv6Loopback_isHealthy() throws Exception {
-    boolean v6 = Files.exists(Path.of("/proc/net/if_inet6")) && Files.readString(Path.of("/proc/net/if_inet6")).contains(" lo");
-    Privileged.assume(v6, "IPv6 loopback ::1 is not configured on this host");
+    io.github.lb4j.linux.NamespaceLab.assumeIpv6("::1");
     try (HealthChecker c = icmp()) {
       HealthResult r = c.check(target("::1"), Duration.ofSeconds(2)).get(5, TimeUnit.SECONDS);
       assertThat(r.healthy()).as(r.toString()).isTrue();
@@ -118,6 +119,23 @@ class IcmpCheckerTest {
     assertThatThrownBy(() -> HealthCheckers.create("icmp", Map.of("socket", "ping")))
         .isInstanceOf(UnsupportedOperationException.class)
         .hasMessageContaining("net.ipv4.ping_group_range");
+  }
+
+  @Test
+  void withoutCapNetRawOrThePingGroup_creationFails_sayingWhatToGrant() throws Exception {
+    Privileged.assumeCapabilities("dropping CAP_NET_RAW from one thread", Privileged.CAP_NET_RAW);
+    String range = Files.readString(Path.of("/proc/sys/net/ipv4/ping_group_range")).trim();
+    String[] bounds = range.split("\\s+");
+    long gid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
+    Privileged.assume(gid < Long.parseLong(bounds[0]) || gid > Long.parseLong(bounds[1]),
+        "ping sockets are allowed here (range " + range + "), so icmp works without CAP_NET_RAW");
+    Throwable raw = WithoutCapabilities.call(() -> catchThrowable(() -> HealthCheckers.create("icmp", Map.of("socket", "raw"))), Privileged.CAP_NET_RAW);
+    assertThat(raw).isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("CAP_NET_RAW");
+    Throwable auto = WithoutCapabilities.call(() -> catchThrowable(() -> HealthCheckers.create("icmp", Map.of())), Privileged.CAP_NET_RAW);
+    assertThat(auto).isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageContaining("neither is allowed").hasMessageContaining("ping_group_range").hasMessageContaining("CAP_NET_RAW");
+    Throwable halfOpen = WithoutCapabilities.call(() -> catchThrowable(() -> HealthCheckers.create("tcp-half-open", Map.of("way", "raw"))), Privileged.CAP_NET_RAW);
+    assertThat(halfOpen).isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("CAP_NET_RAW");
   }
 
   @Test

@@ -34,6 +34,8 @@ class NamespaceChecksTest {
           ip6 daddr 2001:db8::2 icmpv6 type echo-request drop
           ip6 daddr 2001:db8::3 icmpv6 type echo-request reject with icmpv6 type addr-unreachable
           ip daddr 192.0.2.2 tcp dport 9 drop
+          ip daddr 192.0.2.3 tcp dport 9 reject with icmp type host-unreachable
+          ip6 daddr 2001:db8::3 tcp dport 9 reject with icmpv6 type admin-prohibited
         }
       }
       """;
@@ -79,16 +81,31 @@ class NamespaceChecksTest {
   }
 
   @Test
-  void icmp_toAHostThatRejects_isUnreachable_rawAndIpv6() throws Exception {
+  void icmp_toAHostThatRejects_isUnreachable() throws Exception {
     try (HealthChecker c = inClient("icmp", Map.of("socket", "raw"))) {
       HealthResult r = check(c, "192.0.2.3", 0, 2000);
       assertThat(r.reason()).as(r.toString()).isEqualTo(HealthReason.UNREACHABLE);
       assertThat(r.detail()).isEqualTo("ICMP destination unreachable code 1 (host unreachable) for 192.0.2.3");
+    }
+  }
+
+  @Test
+  void icmpv6_answers_dropsAndRejects_overRawAndPingSockets() throws Exception {
+    NamespaceLab.assumeIpv6("ICMPv6 checks");
+    try (HealthChecker c = inClient("icmp", Map.of("socket", "raw"))) {
       assertThat(check(c, "2001:db8::4", 0, 2000).healthy()).isTrue();
       assertThat(check(c, "2001:db8::2", 0, 400).reason()).isEqualTo(HealthReason.TIMEOUT);
       HealthResult r6 = check(c, "2001:db8::3", 0, 2000);
       assertThat(r6.reason()).as(r6.toString()).isEqualTo(HealthReason.UNREACHABLE);
-      assertThat(r6.detail()).startsWith("ICMPv6 destination unreachable code 3");
+      assertThat(r6.detail()).isEqualTo("ICMPv6 destination unreachable code 3 for 2001:db8:0:0:0:0:0:3");
+    }
+    lab.exec(lab.client, "sh", "-c", "echo '0 2147483647' > /proc/sys/net/ipv4/ping_group_range");
+    try (HealthChecker c = inClient("icmp", Map.of("socket", "ping"))) {
+      assertThat(check(c, "2001:db8::4", 0, 2000).healthy()).isTrue();
+      HealthResult r6 = check(c, "2001:db8::3", 0, 2000);
+      assertThat(r6.reason()).as(r6.toString()).isEqualTo(HealthReason.UNREACHABLE);
+    } finally {
+      lab.exec(lab.client, "sh", "-c", "echo '1 0' > /proc/sys/net/ipv4/ping_group_range");
     }
   }
 
@@ -98,12 +115,10 @@ class NamespaceChecksTest {
     try (HealthChecker c = inClient("icmp", Map.of("socket", "ping"))) {
       assertThat(((IcmpEngine) ((SocketChecker) c).engine()).usesPingSockets()).isTrue();
       assertThat(check(c, "192.0.2.4", 0, 2000).healthy()).isTrue();
-      assertThat(check(c, "2001:db8::4", 0, 2000).healthy()).isTrue();
       assertThat(check(c, "192.0.2.2", 0, 400).reason()).isEqualTo(HealthReason.TIMEOUT);
       HealthResult r = check(c, "192.0.2.3", 0, 2000);
       assertThat(r.reason()).as(r.toString()).isEqualTo(HealthReason.UNREACHABLE);
-      HealthResult r6 = check(c, "2001:db8::3", 0, 2000);
-      assertThat(r6.reason()).as(r6.toString()).isEqualTo(HealthReason.UNREACHABLE);
+      assertThat(r.detail()).isEqualTo("ICMP destination unreachable code 1 (host unreachable) for 192.0.2.3");
     } finally {
       lab.exec(lab.client, "sh", "-c", "echo '1 0' > /proc/sys/net/ipv4/ping_group_range");
     }
@@ -150,6 +165,20 @@ class NamespaceChecksTest {
       assertThat(dropped.reason()).as(dropped.toString()).isEqualTo(HealthReason.TIMEOUT);
       HealthResult refused = check(c, "192.0.2.2", 10, 2000);
       assertThat(refused.reason()).as(refused.toString()).isEqualTo(HealthReason.REFUSED);
+      HealthResult rejected = check(c, "192.0.2.3", 9, 2000);
+      assertThat(rejected.reason()).as(rejected.toString()).isEqualTo(HealthReason.UNREACHABLE);
+      assertThat(rejected.detail()).isEqualTo("ICMP type 3 code 1 for the SYN to 192.0.2.3:9");
+    }
+  }
+
+  @Test
+  void halfOpenOverIpv6_answersRefusesAndReportsIcmpv6Errors() throws Exception {
+    NamespaceLab.assumeIpv6("half-open over IPv6");
+    try (HealthChecker c = inClient("tcp-half-open", Map.of("way", "raw"))) {
+      assertThat(check(c, "2001:db8::2", 10, 2000).reason()).isEqualTo(HealthReason.REFUSED);
+      HealthResult rejected = check(c, "2001:db8::3", 9, 2000);
+      assertThat(rejected.reason()).as(rejected.toString()).isEqualTo(HealthReason.UNREACHABLE);
+      assertThat(rejected.detail()).isEqualTo("ICMPv6 type 1 code 1 for the SYN to 2001:db8:0:0:0:0:0:3:9");
     }
   }
 }

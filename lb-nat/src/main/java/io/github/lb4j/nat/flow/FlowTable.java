@@ -21,7 +21,7 @@ import java.security.SecureRandom;
  *  word 2  destination address bits 127..64
  *  word 3  destination address bits 63..0
  *  word 4  source port:16 | destination port:16 | protocol:8 | IPv6:1 | state:4 | backend handle:19
- *  word 5  deadline, seconds since the table's epoch:32 | reverse link:32
+ *  word 5  deadline, seconds since the table's epoch:32 | reverse link: tag:5 | slot + 1:27
  *  word 6  reverse position:32 | translation:32
  *  word 7  packets:28 | bytes:36                 (saturating)
  * </pre>
@@ -35,15 +35,16 @@ import java.security.SecureRandom;
  * which is a cache-line boundary when the JVM places a large array at a region start (G1 humongous
  * objects), so a slot never straddles two lines.
  *
- * <p><b>Hashing and probing.</b> A key hashes ({@link FlowHash#fiveTuple} with a random per-table
- * seed, so that no one can aim flows at one window) to two home slots, one per 32-bit half of the
- * hash; it lives in one of the 8 slots of either home's bucket (8-slot buckets aligned on 8 slots: a
- * set-associative cache with two choices, which keeps buckets from overflowing at high load, as in
- * two-choice and bucketized cuckoo hashing; aligned buckets avoid the clustering of sliding windows). Lookups scan the first window, then the second; inserts take a free
- * slot in the emptier bucket, else the slot of an expired flow, else move one resident to its
- * other bucket (one cuckoo step), else the oldest flow that may be evicted ({@link
- * FlowState#evictable}: any TCP state but ESTABLISHED, and ICMP), else fail with {@link
- * FlowCounter#TABLE_FULL}. Established TCP and UDP flows are never evicted before their timeout.
+ * <p><b>Hashing and probing.</b> A key hashes ({@link FlowHash}'s SplitMix64 absorption of the five
+ * fields, with a random per-table seed, so that no one can aim flows at one bucket) to two buckets,
+ * one per 32-bit half of the hash; it lives in one of the 8 slots of either bucket (8-slot buckets
+ * aligned on 8 slots: a set-associative cache with two choices, as in two-choice and bucketized
+ * cuckoo hashing; aligned buckets avoid the clustering of sliding windows). Lookups scan the first
+ * bucket, then the second; inserts take a free slot in the emptier bucket, else the slot of an
+ * expired flow, else evict the oldest flow that may be evicted ({@link FlowState#evictable}: any
+ * TCP state but ESTABLISHED, and ICMP), else move one resident to its other bucket (one cuckoo
+ * step), else fail with {@link FlowCounter#TABLE_FULL}. Established TCP and UDP flows are never evicted
+ * before their timeout. Measured: the first full bucket appears at about 92% of the slots.
  *
  * <p><b>SYN floods.</b> Above {@link FlowTableConfig#newFlowRateLimit()} new flows per second,
  * {@link #open} refuses to create state ({@link #RATE_LIMITED}); the caller then forwards the flow
@@ -75,6 +76,10 @@ public final class FlowTable {
   public static final int FULL = -3;
   /** The number of slots a key may live in, from its home slot. */
   public static final int WINDOW = 8;
+  private static final int LINK_SLOT_MASK = (1 << 27) - 1;
+
+  /** The number of reverse-index positions a reply key may be linked at (two buckets). */
+  public static final int REVERSE_CANDIDATES = 2 * WINDOW;
   /** The largest backend handle a slot can store. */
   public static final int MAX_HANDLE = (1 << 19) - 1;
   /** Bytes of table memory per slot. */
@@ -104,7 +109,6 @@ public final class FlowTable {
   private final long[] counts = new long[FlowCounter.values().length + 1];
   private static final int SIZE = FlowCounter.values().length;
 
-  private final SlotKey slotKey = new SlotKey();
   private SlotMoveListener moveListener = (from, to, translation) -> { };
   private int operations;
   private int now;
@@ -223,6 +227,20 @@ public final class FlowTable {
     return (int) (w5 >>> 32) - now <= 0;
   }
 
+  /**
+   * The table's hash: {@link FlowHash}'s SplitMix64 absorption of the five fields, over primitives so
+   * that the key's accessors are read once whatever its class, with the table's secret seed.
+   */
+  static long hash(long seed, int proto, boolean v6, long a0, long a1, long a2, long a3, int sport, int dport) {
+    long h = FlowHash.mix64(seed ^ 0x7461_626C_6505_0001L);
+    h = FlowHash.mix64(h ^ ((long) proto << 1 | (v6 ? 1 : 0)));
+    h = FlowHash.mix64(h ^ a0);
+    h = FlowHash.mix64(h ^ a1);
+    h = FlowHash.mix64(h ^ a2);
+    h = FlowHash.mix64(h ^ a3);
+    return FlowHash.mix64(h ^ ((long) sport << 16 | dport));
+  }
+
   private static long keyWord(FlowKey key) {
     return (long) key.sourcePort() << 48 | (long) key.destinationPort() << 32 | (long) key.protocolNumber() << 24
         | (key.isIpv6() ? 1L << 23 : 0L);
@@ -237,12 +255,16 @@ public final class FlowTable {
    */
   public int lookup(FlowKey key) {
     tick();
-    long k4 = keyWord(key);
     long a0 = key.sourceAddressHigh();
     long a1 = key.sourceAddressLow();
     long a2 = key.destinationAddressHigh();
     long a3 = key.destinationAddressLow();
-    long hash = FlowHash.fiveTuple(key, seed);
+    int proto = key.protocolNumber();
+    int sport = key.sourcePort();
+    int dport = key.destinationPort();
+    boolean v6 = key.isIpv6();
+    long k4 = (long) sport << 48 | (long) dport << 32 | (long) proto << 24 | (v6 ? 1L << 23 : 0L);
+    long hash = hash(seed, proto, v6, a0, a1, a2, a3, sport, dport);
     int slot = scan((int) hash & bucketMask, k4, a0, a1, a2, a3);
     if (slot == MISSING) {
       slot = scan((int) (hash >>> 32) & bucketMask, k4, a0, a1, a2, a3);
@@ -297,7 +319,8 @@ public final class FlowTable {
         return RATE_LIMITED;
       }
     }
-    long hash = FlowHash.fiveTuple(key, seed);
+    long hash = hash(seed, key.protocolNumber(), key.isIpv6(), key.sourceAddressHigh(), key.sourceAddressLow(),
+        key.destinationAddressHigh(), key.destinationAddressLow(), key.sourcePort(), key.destinationPort());
     long[] s = slots;
     int free = -1;
     int expired = -1;
@@ -342,12 +365,14 @@ public final class FlowTable {
       free(slot);
       bump(FlowCounter.EXPIRED);
       bump(FlowCounter.REUSED_EXPIRED);
-    } else if ((slot = displace(hash)) >= 0) {
-      bump(FlowCounter.INSERTED);
     } else if (victim >= 0) {
+      // Evicting costs one slot; a cuckoo move costs up to 16 rehashes and cache misses, which a
+      // SYN flood would pay on every packet once the table is full of half-open flows.
       slot = victim;
       free(slot);
       bump(FlowCounter.EVICTED);
+    } else if ((slot = displace(hash)) >= 0) {
+      bump(FlowCounter.INSERTED);
     } else {
       bump(FlowCounter.TABLE_FULL);
       return FULL;
@@ -384,8 +409,10 @@ public final class FlowTable {
       int h = (int) (w == 0 ? hash : hash >>> 32) & bucketMask;
       for (int i = 0; i < WINDOW; i++) {
         int from = h + i;
-        slotKey.at(from);
-        long rh = FlowHash.fiveTuple(slotKey, seed);
+        int fb = BASE + from * STRIDE;
+        long w4 = s[fb + 4];
+        long rh = hash(seed, (int) (w4 >>> 24) & 0xFF, (w4 & (1L << 23)) != 0, s[fb], s[fb + 1], s[fb + 2], s[fb + 3],
+            (int) (w4 >>> 48), (int) (w4 >>> 32) & 0xFFFF);
         int a = (int) rh & bucketMask;
         int alt = a == h ? (int) (rh >>> 32) & bucketMask : a;
         if (alt == h) {
@@ -416,7 +443,7 @@ public final class FlowTable {
     int revPos = (int) (s[fb + 6] >>> 32);
     if (revPos != 0) {
       int rb = BASE + (revPos - 1) * STRIDE;
-      s[rb + 5] = (s[rb + 5] & 0xFFFF_FFFF_0000_0000L) | ((to + 1) & 0xFFFF_FFFFL);
+      s[rb + 5] = (s[rb + 5] & ~(long) LINK_SLOT_MASK) | (to + 1);
     }
     s[fb + 4] = 0;
     s[fb + 6] = 0;
@@ -446,55 +473,6 @@ public final class FlowTable {
    */
   public void onMove(SlotMoveListener listener) {
     this.moveListener = java.util.Objects.requireNonNull(listener, "listener");
-  }
-
-  /** A {@link FlowKey} view of one slot, to rehash a resident when it moves. */
-  private final class SlotKey implements FlowKey {
-    private int base;
-
-    void at(int slot) {
-      base = BASE + slot * STRIDE;
-    }
-
-    @Override
-    public int protocolNumber() {
-      return (int) (slots[base + 4] >>> 24) & 0xFF;
-    }
-
-    @Override
-    public boolean isIpv6() {
-      return (slots[base + 4] & (1L << 23)) != 0;
-    }
-
-    @Override
-    public long sourceAddressHigh() {
-      return slots[base];
-    }
-
-    @Override
-    public long sourceAddressLow() {
-      return slots[base + 1];
-    }
-
-    @Override
-    public long destinationAddressHigh() {
-      return slots[base + 2];
-    }
-
-    @Override
-    public long destinationAddressLow() {
-      return slots[base + 3];
-    }
-
-    @Override
-    public int sourcePort() {
-      return (int) (slots[base + 4] >>> 48);
-    }
-
-    @Override
-    public int destinationPort() {
-      return (int) (slots[base + 4] >>> 32) & 0xFFFF;
-    }
   }
 
   /**
@@ -595,7 +573,7 @@ public final class FlowTable {
     int revPos = (int) (s[b + 6] >>> 32);
     if (revPos != 0) {
       int rb = BASE + (revPos - 1) * STRIDE;
-      if ((int) s[rb + 5] == slot + 1) {
+      if (((int) s[rb + 5] & LINK_SLOT_MASK) == slot + 1) {
         s[rb + 5] &= 0xFFFF_FFFF_0000_0000L;
       }
     }
@@ -609,58 +587,77 @@ public final class FlowTable {
   }
 
   /**
-   * Hashes a reply key (the flow as the backend sends it back) to its home slot in the reverse
-   * index, with a seed of its own.
+   * Hashes a reply key (the flow as the backend sends it back) for the reverse index, with a seed of
+   * its own. The reverse index has two 8-link buckets per key, like the flows.
    *
    * @param replyKey the reply's flow
-   * @return the home slot of the reverse index
+   * @return the reverse hash, for {@link #linkReverse} and {@link #reverseCandidate}
    */
-  public int reverseHome(FlowKey replyKey) {
-    return (int) FlowHash.fiveTuple(replyKey, seed ^ REVERSE_SEED) & bucketMask;
+  public long reverseHash(FlowKey replyKey) {
+    return hash(seed ^ REVERSE_SEED, replyKey.protocolNumber(), replyKey.isIpv6(), replyKey.sourceAddressHigh(),
+        replyKey.sourceAddressLow(), replyKey.destinationAddressHigh(), replyKey.destinationAddressLow(),
+        replyKey.sourcePort(), replyKey.destinationPort());
   }
 
   /**
-   * Links a flow into the reverse index at the first empty link of the window from {@code
-   * reverseHome}; the flow unlinks itself when freed.
+   * Links a flow into the reverse index, in the emptier of its reply key's two buckets; the flow
+   * unlinks itself when freed.
    *
    * @param slot the flow
-   * @param reverseHome {@link #reverseHome} of its reply key
-   * @return whether a link was free in the window (otherwise replies of this flow find no state)
+   * @param reverseHash {@link #reverseHash} of its reply key
+   * @return whether a link was free (otherwise replies of this flow find no state)
    */
-  public boolean linkReverse(int slot, int reverseHome) {
+  public boolean linkReverse(int slot, long reverseHash) {
     long[] s = slots;
-    for (int i = 0; i < WINDOW; i++) {
-      int r = (reverseHome + i) & mask;
-      int rb = BASE + r * STRIDE;
-      long w5 = s[rb + 5];
-      int link = (int) w5;
-      if (link == 0 || (slots[BASE + (link - 1) * STRIDE + 4] & STATE_MASK) == 0) {
-        s[rb + 5] = (w5 & 0xFFFF_FFFF_0000_0000L) | ((slot + 1) & 0xFFFF_FFFFL);
-        int b = BASE + slot * STRIDE;
-        s[b + 6] = (long) (r + 1) << 32 | (s[b + 6] & 0xFFFF_FFFFL);
-        return true;
+    int best = -1;
+    int most = 0;
+    for (int w = 0; w < 2; w++) {
+      int h = (int) (w == 0 ? reverseHash : reverseHash >>> 32) & bucketMask;
+      int first = -1;
+      int count = 0;
+      for (int i = 0; i < WINDOW; i++) {
+        int r = h + i;
+        if ((int) s[BASE + r * STRIDE + 5] == 0 && count++ == 0) {
+          first = r;
+        }
+      }
+      if (count > most) {
+        most = count;
+        best = first;
       }
     }
-    return false;
+    if (best < 0) {
+      return false;
+    }
+    int rb = BASE + best * STRIDE;
+    s[rb + 5] = (s[rb + 5] & 0xFFFF_FFFF_0000_0000L) | (linkTag(reverseHash) | (slot + 1)) & 0xFFFF_FFFFL;
+    int b = BASE + slot * STRIDE;
+    s[b + 6] = (long) (best + 1) << 32 | (s[b + 6] & 0xFFFF_FFFFL);
+    return true;
+  }
+
+  /** Five bits of the reply hash kept in the link, so that most wrong candidates are skipped unread. */
+  private static int linkTag(long reverseHash) {
+    return (int) (reverseHash >>> 59) << 27;
   }
 
   /**
-   * Returns the flow linked at position {@code i} of a reverse window; the caller checks whether
-   * that flow's reply key is the one it looks for (only the mode knows how a reply is translated).
+   * Returns the flow linked at position {@code i} of a reply key's two reverse buckets; the caller
+   * checks whether that flow's reply key is the one it looks for (only the mode knows how a reply is
+   * translated).
    *
-   * @param reverseHome {@link #reverseHome} of the reply key
-   * @param i 0..{@link #WINDOW}-1
+   * @param reverseHash {@link #reverseHash} of the reply key
+   * @param i 0..{@link #REVERSE_CANDIDATES}-1
    * @return a live slot, or {@link #MISSING}
    */
-  public int reverseCandidate(int reverseHome, int i) {
-    int rb = BASE + ((reverseHome + i) & mask) * STRIDE;
-    int link = (int) slots[rb + 5];
-    if (link == 0) {
+  public int reverseCandidate(long reverseHash, int i) {
+    int h = (int) (i < WINDOW ? reverseHash : reverseHash >>> 32) & bucketMask;
+    int link = (int) slots[BASE + (h + (i & (WINDOW - 1))) * STRIDE + 5];
+    if (link == 0 || (link & ~LINK_SLOT_MASK) != linkTag(reverseHash)) {
       return MISSING;
     }
-    int slot = link - 1;
-    long w4 = slots[BASE + slot * STRIDE + 4];
-    if ((w4 & STATE_MASK) == 0) {
+    int slot = (link & LINK_SLOT_MASK) - 1;
+    if ((slots[BASE + slot * STRIDE + 4] & STATE_MASK) == 0) {
       return MISSING;
     }
     return slot;

@@ -189,15 +189,15 @@ class FlowTableTest {
     MutableFlowKey k = tcp(0xC000_0201, 40000);
     int s = t.open(k, 1, FlowState.SYN_RECV, 0);
     MutableFlowKey reply = new MutableFlowKey().setV4(6, 0xC633_640A, 8080, 0xC000_0201, 40000);
-    int home = t.reverseHome(reply);
+    long home = t.reverseHash(reply);
     assertThat(t.linkReverse(s, home)).isTrue();
     boolean found = false;
-    for (int i = 0; i < FlowTable.WINDOW; i++) {
+    for (int i = 0; i < FlowTable.REVERSE_CANDIDATES; i++) {
       found |= t.reverseCandidate(home, i) == s;
     }
     assertThat(found).isTrue();
     t.close(s);
-    for (int i = 0; i < FlowTable.WINDOW; i++) {
+    for (int i = 0; i < FlowTable.REVERSE_CANDIDATES; i++) {
       assertThat(t.reverseCandidate(home, i)).isEqualTo(FlowTable.MISSING);
     }
   }
@@ -212,6 +212,17 @@ class FlowTableTest {
     double fill = (double) i / t.capacity();
     System.out.printf("flow table: first full window at %.1f%% of %d slots%n", 100 * fill, t.capacity());
     assertThat(fill).isGreaterThan(0.9);
+  }
+
+  @Test
+  void reverseIndex_linksEveryFlowOfAHalfFullTable() {
+    FlowTable t = table(1 << 16);
+    MutableFlowKey reply = new MutableFlowKey();
+    for (int i = 0; i < (1 << 15); i++) {
+      int s = t.open(tcp(i * 17, i), 0, FlowState.ESTABLISHED, 0);
+      reply.setV4(6, 0xC633_640A, 8080, i * 17, i & 0xFFFF);
+      assertThat(t.linkReverse(s, t.reverseHash(reply))).as("flow %d", i).isTrue();
+    }
   }
 
   @Test

@@ -7,6 +7,11 @@ import java.time.Duration;
 public final class ManualClock implements NanoClock {
   private long now = 1_000_000_000_000L;
 
+  /** Starts at an arbitrary instant. */
+  public ManualClock() {
+    super();
+  }
+
   @Override
   public long nanoTime() {
     return now;
