@@ -527,6 +527,20 @@ final class Lab implements AutoCloseable {
     }
     processes.clear();
     for (String n : namespaces) {
+      // Whatever still runs inside this lab's namespaces was started by it (a grandchild, say).
+      try {
+        Process pids = new ProcessBuilder("ip", "netns", "pids", n).redirectErrorStream(true).start();
+        for (String pid : new String(pids.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).split("\\s+")) {
+          if (!pid.isBlank() && pid.chars().allMatch(Character::isDigit)) {
+            ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
+          }
+        }
+        pids.waitFor(10, TimeUnit.SECONDS);
+      } catch (IOException | InterruptedException e) {
+        // best effort on the way out
+      }
+    }
+    for (String n : namespaces) {
       try {
         new ProcessBuilder("ip", "netns", "del", n).redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
       } catch (IOException | InterruptedException e) {
