@@ -287,6 +287,8 @@ public final class HealthMonitor implements AutoCloseable {
 
   /**
    * Configures a {@link HealthMonitor}. Not thread-safe; use from one thread, then {@link #build()}.
+   * Setters never block and allocate only the listener list; {@link #build()} allocates the monitor
+   * and, when no scheduler was set, starts its control thread.
    */
   public static final class Builder {
     private final HealthChecker checker;

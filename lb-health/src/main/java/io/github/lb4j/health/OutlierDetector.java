@@ -339,7 +339,11 @@ public final class OutlierDetector implements AutoCloseable {
     }
   }
 
-  /** Configures an {@link OutlierDetector}. Not thread-safe; use from one thread, then {@link #build()}. */
+  /**
+   * Configures an {@link OutlierDetector}. Not thread-safe; use from one thread, then {@link #build()}.
+   * Setters never block and allocate only the listener list; {@link #build()} allocates the detector,
+   * starts its interval timer and, when no scheduler was set, its control thread.
+   */
   public static final class Builder {
     private final ControlPlane.Settings settings = new ControlPlane.Settings();
     private int consecutiveFailures = 5;

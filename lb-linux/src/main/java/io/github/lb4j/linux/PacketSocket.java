@@ -32,7 +32,8 @@ import org.jspecify.annotations.Nullable;
 public final class PacketSocket implements AutoCloseable {
 
   /**
-   * How to open a packet socket.
+   * How to open a packet socket. An immutable value: any thread; the methods that change a setting
+   * ({@link #rxRing}, {@link #fanout}, ...) allocate a new one; nothing blocks.
    *
    * @param rxRingFrames frames in the memory-mapped RX ring, 0 for no ring (copying receive)
    * @param txRingFrames frames in the memory-mapped TX ring, 0 for no ring (one sendto per frame)
@@ -133,7 +134,10 @@ public final class PacketSocket implements AutoCloseable {
     }
   }
 
-  /** How the sockets of a fanout group share frames ({@code PACKET_FANOUT_*}). */
+  /**
+   * How the sockets of a fanout group share frames ({@code PACKET_FANOUT_*}). Constants: any thread;
+   * never allocate or block.
+   */
   public enum Fanout {
     /** No fanout group. */
     NONE(-1),
@@ -154,7 +158,8 @@ public final class PacketSocket implements AutoCloseable {
   }
 
   /**
-   * Kernel counters of a packet socket ({@code PACKET_STATISTICS}), cumulative since open.
+   * Kernel counters of a packet socket ({@code PACKET_STATISTICS}), cumulative since open. An
+   * immutable value, allocated by each read of the counters; any thread; never blocks.
    *
    * @param packets frames the socket accepted
    * @param drops frames lost because the ring or buffer was full
