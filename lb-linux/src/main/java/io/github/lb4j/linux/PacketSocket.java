@@ -377,17 +377,11 @@ public final class PacketSocket implements AutoCloseable {
     if (rx != null && ((int) INT.getAcquire(rx.memory(), rx.offset(rxNext)) & TP_STATUS_USER) != 0) {
       return true;
     }
-    pollFd.set(ValueLayout.JAVA_INT, 0, fd);
-    pollFd.set(ValueLayout.JAVA_SHORT, 4, LibC.POLLIN);
-    pollFd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-    int n = LibC.poll(state, pollFd, 1, timeoutMillis);
-    if (n < 0) {
-      if (LibC.errno(state) == LibC.EINTR) {
-        return false;
-      }
+    int revents = Sockets.pollIn(state, pollFd, fd, timeoutMillis);
+    if (revents < 0) {
       throw LibC.fail("poll(" + iface + ")", state);
     }
-    return n > 0 && (pollFd.get(ValueLayout.JAVA_SHORT, 6) & LibC.POLLIN) != 0;
+    return (revents & LibC.POLLIN) != 0;
   }
 
   /**
@@ -457,15 +451,11 @@ public final class PacketSocket implements AutoCloseable {
       rxNext = rxNext + 1 == rx.frames() ? 0 : rxNext + 1;
       return n;
     }
-    long n = LibC.recvfrom(state, fd, dst, capacity, LibC.MSG_DONTWAIT, MemorySegment.NULL, MemorySegment.NULL);
-    if (n < 0) {
-      int errno = LibC.errno(state);
-      if (errno == LibC.EAGAIN || errno == LibC.EINTR) {
-        return -1;
-      }
-      throw NativeCallException.of("recvfrom(AF_PACKET, " + iface + ")", errno);
+    int n = Sockets.received(LibC.recvfrom(state, fd, dst, capacity, LibC.MSG_DONTWAIT, MemorySegment.NULL, MemorySegment.NULL), state);
+    if (n == Sockets.RECEIVE_FAILED) {
+      throw NativeCallException.of("recvfrom(AF_PACKET, " + iface + ")", LibC.errno(state));
     }
-    return (int) n;
+    return n;
   }
 
   /**
