@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
@@ -58,11 +57,10 @@ public final class HealthMonitor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HealthMonitor.class);
 
   private final HealthChecker checker;
+  private final ControlPlane control;
   private final MonitorScheduler scheduler;
-  private final boolean ownsScheduler;
   private final NanoClock clock;
   private final RandomGenerator random;
-  private final List<HealthListener> listeners;
   private final long interval;
   private final long fastInterval;
   private final long downInterval;
@@ -76,12 +74,10 @@ public final class HealthMonitor implements AutoCloseable {
 
   private HealthMonitor(Builder b) {
     this.checker = b.checker;
-    MonitorScheduler s = b.scheduler;
-    this.ownsScheduler = s == null;
-    this.scheduler = s == null ? MonitorScheduler.newThread("lb4j-health-monitor") : s;
-    this.clock = b.clock;
-    this.random = b.random;
-    this.listeners = List.copyOf(b.listeners);
+    this.control = new ControlPlane(b.settings, "lb4j-health-monitor", LOG, "health");
+    this.scheduler = control.scheduler;
+    this.clock = control.clock;
+    this.random = control.random;
     this.interval = b.interval.toNanos();
     this.fastInterval = (b.fastInterval == null ? b.interval : b.fastInterval).toNanos();
     this.downInterval = (b.downInterval == null ? b.interval : b.downInterval).toNanos();
@@ -129,7 +125,7 @@ public final class HealthMonitor implements AutoCloseable {
       }
       if (targets.get(backend.id()) == t && !closed) {
         long first = spreadFirstCheck ? (long) (random.nextDouble() * interval) : 0;
-        t.next = scheduler.schedule(t::start, first);
+        t.timer.schedule(scheduler, t::start, first);
       }
     });
   }
@@ -191,9 +187,7 @@ public final class HealthMonitor implements AutoCloseable {
     List<Target> all = new ArrayList<>(targets.values());
     targets.clear();
     scheduler.execute(() -> all.forEach(Target::stop));
-    if (ownsScheduler) {
-      scheduler.close();
-    }
+    control.close();
   }
 
   /** Per-backend state; fields other than {@code state} are confined to the control thread. */
@@ -206,7 +200,7 @@ public final class HealthMonitor implements AutoCloseable {
     int failures;
     boolean running;
     boolean stopped;
-    MonitorScheduler.@Nullable Cancellable next;
+    final ControlPlane.Timer timer = new ControlPlane.Timer();
 
     Target(Backend backend, InetSocketAddress address) {
       this.backend = backend;
@@ -215,14 +209,11 @@ public final class HealthMonitor implements AutoCloseable {
 
     void stop() {
       stopped = true;
-      MonitorScheduler.Cancellable n = next;
-      if (n != null) {
-        n.cancel();
-      }
+      timer.cancel();
     }
 
     void start() {
-      next = null;
+      timer.fired();
       if (stopped || running || closed) {
         return;
       }
@@ -248,7 +239,7 @@ public final class HealthMonitor implements AutoCloseable {
       apply(result);
       long base = nextInterval();
       long delay = jitter == 0 ? base : (long) (base * (1.0 + jitter * (2.0 * random.nextDouble() - 1.0)));
-      next = scheduler.schedule(this::start, Math.max(0, delay));
+      timer.schedule(scheduler, this::start, Math.max(0, delay));
     }
 
     /** HAProxy's rise/fall counting; a result agreeing with the state resets the opposite count. */
@@ -279,13 +270,7 @@ public final class HealthMonitor implements AutoCloseable {
         long now = clock.nanoTime();
         LOG.debug("{} {} -> {} after {} ms: {}", backend.id(), from, to, (now - changedAt) / 1_000_000, result);
         changedAt = now;
-        for (HealthListener l : listeners) {
-          try {
-            l.onTransition(backend, from, to, result);
-          } catch (RuntimeException ex) {
-            LOG.error("health listener failed on {} {} -> {}", backend.id(), from, to, ex);
-          }
-        }
+        control.notify(backend, from, to, result);
       }
     }
 
@@ -302,13 +287,12 @@ public final class HealthMonitor implements AutoCloseable {
 
   /**
    * Configures a {@link HealthMonitor}. Not thread-safe; use from one thread, then {@link #build()}.
+   * Setters never block and allocate only the listener list; {@link #build()} allocates the monitor
+   * and, when no scheduler was set, starts its control thread.
    */
   public static final class Builder {
     private final HealthChecker checker;
-    private @Nullable MonitorScheduler scheduler;
-    private NanoClock clock = NanoClock.system();
-    private RandomGenerator random = new SplittableRandom();
-    private final List<HealthListener> listeners = new ArrayList<>();
+    private final ControlPlane.Settings settings = new ControlPlane.Settings();
     private Duration interval = Duration.ofSeconds(2);
     private @Nullable Duration fastInterval;
     private @Nullable Duration downInterval;
@@ -329,7 +313,7 @@ public final class HealthMonitor implements AutoCloseable {
      * @return this builder
      */
     public Builder interval(Duration interval) {
-      this.interval = positive("interval", interval);
+      this.interval = ControlPlane.positive("interval", interval);
       return this;
     }
 
@@ -340,7 +324,7 @@ public final class HealthMonitor implements AutoCloseable {
      * @return this builder
      */
     public Builder fastInterval(Duration fastInterval) {
-      this.fastInterval = positive("fastInterval", fastInterval);
+      this.fastInterval = ControlPlane.positive("fastInterval", fastInterval);
       return this;
     }
 
@@ -351,7 +335,7 @@ public final class HealthMonitor implements AutoCloseable {
      * @return this builder
      */
     public Builder downInterval(Duration downInterval) {
-      this.downInterval = positive("downInterval", downInterval);
+      this.downInterval = ControlPlane.positive("downInterval", downInterval);
       return this;
     }
 
@@ -362,7 +346,7 @@ public final class HealthMonitor implements AutoCloseable {
      * @return this builder
      */
     public Builder timeout(Duration timeout) {
-      this.timeout = positive("timeout", timeout);
+      this.timeout = ControlPlane.positive("timeout", timeout);
       return this;
     }
 
@@ -373,10 +357,7 @@ public final class HealthMonitor implements AutoCloseable {
      * @return this builder
      */
     public Builder rise(int rise) {
-      if (rise < 1) {
-        throw new IllegalArgumentException("rise must be 1 or more, was " + rise);
-      }
-      this.rise = rise;
+      this.rise = ControlPlane.atLeast("rise", rise, 1);
       return this;
     }
 
@@ -387,10 +368,7 @@ public final class HealthMonitor implements AutoCloseable {
      * @return this builder
      */
     public Builder fall(int fall) {
-      if (fall < 1) {
-        throw new IllegalArgumentException("fall must be 1 or more, was " + fall);
-      }
-      this.fall = fall;
+      this.fall = ControlPlane.atLeast("fall", fall, 1);
       return this;
     }
 
@@ -427,7 +405,7 @@ public final class HealthMonitor implements AutoCloseable {
      * @return this builder
      */
     public Builder scheduler(MonitorScheduler scheduler) {
-      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      settings.scheduler(scheduler);
       return this;
     }
 
@@ -438,7 +416,7 @@ public final class HealthMonitor implements AutoCloseable {
      * @return this builder
      */
     public Builder clock(NanoClock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
+      settings.clock(clock);
       return this;
     }
 
@@ -449,7 +427,7 @@ public final class HealthMonitor implements AutoCloseable {
      * @return this builder
      */
     public Builder random(RandomGenerator random) {
-      this.random = Objects.requireNonNull(random, "random");
+      settings.random(random);
       return this;
     }
 
@@ -460,7 +438,7 @@ public final class HealthMonitor implements AutoCloseable {
      * @return this builder
      */
     public Builder listener(HealthListener listener) {
-      listeners.add(Objects.requireNonNull(listener, "listener"));
+      settings.listener(listener);
       return this;
     }
 
@@ -471,14 +449,6 @@ public final class HealthMonitor implements AutoCloseable {
      */
     public HealthMonitor build() {
       return new HealthMonitor(this);
-    }
-
-    private static Duration positive(String name, Duration d) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive, was " + d);
-      }
-      return d;
     }
   }
 

@@ -12,7 +12,7 @@ package io.github.lb4j.health;
  */
 public interface MonitorScheduler extends AutoCloseable {
 
-  /** A scheduled task that can be cancelled. */
+  /** A scheduled task that can be cancelled, from any thread; cancelling never blocks or allocates. */
   @FunctionalInterface
   interface Cancellable {
     /** Cancels the task if it has not started; idempotent; any thread; never blocks. */

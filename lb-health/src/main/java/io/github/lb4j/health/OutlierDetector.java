@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -62,11 +61,10 @@ public final class OutlierDetector implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(OutlierDetector.class);
 
+  private final ControlPlane control;
   private final MonitorScheduler scheduler;
-  private final boolean ownsScheduler;
   private final NanoClock clock;
   private final RandomGenerator random;
-  private final List<HealthListener> listeners;
   private final int consecutiveFailures;
   private final long interval;
   private final long baseEjection;
@@ -77,17 +75,14 @@ public final class OutlierDetector implements AutoCloseable {
   private final int requestVolume;
   private final double stdevFactor;
   private final ConcurrentHashMap<String, Host> hosts = new ConcurrentHashMap<>();
-  private final MonitorScheduler.Cancellable ticker;
+  private final ControlPlane.Timer ticker = new ControlPlane.Timer();
   private volatile boolean closed;
-  private MonitorScheduler.@Nullable Cancellable nextTick;
 
   private OutlierDetector(Builder b) {
-    MonitorScheduler s = b.scheduler;
-    this.ownsScheduler = s == null;
-    this.scheduler = s == null ? MonitorScheduler.newThread("lb4j-outlier-detector") : s;
-    this.clock = b.clock;
-    this.random = b.random;
-    this.listeners = List.copyOf(b.listeners);
+    this.control = new ControlPlane(b.settings, "lb4j-outlier-detector", LOG, "outlier");
+    this.scheduler = control.scheduler;
+    this.clock = control.clock;
+    this.random = control.random;
     this.consecutiveFailures = b.consecutiveFailures;
     this.interval = b.interval.toNanos();
     this.baseEjection = b.baseEjectionTime.toNanos();
@@ -97,13 +92,7 @@ public final class OutlierDetector implements AutoCloseable {
     this.minimumHosts = b.minimumHosts;
     this.requestVolume = b.requestVolume;
     this.stdevFactor = b.stdevFactor;
-    this.nextTick = scheduler.schedule(this::tick, interval);
-    this.ticker = () -> {
-      MonitorScheduler.Cancellable t = nextTick;
-      if (t != null) {
-        t.cancel();
-      }
-    };
+    ticker.schedule(scheduler, this::tick, interval);
   }
 
   /**
@@ -207,9 +196,7 @@ public final class OutlierDetector implements AutoCloseable {
     }
     closed = true;
     scheduler.execute(ticker::cancel);
-    if (ownsScheduler) {
-      scheduler.close();
-    }
+    control.close();
   }
 
   private void consecutiveReached(Host h) {
@@ -221,6 +208,7 @@ public final class OutlierDetector implements AutoCloseable {
   }
 
   private void tick() {
+    ticker.fired();
     if (closed) {
       return;
     }
@@ -263,7 +251,7 @@ public final class OutlierDetector implements AutoCloseable {
       }
       h.ejectedThisTick = false;
     }
-    nextTick = scheduler.schedule(this::tick, interval);
+    ticker.schedule(scheduler, this::tick, interval);
   }
 
   private int ejectedCount() {
@@ -292,25 +280,15 @@ public final class OutlierDetector implements AutoCloseable {
     h.ejectedFor = time;
     h.ejected = true;
     h.ejectedThisTick = true;
-    notify(h.backend, HealthState.UP, HealthState.DOWN, HealthResult.unhealthy(HealthReason.OUTLIER_EJECTED, 0,
+    control.notify(h.backend, HealthState.UP, HealthState.DOWN, HealthResult.unhealthy(HealthReason.OUTLIER_EJECTED, 0,
         why + "; ejected for " + TimeUnit.NANOSECONDS.toMillis(time) + " ms (ejection " + h.multiplier + ")"));
   }
 
   private void uneject(Host h, long now) {
     h.ejected = false;
     h.consecutive.set(0);
-    notify(h.backend, HealthState.DOWN, HealthState.UP,
+    control.notify(h.backend, HealthState.DOWN, HealthState.UP,
         HealthResult.healthy(now - h.ejectedAt, "ejection ended after " + TimeUnit.NANOSECONDS.toMillis(now - h.ejectedAt) + " ms"));
-  }
-
-  private void notify(Backend b, HealthState from, HealthState to, HealthResult cause) {
-    for (HealthListener l : listeners) {
-      try {
-        l.onTransition(b, from, to, cause);
-      } catch (RuntimeException e) {
-        LOG.error("outlier listener failed on {} {} -> {}", b.id(), from, to, e);
-      }
-    }
   }
 
   /** One watched backend: report counters are atomic, the rest is confined to the control thread. */
@@ -361,12 +339,13 @@ public final class OutlierDetector implements AutoCloseable {
     }
   }
 
-  /** Configures an {@link OutlierDetector}. Not thread-safe; use from one thread, then {@link #build()}. */
+  /**
+   * Configures an {@link OutlierDetector}. Not thread-safe; use from one thread, then {@link #build()}.
+   * Setters never block and allocate only the listener list; {@link #build()} allocates the detector,
+   * starts its interval timer and, when no scheduler was set, its control thread.
+   */
   public static final class Builder {
-    private @Nullable MonitorScheduler scheduler;
-    private NanoClock clock = NanoClock.system();
-    private RandomGenerator random = new SplittableRandom();
-    private final List<HealthListener> listeners = new ArrayList<>();
+    private final ControlPlane.Settings settings = new ControlPlane.Settings();
     private int consecutiveFailures = 5;
     private Duration interval = Duration.ofSeconds(10);
     private Duration baseEjectionTime = Duration.ofSeconds(30);
@@ -386,7 +365,7 @@ public final class OutlierDetector implements AutoCloseable {
      * @return this builder
      */
     public Builder consecutiveFailures(int n) {
-      this.consecutiveFailures = atLeast("consecutiveFailures", n, 1);
+      this.consecutiveFailures = ControlPlane.atLeast("consecutiveFailures", n, 1);
       return this;
     }
 
@@ -397,7 +376,7 @@ public final class OutlierDetector implements AutoCloseable {
      * @return this builder
      */
     public Builder interval(Duration interval) {
-      this.interval = positive("interval", interval);
+      this.interval = ControlPlane.positive("interval", interval);
       return this;
     }
 
@@ -408,7 +387,7 @@ public final class OutlierDetector implements AutoCloseable {
      * @return this builder
      */
     public Builder baseEjectionTime(Duration base) {
-      this.baseEjectionTime = positive("baseEjectionTime", base);
+      this.baseEjectionTime = ControlPlane.positive("baseEjectionTime", base);
       return this;
     }
 
@@ -419,7 +398,7 @@ public final class OutlierDetector implements AutoCloseable {
      * @return this builder
      */
     public Builder maxEjectionTime(Duration max) {
-      this.maxEjectionTime = positive("maxEjectionTime", max);
+      this.maxEjectionTime = ControlPlane.positive("maxEjectionTime", max);
       return this;
     }
 
@@ -459,7 +438,7 @@ public final class OutlierDetector implements AutoCloseable {
      * @return this builder
      */
     public Builder successRateMinimumHosts(int n) {
-      this.minimumHosts = atLeast("successRateMinimumHosts", n, 1);
+      this.minimumHosts = ControlPlane.atLeast("successRateMinimumHosts", n, 1);
       return this;
     }
 
@@ -470,7 +449,7 @@ public final class OutlierDetector implements AutoCloseable {
      * @return this builder
      */
     public Builder successRateRequestVolume(int n) {
-      this.requestVolume = atLeast("successRateRequestVolume", n, 1);
+      this.requestVolume = ControlPlane.atLeast("successRateRequestVolume", n, 1);
       return this;
     }
 
@@ -495,7 +474,7 @@ public final class OutlierDetector implements AutoCloseable {
      * @return this builder
      */
     public Builder scheduler(MonitorScheduler scheduler) {
-      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      settings.scheduler(scheduler);
       return this;
     }
 
@@ -506,7 +485,7 @@ public final class OutlierDetector implements AutoCloseable {
      * @return this builder
      */
     public Builder clock(NanoClock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
+      settings.clock(clock);
       return this;
     }
 
@@ -517,7 +496,7 @@ public final class OutlierDetector implements AutoCloseable {
      * @return this builder
      */
     public Builder random(RandomGenerator random) {
-      this.random = Objects.requireNonNull(random, "random");
+      settings.random(random);
       return this;
     }
 
@@ -528,7 +507,7 @@ public final class OutlierDetector implements AutoCloseable {
      * @return this builder
      */
     public Builder listener(HealthListener listener) {
-      listeners.add(Objects.requireNonNull(listener, "listener"));
+      settings.listener(listener);
       return this;
     }
 
@@ -539,21 +518,6 @@ public final class OutlierDetector implements AutoCloseable {
      */
     public OutlierDetector build() {
       return new OutlierDetector(this);
-    }
-
-    private static int atLeast(String name, int n, int min) {
-      if (n < min) {
-        throw new IllegalArgumentException(name + " must be " + min + " or more, was " + n);
-      }
-      return n;
-    }
-
-    private static Duration positive(String name, Duration d) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive, was " + d);
-      }
-      return d;
     }
   }
 }

@@ -9,6 +9,8 @@ import java.lang.foreign.MemorySegment;
  * <p>Called on the thread that called {@code receive}; must not block or keep the segment: the frame
  * goes back to the kernel when the call returns. A handler that rewrites the frame in place and sends
  * it (for example with {@link PacketSocket#send(MemorySegment, long, int)}) does so inside the call.
+ * Nothing is allocated per frame on the way to the handler; a handler on the packet path should not
+ * allocate either.
  */
 @FunctionalInterface
 public interface FrameHandler {

@@ -319,15 +319,11 @@ public final class IpSocket implements AutoCloseable {
    */
   public int receive(MemorySegment dst) {
     addressLength.set(ValueLayout.JAVA_INT, 0, SocketAddresses.SOCKADDR_STORAGE_SIZE);
-    long n = LibC.recvfrom(state, fd, dst, dst.byteSize(), LibC.MSG_DONTWAIT, address, addressLength);
-    if (n < 0) {
-      int errno = LibC.errno(state);
-      if (errno == LibC.EAGAIN || errno == LibC.EINTR) {
-        return -1;
-      }
-      throw NativeCallException.of("recvfrom(fd " + fd + ")", errno);
+    int n = Sockets.received(LibC.recvfrom(state, fd, dst, dst.byteSize(), LibC.MSG_DONTWAIT, address, addressLength), state);
+    if (n == Sockets.RECEIVE_FAILED) {
+      throw NativeCallException.of("recvfrom(fd " + fd + ")", LibC.errno(state));
     }
-    return (int) n;
+    return n;
   }
 
   /**
@@ -461,17 +457,11 @@ public final class IpSocket implements AutoCloseable {
    * @return the {@code poll(2)} revents ({@code POLLIN} 1, {@code POLLERR} 8), 0 on timeout
    */
   public int poll(int timeoutMillis) {
-    pollFd.set(ValueLayout.JAVA_INT, 0, fd);
-    pollFd.set(ValueLayout.JAVA_SHORT, 4, LibC.POLLIN);
-    pollFd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-    int n = LibC.poll(state, pollFd, 1, timeoutMillis);
-    if (n < 0) {
-      if (LibC.errno(state) == LibC.EINTR) {
-        return 0;
-      }
+    int revents = Sockets.pollIn(state, pollFd, fd, timeoutMillis);
+    if (revents < 0) {
       throw LibC.fail("poll(fd " + fd + ")", state);
     }
-    return n == 0 ? 0 : pollFd.get(ValueLayout.JAVA_SHORT, 6) & 0xFFFF;
+    return revents;
   }
 
   /** Closes the descriptor and frees the socket's native memory. Idempotent. */

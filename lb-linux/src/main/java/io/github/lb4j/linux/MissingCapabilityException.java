@@ -7,7 +7,7 @@ package io.github.lb4j.linux;
  * do about it, for example run as root, {@code setcap cap_net_raw+ep} on the java binary, or widen the
  * ping group range with sysctl.
  *
- * <p>Immutable; any thread may use it.
+ * <p>Immutable; any thread may use it. Allocated once per failed call (with its message); never blocks.
  */
 public final class MissingCapabilityException extends NativeCallException {
 

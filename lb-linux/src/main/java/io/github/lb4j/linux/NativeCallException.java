@@ -8,6 +8,7 @@ package io.github.lb4j.linux;
  * <p>Unchecked, because a failing socket or ioctl call in lb-linux is a configuration or privilege
  * problem the caller cannot retry around; outcomes of the traffic itself (a frame that did not fit,
  * a send that would block) are return values, not exceptions. Immutable; any thread may use it.
+ * Allocated once per failed call (with its message); never blocks.
  */
 public class NativeCallException extends RuntimeException {
 

@@ -32,7 +32,8 @@ import org.jspecify.annotations.Nullable;
 public final class PacketSocket implements AutoCloseable {
 
   /**
-   * How to open a packet socket.
+   * How to open a packet socket. An immutable value: any thread; the methods that change a setting
+   * ({@link #rxRing}, {@link #fanout}, ...) allocate a new one; nothing blocks.
    *
    * @param rxRingFrames frames in the memory-mapped RX ring, 0 for no ring (copying receive)
    * @param txRingFrames frames in the memory-mapped TX ring, 0 for no ring (one sendto per frame)
@@ -133,7 +134,10 @@ public final class PacketSocket implements AutoCloseable {
     }
   }
 
-  /** How the sockets of a fanout group share frames ({@code PACKET_FANOUT_*}). */
+  /**
+   * How the sockets of a fanout group share frames ({@code PACKET_FANOUT_*}). Constants: any thread;
+   * never allocate or block.
+   */
   public enum Fanout {
     /** No fanout group. */
     NONE(-1),
@@ -154,7 +158,8 @@ public final class PacketSocket implements AutoCloseable {
   }
 
   /**
-   * Kernel counters of a packet socket ({@code PACKET_STATISTICS}), cumulative since open.
+   * Kernel counters of a packet socket ({@code PACKET_STATISTICS}), cumulative since open. An
+   * immutable value, allocated by each read of the counters; any thread; never blocks.
    *
    * @param packets frames the socket accepted
    * @param drops frames lost because the ring or buffer was full
@@ -372,17 +377,11 @@ public final class PacketSocket implements AutoCloseable {
     if (rx != null && ((int) INT.getAcquire(rx.memory(), rx.offset(rxNext)) & TP_STATUS_USER) != 0) {
       return true;
     }
-    pollFd.set(ValueLayout.JAVA_INT, 0, fd);
-    pollFd.set(ValueLayout.JAVA_SHORT, 4, LibC.POLLIN);
-    pollFd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-    int n = LibC.poll(state, pollFd, 1, timeoutMillis);
-    if (n < 0) {
-      if (LibC.errno(state) == LibC.EINTR) {
-        return false;
-      }
+    int revents = Sockets.pollIn(state, pollFd, fd, timeoutMillis);
+    if (revents < 0) {
       throw LibC.fail("poll(" + iface + ")", state);
     }
-    return n > 0 && (pollFd.get(ValueLayout.JAVA_SHORT, 6) & LibC.POLLIN) != 0;
+    return (revents & LibC.POLLIN) != 0;
   }
 
   /**
@@ -452,15 +451,11 @@ public final class PacketSocket implements AutoCloseable {
       rxNext = rxNext + 1 == rx.frames() ? 0 : rxNext + 1;
       return n;
     }
-    long n = LibC.recvfrom(state, fd, dst, capacity, LibC.MSG_DONTWAIT, MemorySegment.NULL, MemorySegment.NULL);
-    if (n < 0) {
-      int errno = LibC.errno(state);
-      if (errno == LibC.EAGAIN || errno == LibC.EINTR) {
-        return -1;
-      }
-      throw NativeCallException.of("recvfrom(AF_PACKET, " + iface + ")", errno);
+    int n = Sockets.received(LibC.recvfrom(state, fd, dst, capacity, LibC.MSG_DONTWAIT, MemorySegment.NULL, MemorySegment.NULL), state);
+    if (n == Sockets.RECEIVE_FAILED) {
+      throw NativeCallException.of("recvfrom(AF_PACKET, " + iface + ")", LibC.errno(state));
     }
-    return (int) n;
+    return n;
   }
 
   /**

@@ -5,12 +5,16 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Socket-option helpers shared by {@link IpSocket} and {@link PacketSocket}.
+ * Socket-option, poll and receive helpers shared by {@link IpSocket} and {@link PacketSocket}.
  *
- * <p>Stateless; any thread may call it with a capture segment it owns. Allocates from the arena given
- * or from a short-lived confined arena; control plane only.
+ * <p>Stateless; any thread may call it with a capture segment it owns; nothing blocks except {@link
+ * #pollIn} up to its timeout. The option helpers allocate from a short-lived confined arena (control
+ * plane only); {@link #pollIn} and {@link #received} never allocate (packet path).
  */
 final class Sockets {
+
+  /** What {@link #received} returns for a failed receive. */
+  static final int RECEIVE_FAILED = -2;
 
   private Sockets() {}
 
@@ -46,6 +50,35 @@ final class Sockets {
       }
     }
     return getIntOption(state, fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, "SO_RCVBUF");
+  }
+
+  /**
+   * Polls one descriptor for {@code POLLIN} with the caller's {@code struct pollfd}: the revents, 0 on
+   * timeout or {@code EINTR}, -1 when {@code poll(2)} failed otherwise (errno left in {@code state}).
+   * Owning thread; no allocation.
+   */
+  static int pollIn(MemorySegment state, MemorySegment pollFd, int fd, int timeoutMillis) {
+    pollFd.set(ValueLayout.JAVA_INT, 0, fd);
+    pollFd.set(ValueLayout.JAVA_SHORT, 4, LibC.POLLIN);
+    pollFd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+    int n = LibC.poll(state, pollFd, 1, timeoutMillis);
+    if (n < 0) {
+      return LibC.errno(state) == LibC.EINTR ? 0 : -1;
+    }
+    return n == 0 ? 0 : pollFd.get(ValueLayout.JAVA_SHORT, 6) & 0xFFFF;
+  }
+
+  /**
+   * Turns the return of a non-blocking {@code recvfrom(2)} into a length: -1 when nothing is queued
+   * ({@code EAGAIN}, {@code EINTR}), {@link #RECEIVE_FAILED} when it failed otherwise (errno left in
+   * {@code state}). No allocation.
+   */
+  static int received(long n, MemorySegment state) {
+    if (n >= 0) {
+      return (int) n;
+    }
+    int errno = LibC.errno(state);
+    return errno == LibC.EAGAIN || errno == LibC.EINTR ? -1 : RECEIVE_FAILED;
   }
 
   static void attachFilter(MemorySegment state, int fd, long[] program) {

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How many TCP or HTTP checks per second lb4j runs against local servers, and what one check costs
@@ -34,12 +35,58 @@ import java.util.concurrent.atomic.LongAdder;
  * lb4j avoids). CPU is read per thread from /proc/self/task: "checker" is lb4j's threads (the shared
  * loop and the monitor thread), "client" is the whole process minus the local server's thread.
  *
+ * <p>Running out of file descriptors (EMFILE/ENFILE, on the checker's or the local server's side)
+ * is a limit of this process, not a verdict on the targets: such failures are counted apart, named
+ * in an {@code OUT OF FILE DESCRIPTORS} line with the process limit, and make the program exit with
+ * status 3 so that the figures are not taken for a valid run. The {@code health-bench} script raises
+ * the limit before starting Java.
+ *
  * <p>Run: {@code lb-benchmarks/health-bench --method tcp --targets 10000 --mode monitor}; see {@code
  * lb-health/README.md} for the recorded figures.
+ *
+ * <p>A command-line program: single-threaded main, blocks for the whole measurement, allocates freely.
  */
 public final class HealthCheckThroughput {
 
+  /** Exit status when checks failed for lack of file descriptors: the figures are not valid. */
+  static final int EXIT_OUT_OF_DESCRIPTORS = 3;
+
+  private static boolean descriptorsRanOut;
+  /** Read before the run: at the limit, /proc/self/limits itself cannot be opened. */
+  static String limit = "unknown";
+
   private HealthCheckThroughput() {}
+
+  /** Whether an error message is EMFILE or ENFILE ("Too many open files [in system]"). */
+  static boolean outOfDescriptors(@Nullable String message) {
+    return message != null && message.contains("Too many open files");
+  }
+
+  /** The "Max open files" soft limit of this process, as /proc/self/limits gives it. */
+  static String openFileLimit() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
+        if (line.startsWith("Max open files")) {
+          return line.substring("Max open files".length()).trim().split("\\s+")[0];
+        }
+      }
+    } catch (IOException e) {
+      return "unknown (" + e.getMessage() + ")";
+    }
+    return "unknown";
+  }
+
+  /** Says clearly when a measurement ran out of descriptors; those failures are not check failures. */
+  static void descriptorVerdict(String label, long checks, long accepts) {
+    if (checks == 0 && accepts == 0) {
+      return;
+    }
+    descriptorsRanOut = true;
+    System.out.printf(Locale.ROOT, "OUT OF FILE DESCRIPTORS in %s: %d checks could not open a socket and the local server"
+        + " failed %d accepts (EMFILE/ENFILE; open-file limit %s). These are not check failures and the figures above"
+        + " are not valid: raise the limit (ulimit -n; lb-benchmarks/health-bench raises it to the hard limit)"
+        + " or use fewer targets.%n", label, checks, accepts, limit);
+  }
 
   /**
    * Runs one measurement.
@@ -62,18 +109,48 @@ public final class HealthCheckThroughput {
     int targets = Integer.parseInt(a.get("targets"));
     int seconds = Integer.parseInt(a.get("seconds"));
     int warmup = Integer.parseInt(a.get("warmup"));
-    try (LoopbackTargets servers = new LoopbackTargets(targets, http)) {
-      List<InetSocketAddress> addrs = servers.addresses();
-      Map<String, String> options = http ? Map.of() : Map.of("close", a.get("close"));
-      if (a.get("mode").equals("monitor")) {
-        monitor(method, options, addrs, Duration.ofMillis(Long.parseLong(a.get("interval-ms"))), warmup, seconds);
-      } else {
-        int window = Integer.parseInt(a.get("window"));
-        Result ours = max(method, options, addrs, window, warmup, seconds);
-        Result peer = blocking(http, addrs, Integer.parseInt(a.get("threads")), warmup, seconds);
-        System.out.printf(Locale.ROOT, "ratio lb4j/blocking-pool: healthy checks/s %.2f, client CPU per check %.2f%n",
-            ours.healthyRate / peer.healthyRate, ours.clientNanosPerCheck / peer.clientNanosPerCheck);
+    limit = openFileLimit();
+    System.out.println("open-file limit: " + limit);
+    LoopbackTargets local;
+    try {
+      local = new LoopbackTargets(targets, http);
+    } catch (IOException e) {
+      if (!outOfDescriptors(String.valueOf(e.getCause()))) {
+        throw e;
       }
+      System.out.println(e.getMessage());
+      System.exit(EXIT_OUT_OF_DESCRIPTORS);
+      return;
+    }
+    try (LoopbackTargets servers = local) {
+      run(a, method, http, seconds, warmup, servers);
+    } catch (IOException | RuntimeException e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (outOfDescriptors(t.getMessage())) {
+          System.out.println("OUT OF FILE DESCRIPTORS: the measurement stopped at " + t + " (open-file limit "
+              + limit + "): raise the limit (ulimit -n; lb-benchmarks/health-bench raises it to the hard"
+              + " limit) or use fewer targets");
+          System.exit(EXIT_OUT_OF_DESCRIPTORS);
+        }
+      }
+      throw e;
+    }
+    if (descriptorsRanOut) {
+      System.exit(EXIT_OUT_OF_DESCRIPTORS);
+    }
+  }
+
+  private static void run(Map<String, String> a, String method, boolean http, int seconds, int warmup,
+      LoopbackTargets servers) throws Exception {
+    Map<String, String> options = http ? Map.of() : Map.of("close", a.get("close"));
+    if (a.get("mode").equals("monitor")) {
+      monitor(method, options, servers, Duration.ofMillis(Long.parseLong(a.get("interval-ms"))), warmup, seconds);
+    } else {
+      int window = Integer.parseInt(a.get("window"));
+      Result ours = max(method, options, servers, window, warmup, seconds);
+      Result peer = blocking(http, servers, Integer.parseInt(a.get("threads")), warmup, seconds);
+      System.out.printf(Locale.ROOT, "ratio lb4j/blocking-pool: healthy checks/s %.2f, client CPU per check %.2f%n",
+          ours.healthyRate / peer.healthyRate, ours.clientNanosPerCheck / peer.clientNanosPerCheck);
     }
   }
 
@@ -84,6 +161,7 @@ public final class HealthCheckThroughput {
     final HealthChecker delegate;
     final LongAdder done = new LongAdder();
     final LongAdder healthy = new LongAdder();
+    final LongAdder noDescriptors = new LongAdder();
     final java.util.concurrent.ConcurrentHashMap<String, LongAdder> reasons = new java.util.concurrent.ConcurrentHashMap<>();
 
     Counting(HealthChecker delegate) {
@@ -101,6 +179,8 @@ public final class HealthCheckThroughput {
         done.increment();
         if (r != null && r.healthy()) {
           healthy.increment();
+        } else if (r != null ? outOfDescriptors(r.detail()) : e != null && outOfDescriptors(e.toString())) {
+          noDescriptors.increment();
         } else if (r != null) {
           reasons.computeIfAbsent(r.reason() + " " + r.detail().replaceAll("[0-9]+", "N"), k -> new LongAdder()).increment();
         }
@@ -142,8 +222,9 @@ public final class HealthCheckThroughput {
     return new Result(rate, healthy / secs, perCheck);
   }
 
-  static void monitor(String method, Map<String, String> options, List<InetSocketAddress> addrs, Duration interval,
+  static void monitor(String method, Map<String, String> options, LoopbackTargets servers, Duration interval,
       int warmup, int seconds) throws Exception {
+    List<InetSocketAddress> addrs = servers.addresses();
     try (Counting checker = new Counting(HealthCheckers.create(method, options));
         HealthMonitor m = HealthMonitor.builder(checker).interval(interval).timeout(Duration.ofSeconds(1)).build()) {
       for (int i = 0; i < addrs.size(); i++) {
@@ -154,6 +235,8 @@ public final class HealthCheckThroughput {
       Sample s0 = new Sample("lb4j-");
       long c0 = checker.done.sum();
       long h0 = checker.healthy.sum();
+      long n0 = checker.noDescriptors.sum();
+      long a0 = servers.acceptsOutOfDescriptors();
       int maxFds = 0;
       for (int i = 0; i < seconds * 10; i++) {
         Thread.sleep(100);
@@ -163,8 +246,10 @@ public final class HealthCheckThroughput {
       Sample s1 = new Sample("lb4j-");
       System.out.println("open descriptors, most seen: " + maxFds + " (" + Math.min(addrs.size(), LoopbackTargets.MAX_LISTENERS)
           + " of them listeners)");
-      report(String.format(Locale.ROOT, "lb4j %s monitor, %d targets, interval %d ms", method, addrs.size(), interval.toMillis()),
-          s0, s1, checker.done.sum() - c0, checker.healthy.sum() - h0);
+      String label = String.format(Locale.ROOT, "lb4j %s monitor, %d targets, interval %d ms", method, addrs.size(),
+          interval.toMillis());
+      report(label, s0, s1, checker.done.sum() - c0, checker.healthy.sum() - h0);
+      descriptorVerdict(label, checker.noDescriptors.sum() - n0, servers.acceptsOutOfDescriptors() - a0);
       System.out.println("states: " + m);
       if (!checker.reasons.isEmpty()) {
         System.out.println("failures while measuring: " + checker.reasons);
@@ -172,8 +257,9 @@ public final class HealthCheckThroughput {
     }
   }
 
-  static Result max(String method, Map<String, String> options, List<InetSocketAddress> addrs, int window, int warmup,
+  static Result max(String method, Map<String, String> options, LoopbackTargets servers, int window, int warmup,
       int seconds) throws Exception {
+    List<InetSocketAddress> addrs = servers.addresses();
     try (Counting checker = new Counting(HealthCheckers.create(method, options))) {
       AtomicBoolean stop = new AtomicBoolean();
       AtomicInteger next = new AtomicInteger();
@@ -191,10 +277,13 @@ public final class HealthCheckThroughput {
       Sample s0 = new Sample("lb4j-");
       long c0 = checker.done.sum();
       long h0 = checker.healthy.sum();
+      long n0 = checker.noDescriptors.sum();
+      long a0 = servers.acceptsOutOfDescriptors();
       Thread.sleep(seconds * 1000L);
       Sample s1 = new Sample("lb4j-");
-      Result r = report(String.format(Locale.ROOT, "lb4j %s max, %d targets, window %d", method, addrs.size(), window),
-          s0, s1, checker.done.sum() - c0, checker.healthy.sum() - h0);
+      String label = String.format(Locale.ROOT, "lb4j %s max, %d targets, window %d", method, addrs.size(), window);
+      Result r = report(label, s0, s1, checker.done.sum() - c0, checker.healthy.sum() - h0);
+      descriptorVerdict(label, checker.noDescriptors.sum() - n0, servers.acceptsOutOfDescriptors() - a0);
       stop.set(true);
       Thread.sleep(1500);
       return r;
@@ -202,7 +291,9 @@ public final class HealthCheckThroughput {
   }
 
   /** The peer: the same check on blocking sockets, one thread per check in flight. */
-  static Result blocking(boolean http, List<InetSocketAddress> addrs, int threads, int warmup, int seconds) throws Exception {
+  static Result blocking(boolean http, LoopbackTargets servers, int threads, int warmup, int seconds) throws Exception {
+    List<InetSocketAddress> addrs = servers.addresses();
+    LongAdder noDescriptors = new LongAdder();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger next = new AtomicInteger();
     LongAdder done = new LongAdder();
@@ -234,6 +325,9 @@ public final class HealthCheckThroughput {
             }
           } catch (IOException e) {
             ok = false;
+            if (outOfDescriptors(e.getMessage())) {
+              noDescriptors.increment();
+            }
           }
           done.increment();
           if (ok) {
@@ -249,10 +343,13 @@ public final class HealthCheckThroughput {
     Sample s0 = new Sample("bench-blocking");
     long c0 = done.sum();
     long h0 = healthy.sum();
+    long n0 = noDescriptors.sum();
+    long a0 = servers.acceptsOutOfDescriptors();
     Thread.sleep(seconds * 1000L);
     Sample s1 = new Sample("bench-blocking");
-    Result r = report(String.format(Locale.ROOT, "blocking-pool %s, %d targets, %d threads", http ? "http" : "tcp", addrs.size(), threads),
-        s0, s1, done.sum() - c0, healthy.sum() - h0);
+    String label = String.format(Locale.ROOT, "blocking-pool %s, %d targets, %d threads", http ? "http" : "tcp", addrs.size(), threads);
+    Result r = report(label, s0, s1, done.sum() - c0, healthy.sum() - h0);
+    descriptorVerdict(label, noDescriptors.sum() - n0, servers.acceptsOutOfDescriptors() - a0);
     stop.set(true);
     for (Thread t : pool) {
       t.join(TimeUnit.SECONDS.toMillis(3));

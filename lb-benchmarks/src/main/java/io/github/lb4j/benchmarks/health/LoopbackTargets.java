@@ -32,6 +32,7 @@ final class LoopbackTargets implements AutoCloseable {
   private final boolean http;
   private final Thread thread;
   private volatile boolean running = true;
+  private final java.util.concurrent.atomic.LongAdder acceptsOutOfDescriptors = new java.util.concurrent.atomic.LongAdder();
 
   /** At most this many listeners: each holds a descriptor, and the process limit is often 20,000. */
   static final int MAX_LISTENERS = 2000;
@@ -40,14 +41,27 @@ final class LoopbackTargets implements AutoCloseable {
     this.http = http;
     selector = Selector.open();
     int listenersWanted = Math.min(count, MAX_LISTENERS);
-    for (int i = 0; i < listenersWanted; i++) {
-      InetAddress a = InetAddress.getByAddress(new byte[] {127, 1, (byte) (i / 250), (byte) (i % 250 + 1)});
-      ServerSocketChannel s = ServerSocketChannel.open();
-      s.bind(new InetSocketAddress(a, 0), 4096);
-      s.configureBlocking(false);
-      s.register(selector, SelectionKey.OP_ACCEPT);
-      listeners.add(s);
-      addresses.add((InetSocketAddress) s.getLocalAddress());
+    try {
+      for (int i = 0; i < listenersWanted; i++) {
+        InetAddress a = InetAddress.getByAddress(new byte[] {127, 1, (byte) (i / 250), (byte) (i % 250 + 1)});
+        ServerSocketChannel s = ServerSocketChannel.open();
+        listeners.add(s);
+        s.bind(new InetSocketAddress(a, 0), 4096);
+        s.configureBlocking(false);
+        s.register(selector, SelectionKey.OP_ACCEPT);
+        addresses.add((InetSocketAddress) s.getLocalAddress());
+      }
+    } catch (IOException e) {
+      for (ServerSocketChannel s : listeners) {
+        s.close();
+      }
+      selector.close();
+      if (HealthCheckThroughput.outOfDescriptors(e.getMessage())) {
+        throw new IOException("OUT OF FILE DESCRIPTORS opening local listener " + listeners.size() + " of " + listenersWanted
+            + " (open-file limit " + HealthCheckThroughput.limit + "): raise the limit (ulimit -n;"
+            + " lb-benchmarks/health-bench raises it to the hard limit) or use fewer targets", e);
+      }
+      throw e;
     }
     List<InetSocketAddress> listening = new ArrayList<>(addresses);
     for (int i = listening.size(); i < count; i++) {
@@ -60,6 +74,11 @@ final class LoopbackTargets implements AutoCloseable {
 
   List<InetSocketAddress> addresses() {
     return addresses;
+  }
+
+  /** How many accepts failed with EMFILE/ENFILE so far; any thread. */
+  long acceptsOutOfDescriptors() {
+    return acceptsOutOfDescriptors.sum();
   }
 
   private void serve() {
@@ -102,6 +121,9 @@ final class LoopbackTargets implements AutoCloseable {
             // Closed by close() while this thread was still draining keys.
           } catch (IOException e) {
             // A listener stays open even when accept fails (for example at the descriptor limit).
+            if (HealthCheckThroughput.outOfDescriptors(e.getMessage())) {
+              acceptsOutOfDescriptors.increment();
+            }
             if (!(k.channel() instanceof ServerSocketChannel)) {
               k.channel().close();
             }

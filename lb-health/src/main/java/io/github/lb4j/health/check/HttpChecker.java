@@ -171,19 +171,14 @@ final class HttpChecker extends BaseChecker {
     return new Probe(this, target, timeoutNanos) {
       private final HttpResponseParser parser = newParser();
       private @Nullable ByteBuffer out;
-      private boolean connectedYet;
 
       @Override
       void open() throws IOException {
-        SocketChannel ch = SocketChannel.open();
-        channel = ch;
-        ch.configureBlocking(false);
-        connect(ch);
+        connect(openTcp());
       }
 
       @Override
       void connected() throws IOException {
-        connectedYet = true;
         out = ByteBuffer.wrap(requestFor(target));
         writable();
       }
@@ -222,7 +217,7 @@ final class HttpChecker extends BaseChecker {
 
       @Override
       String waitingFor() {
-        return connectedYet ? incomplete(parser) : "no SYN/ACK";
+        return handshakeDone ? incomplete(parser) : "no SYN/ACK";
       }
     };
   }

@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * connection to port 7 instead of sending an echo request.
  *
  * <p>Stateless and thread-safe; {@code create} looks the native provider up with {@link
- * ServiceLoader} and returns its checker; it never blocks on the network.
+ * ServiceLoader} and returns its checker, allocating both; it never blocks on the network.
  */
 public final class IcmpProvider implements HealthCheckerProvider {
 

@@ -27,6 +27,8 @@ abstract class Probe {
   final CompletableFuture<HealthResult> future = new CompletableFuture<>();
   long startNanos;
   @Nullable SelectableChannel channel;
+  /** Whether the TCP handshake completed, so a timeout can say what it was waiting for. */
+  boolean handshakeDone;
   @Nullable SelectionKey key;
   private CheckLoop.@Nullable Deadline deadline;
   private boolean done;
@@ -72,6 +74,7 @@ abstract class Probe {
           return;
         }
         if (done) {
+          handshakeDone = true;
           connected();
         }
       }
@@ -94,11 +97,23 @@ abstract class Probe {
     key = owner.loop.register(ch, ops, this);
   }
 
+  /**
+   * Opens a non-blocking TCP socket channel, remembered so that {@link #finish} closes it even when
+   * setting an option or connecting fails.
+   */
+  final SocketChannel openTcp() throws IOException {
+    SocketChannel ch = SocketChannel.open();
+    channel = ch;
+    ch.configureBlocking(false);
+    return ch;
+  }
+
   /** Connects a non-blocking socket channel and waits for the handshake. */
   final void connect(SocketChannel ch) throws IOException {
     channel = ch;
     if (ch.connect(target)) {
       register(ch, 0);
+      handshakeDone = true;
       connected();
     } else {
       register(ch, SelectionKey.OP_CONNECT);

@@ -53,19 +53,14 @@ final class ScriptChecker extends BaseChecker {
       private int step;
       private @Nullable ByteBuffer out;
       private final StringBuilder received = new StringBuilder();
-      private boolean connectedYet;
 
       @Override
       void open() throws IOException {
-        SocketChannel ch = SocketChannel.open();
-        channel = ch;
-        ch.configureBlocking(false);
-        connect(ch);
+        connect(openTcp());
       }
 
       @Override
       void connected() throws IOException {
-        connectedYet = true;
         advance();
       }
 
@@ -137,7 +132,7 @@ final class ScriptChecker extends BaseChecker {
 
       @Override
       String waitingFor() {
-        if (!connectedYet) {
+        if (!handshakeDone) {
           return "no SYN/ACK";
         }
         return step < steps.size() ? "step " + (step + 1) + " (" + steps.get(step).text + ") not passed" : "script not finished";

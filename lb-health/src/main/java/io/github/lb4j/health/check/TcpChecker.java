@@ -43,9 +43,7 @@ final class TcpChecker extends BaseChecker {
     return new Probe(this, target, timeoutNanos) {
       @Override
       void open() throws IOException {
-        SocketChannel ch = SocketChannel.open();
-        channel = ch;
-        ch.configureBlocking(false);
+        SocketChannel ch = openTcp();
         if (reset) {
           ch.setOption(StandardSocketOptions.SO_LINGER, 0);
         }

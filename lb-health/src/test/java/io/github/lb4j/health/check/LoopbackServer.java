@@ -159,10 +159,27 @@ final class LoopbackServer implements AutoCloseable {
     }
   }
 
-  /** A port on 127.0.0.1 where nothing listens (bound, then released). */
+  /**
+   * A port on 127.0.0.1 where nothing listens: bound by a socket that never listens, held for the
+   * whole test run, so the kernel answers every SYN with RST and can neither give the port to another
+   * listener nor pick it as a client's ephemeral port (which would let a connect to it connect to
+   * itself).
+   */
   static InetSocketAddress refusingPort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort());
+    return new InetSocketAddress(InetAddress.getLoopbackAddress(), Refusing.SOCKET.getLocalPort());
+  }
+
+  private static final class Refusing {
+    static final Socket SOCKET = bind();
+
+    private static Socket bind() {
+      Socket s = new Socket();
+      try {
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        return s;
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException("cannot bind a refusing port on 127.0.0.1", e);
+      }
     }
   }
 }

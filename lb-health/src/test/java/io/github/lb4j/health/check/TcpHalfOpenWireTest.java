@@ -7,9 +7,12 @@ import io.github.lb4j.api.HealthChecker;
 import io.github.lb4j.api.HealthCheckers;
 import io.github.lb4j.api.HealthResult;
 import java.io.File;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
  * ACK-only segment, data or a FIN from the checker; and the server's accept() never returns.
  * Needs tcpdump and the right to capture; skips with the reason otherwise, and fails instead when
  * LB_REQUIRE_PRIVILEGED=1.
+ *
+ * <p>The host's loopback is shared with every other process, so the capture keeps only segments
+ * between 127.0.0.1 and 127.0.0.1 with the server's port (bound by this test, so no other socket on
+ * 127.0.0.1 can use it) or the canary's port; segments are grouped per connection, a new one starting
+ * at each SYN, so a client port the kernel reuses within the run cannot merge two checks. A canary
+ * connect before the checks proves the capture was live, and one after them, awaited in the file,
+ * proves every earlier segment was written before tcpdump is stopped.
  */
 class TcpHalfOpenWireTest {
 
@@ -56,21 +66,49 @@ class TcpHalfOpenWireTest {
     return null;
   }
 
+  static void connectRefused(InetSocketAddress canary) throws Exception {
+    try (SocketChannel probe = SocketChannel.open()) {
+      probe.connect(canary);
+    } catch (ConnectException expected) {
+      // refused, as intended: only its SYN in the capture matters
+    }
+  }
+
+  static String read(String tcpdump, Path pcap) throws Exception {
+    Process read = new ProcessBuilder(tcpdump, "-r", pcap.toString(), "-n", "-tt").redirectErrorStream(true).start();
+    String text = new String(read.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    read.waitFor(10, TimeUnit.SECONDS);
+    return text;
+  }
+
+  static int canarySyns(String text, InetSocketAddress canary) {
+    int n = 0;
+    String syn = "." + canary.getPort() + ": Flags [S]";
+    for (int at = text.indexOf(syn); at >= 0; at = text.indexOf(syn, at + 1)) {
+      n++;
+    }
+    return n;
+  }
+
   @Test
   void halfOpen_serverSeesSynSynAckRst_neverAckOrFin_andNeverAccepts(@TempDir Path dir) throws Exception {
     String tcpdump = tcpdump();
     if (tcpdump == null) {
       unavailable("tcpdump is not installed");
     }
-    try (ServerSocketChannel server = ServerSocketChannel.open()) {
+    // The canary port stays bound but not listening: SYNs to it are refused, and the kernel never
+    // picks it as the client port of a check.
+    try (ServerSocketChannel server = ServerSocketChannel.open(); Socket canaryHolder = new Socket()) {
+      canaryHolder.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
       server.configureBlocking(false);
       int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
       Path pcap = dir.resolve("half-open.pcap");
       Path err = dir.resolve("tcpdump.err");
-      InetSocketAddress canary = LoopbackServer.refusingPort();
-      Process capture = new ProcessBuilder(tcpdump, "-i", "lo", "-n", "-U", "-Z", "root", "-s", "128", "-w", pcap.toString(),
-          "tcp port " + port + " or tcp port " + canary.getPort())
+      InetSocketAddress canary = new InetSocketAddress(InetAddress.getLoopbackAddress(), canaryHolder.getLocalPort());
+      Process capture = new ProcessBuilder(tcpdump, "-i", "lo", "-n", "--immediate-mode", "-U", "-Z", "root", "-s", "128",
+          "-w", pcap.toString(),
+          "ip src host 127.0.0.1 and ip dst host 127.0.0.1 and (tcp port " + port + " or tcp port " + canary.getPort() + ")")
           .redirectError(err.toFile())
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .start();
@@ -85,11 +123,7 @@ class TcpHalfOpenWireTest {
         // tcpdump reports "listening" slightly before its filter sees packets; a refused connect
         // to a second port, checked in the capture below, proves that the capture was live.
         Thread.sleep(1500);
-        try (java.nio.channels.SocketChannel probe = java.nio.channels.SocketChannel.open()) {
-          probe.connect(canary);
-        } catch (java.net.ConnectException expected) {
-          // refused, as intended
-        }
+        connectRefused(canary);
         try (HealthChecker checker = HealthCheckers.create("tcp-half-open", Map.of("way", "unprivileged"))) {
           InetSocketAddress target = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
           for (int i = 0; i < CHECKS; i++) {
@@ -101,14 +135,19 @@ class TcpHalfOpenWireTest {
         // Longer than the 200 ms delayed-ACK timer, so a late ACK would be captured.
         Thread.sleep(600);
         assertThat(server.accept()).as("accept() after all checks").isNull();
+        connectRefused(canary);
+        long flushed = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (canarySyns(read(tcpdump, pcap), canary) < 2 && System.nanoTime() < flushed) {
+          Thread.sleep(50);
+        }
       } finally {
         capture.destroy();
         capture.waitFor(5, TimeUnit.SECONDS);
       }
-      Process read = new ProcessBuilder(tcpdump, "-r", pcap.toString(), "-n", "-tt").redirectErrorStream(true).start();
-      String text = new String(read.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      read.waitFor(10, TimeUnit.SECONDS);
-      assertThat(text).as("the canary connect proves the capture was live").contains("." + canary.getPort() + ": Flags [S]");
+      String text = read(tcpdump, pcap);
+      assertThat(canarySyns(text, canary)).as("the canary connects before and after the checks, in the capture:\n%s", text)
+          .isGreaterThanOrEqualTo(2);
+      List<List<String>> connections = new ArrayList<>();
       Map<Integer, List<String>> byClient = new LinkedHashMap<>();
       for (String line : text.split("\n")) {
         Matcher m = LINE.matcher(line);
@@ -123,18 +162,28 @@ class TcpHalfOpenWireTest {
           continue;
         }
         if (dst == port) {
-          byClient.computeIfAbsent(src, k -> new ArrayList<>()).add("C:" + flags + (length > 0 ? "+data" : ""));
+          if (flags.equals("S") || !byClient.containsKey(src)) {
+            List<String> c = new ArrayList<>();
+            connections.add(c);
+            byClient.put(src, c);
+          }
+          byClient.get(src).add("C:" + flags + (length > 0 ? "+data" : ""));
         } else if (src == port) {
-          byClient.computeIfAbsent(dst, k -> new ArrayList<>()).add("S:" + flags);
+          List<String> c = byClient.get(dst);
+          if (c == null) {
+            c = new ArrayList<>();
+            connections.add(c);
+            byClient.put(dst, c);
+          }
+          c.add("S:" + flags);
         }
       }
-      assertThat(byClient).as("connections in the capture:\n%s", text).hasSize(CHECKS);
-      for (Map.Entry<Integer, List<String>> e : byClient.entrySet()) {
-        List<String> seq = e.getValue();
+      assertThat(connections).as("connections in the capture:\n%s", text).hasSize(CHECKS);
+      for (List<String> seq : connections) {
         assertThat(seq.get(0)).as("first segment of %s", seq).isEqualTo("C:S");
         assertThat(seq.get(1)).as("second segment of %s", seq).isEqualTo("S:S.");
         assertThat(seq.get(2)).as("third segment of %s", seq).isIn("C:R", "C:R.");
-        assertThat(seq).as("client port %d", e.getKey()).hasSize(3);
+        assertThat(seq).as("segments of one connection").hasSize(3);
         assertThat(seq).noneMatch(s -> s.equals("C:.") || s.startsWith("C:F") || s.contains("+data"));
       }
     }

@@ -16,8 +16,9 @@ import java.util.Set;
  * net.ipv4.ping_group_range} allows, raw sockets otherwise), {@code ping} or {@code raw}; {@code
  * payload-size} = echo data bytes, 8..1400, default 56 (as ping(8) and fping).
  *
- * <p>Thread-safe; {@link #create} opens the shared sockets the first time (one per family for the
- * whole JVM per option set) and never blocks on the network.
+ * <p>Thread-safe; {@link #create} allocates the checker, opens the shared sockets and starts the
+ * engine thread the first time (one per family for the whole JVM per option set) and never blocks on
+ * the network.
  */
 public final class IcmpCheckerProvider implements NativeCheckerProvider {
 

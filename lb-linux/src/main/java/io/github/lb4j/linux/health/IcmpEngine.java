@@ -5,15 +5,11 @@ import io.github.lb4j.api.HealthResult;
 import io.github.lb4j.api.NanoClock;
 import io.github.lb4j.linux.IpSocket;
 import io.github.lb4j.linux.MissingCapabilityException;
-import io.github.lb4j.linux.NativeCallException;
-import io.github.lb4j.linux.Poller;
 import io.github.lb4j.api.Protocol;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteOrder;
-import java.util.ArrayDeque;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -31,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * owns the identifier and reports ICMP errors on the error queue) used in preference when {@code
  * net.ipv4.ping_group_range} allows them.
  */
-final class IcmpEngine extends ProbeEngine {
+final class IcmpEngine extends DualStackEngine {
 
   /** How the engine opens its sockets. */
   enum Mode {
@@ -46,67 +42,22 @@ final class IcmpEngine extends ProbeEngine {
   private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
   private static final ValueLayout.OfLong LONG_U = ValueLayout.JAVA_LONG_UNALIGNED;
   private static final int ECHO_HEADER = 8;
-  private static final int BUFFER = 2048;
 
-  private final Family v4;
-  private final @Nullable Family v6;
   private final long cookie;
   private final int identifier;
   private final int payloadSize;
-  private final Arena arena = Arena.ofShared();
-  private final MemorySegment sendBuffer;
-  private final MemorySegment receiveBuffer;
-
-  /** One socket with its probe table and send backlog. */
-  private static final class Family {
-    final IpSocket socket;
-    final boolean ipv6;
-    final Probe[] bySequence = new Probe[65536];
-    final ArrayDeque<Probe> backlog = new ArrayDeque<>();
-    int nextSequence;
-    int slot;
-
-    Family(IpSocket socket) {
-      this.socket = socket;
-      this.ipv6 = socket.family() == StandardProtocolFamily.INET6;
-      this.nextSequence = ThreadLocalRandom.current().nextInt(65536);
-    }
-  }
 
   IcmpEngine(Mode mode, int payloadSize, NanoClock clock) {
-    super("lb4j-icmp-" + mode.name().toLowerCase(java.util.Locale.ROOT), 2, clock);
+    super("lb4j-icmp-" + mode.name().toLowerCase(java.util.Locale.ROOT), clock, family -> open(mode, family));
     this.payloadSize = payloadSize;
     this.cookie = ThreadLocalRandom.current().nextLong();
     this.identifier = ThreadLocalRandom.current().nextInt(65536);
-    this.sendBuffer = arena.allocate(BUFFER, 8);
-    this.receiveBuffer = arena.allocate(BUFFER, 8);
     // The payload never changes: filler bytes (as ping's) and the cookie first.
     sendBuffer.fill((byte) 0x5A);
     sendBuffer.set(LONG_U, ECHO_HEADER, cookie);
-    Family four = null;
-    Family six = null;
-    try {
-      four = new Family(open(mode, StandardProtocolFamily.INET));
-      try {
-        six = new Family(open(mode, StandardProtocolFamily.INET6));
-      } catch (MissingCapabilityException e) {
-        throw e;
-      } catch (NativeCallException e) {
-        six = null;
-      }
-    } catch (RuntimeException e) {
-      if (four != null) {
-        four.socket.close();
-      }
-      poller.close();
-      arena.close();
-      throw e;
-    }
-    this.v4 = four;
-    this.v6 = six;
-    v4.slot = poller.add(v4.socket.fd(), Poller.IN);
+    v4.nextKey = ThreadLocalRandom.current().nextInt(65536);
     if (v6 != null) {
-      v6.slot = poller.add(v6.socket.fd(), Poller.IN);
+      v6.nextKey = ThreadLocalRandom.current().nextInt(65536);
     }
   }
 
@@ -162,16 +113,15 @@ final class IcmpEngine extends ProbeEngine {
 
   @Override
   void start(Probe p) {
-    Family f = p.ipv6() ? v6 : v4;
+    Family f = familyOf(p);
     if (f == null) {
-      complete(p, HealthResult.unhealthy(HealthReason.IO_ERROR, 0, "IPv6 is not available on this host"));
       return;
     }
     for (int tries = 0; tries < 65536; tries++) {
-      int seq = f.nextSequence;
-      f.nextSequence = (seq + 1) & 0xFFFF;
-      if (f.bySequence[seq] == null) {
-        f.bySequence[seq] = p;
+      int seq = f.nextKey;
+      f.nextKey = (seq + 1) & 0xFFFF;
+      if (f.byKey[seq] == null) {
+        f.byKey[seq] = p;
         p.key = seq;
         break;
       }
@@ -180,14 +130,12 @@ final class IcmpEngine extends ProbeEngine {
       complete(p, HealthResult.unhealthy(HealthReason.IO_ERROR, 0, "65536 ICMP checks of one family already in flight"));
       return;
     }
-    if (!f.backlog.isEmpty() || !send(f, p)) {
-      f.backlog.add(p);
-      poller.interest(f.slot, Poller.IN | Poller.OUT);
-    }
+    sendOrQueue(f, p);
   }
 
   /** Sends the echo request; false when the socket buffer is full. */
-  private boolean send(Family f, Probe p) {
+  @Override
+  boolean send(Family f, Probe p) {
     int length = ECHO_HEADER + payloadSize;
     MemorySegment b = sendBuffer;
     b.set(ValueLayout.JAVA_BYTE, 0, (byte) (f.ipv6 ? 128 : 8));
@@ -198,62 +146,30 @@ final class IcmpEngine extends ProbeEngine {
     if (!f.ipv6) {
       b.set(BE16, 2, (short) InternetChecksum.of(b, 0, length));
     }
-    p.sentNanos = clock.nanoTime();
-    try {
-      return f.socket.sendTo(b, length, p.address) >= 0;
-    } catch (NativeCallException e) {
-      HealthReason reason = e.errno() == 101 || e.errno() == 113 ? HealthReason.UNREACHABLE : HealthReason.IO_ERROR;
-      complete(p, HealthResult.unhealthy(reason, elapsed(p), "sendto: " + e.errnoName()));
-      return true;
+    return sendTo(f, p, length);
+  }
+
+  @Override
+  boolean readsErrorQueue(Family f) {
+    return f.socket.isPing();
+  }
+
+  @Override
+  void onError(Family f, int n) {
+    if (n >= ECHO_HEADER && f.socket.errorIsIcmp()) {
+      Probe p = match(f, receiveBuffer, 0, n, true);
+      if (p != null && f.socket.sourceIs(p.addressBytes)) {
+        complete(p, unreachable(p, f.ipv6, f.socket.errorType(), f.socket.errorCode()));
+      }
     }
   }
 
   @Override
-  void onReady() {
-    drain(v4);
-    if (v6 != null) {
-      drain(v6);
-    }
-  }
-
-  private void drain(Family f) {
-    int ops = poller.readyOps(f.slot);
-    if ((ops & Poller.OUT) != 0) {
-      Probe p;
-      while ((p = f.backlog.peek()) != null) {
-        if (p.done) {
-          f.backlog.poll();
-          continue;
-        }
-        if (!send(f, p)) {
-          break;
-        }
-        f.backlog.poll();
-      }
-      if (f.backlog.isEmpty()) {
-        poller.interest(f.slot, Poller.IN);
-      }
-    }
-    if ((ops & Poller.ERR) != 0 && f.socket.isPing()) {
-      int n;
-      while ((n = f.socket.receiveError(receiveBuffer)) >= 0) {
-        if (n >= ECHO_HEADER && f.socket.errorIsIcmp()) {
-          Probe p = match(f, receiveBuffer, 0, n, true);
-          if (p != null && f.socket.sourceIs(p.addressBytes)) {
-            complete(p, unreachable(p, f.ipv6, f.socket.errorType(), f.socket.errorCode()));
-          }
-        }
-      }
-    }
-    if ((ops & (Poller.IN | Poller.ERR)) != 0) {
-      int n;
-      while ((n = f.socket.receive(receiveBuffer)) >= 0) {
-        if (f.ipv6) {
-          onIcmp6(f, n);
-        } else {
-          onIcmp4(f, n);
-        }
-      }
+  void onReceive(Family f, int n) {
+    if (f.ipv6) {
+      onIcmp6(f, n);
+    } else {
+      onIcmp4(f, n);
     }
   }
 
@@ -326,7 +242,7 @@ final class IcmpEngine extends ProbeEngine {
       return null;
     }
     int seq = b.get(BE16, at + 6) & 0xFFFF;
-    Probe p = f.bySequence[seq];
+    Probe p = f.byKey[seq];
     if (p == null || p.done) {
       return null;
     }
@@ -334,15 +250,6 @@ final class IcmpEngine extends ProbeEngine {
       return null;
     }
     return p;
-  }
-
-  private static boolean sameBytes(MemorySegment b, int at, byte[] address) {
-    for (int i = 0; i < address.length; i++) {
-      if (b.get(ValueLayout.JAVA_BYTE, at + i) != address[i]) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private HealthResult unreachable(Probe p, boolean ipv6, int type, int code) {
@@ -367,26 +274,12 @@ final class IcmpEngine extends ProbeEngine {
 
   @Override
   void release(Probe p) {
-    if (p.key >= 0) {
-      Family f = p.ipv6() ? v6 : v4;
-      if (f != null && f.bySequence[p.key] == p) {
-        f.bySequence[p.key] = null;
-      }
-    }
+    unregister(p);
   }
 
   @Override
   HealthResult timeoutResult(Probe p, long now) {
     return HealthResult.unhealthy(HealthReason.TIMEOUT, now - p.startNanos,
         "no echo reply from " + p.address.getHostAddress() + " within " + TimeUnit.NANOSECONDS.toMillis(p.timeoutNanos) + " ms");
-  }
-
-  @Override
-  void closeResources() {
-    v4.socket.close();
-    if (v6 != null) {
-      v6.socket.close();
-    }
-    arena.close();
   }
 }

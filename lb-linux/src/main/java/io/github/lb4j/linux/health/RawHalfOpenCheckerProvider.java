@@ -14,8 +14,8 @@ import java.util.Set;
  * {@code TIMEOUT}. The server application never accepts
  * a connection. Needs {@code CAP_NET_RAW}. No options.
  *
- * <p>Thread-safe; {@link #create} opens the shared raw sockets the first time (one per family for the
- * whole JVM) and never blocks on the network.
+ * <p>Thread-safe; {@link #create} allocates the checker, opens the shared raw sockets and starts the
+ * engine thread the first time (one per family for the whole JVM) and never blocks on the network.
  */
 public final class RawHalfOpenCheckerProvider implements NativeCheckerProvider {
 

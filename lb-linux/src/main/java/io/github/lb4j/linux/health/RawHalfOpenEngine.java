@@ -7,9 +7,7 @@ import io.github.lb4j.api.Protocol;
 import io.github.lb4j.linux.Bpf;
 import io.github.lb4j.linux.IpSocket;
 import io.github.lb4j.linux.NativeCallException;
-import io.github.lb4j.linux.Poller;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
@@ -18,7 +16,6 @@ import java.net.Socket;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteOrder;
 import java.nio.channels.DatagramChannel;
-import java.util.ArrayDeque;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -45,66 +42,19 @@ import org.jspecify.annotations.Nullable;
  * sends its own RST (sequence = ISN + 1) as well, so a capture shows SYN, SYN/ACK, RST, RST. The
  * second RST reaches a server that has already dropped the half-open connection and is ignored.
  */
-final class RawHalfOpenEngine extends ProbeEngine {
+final class RawHalfOpenEngine extends DualStackEngine {
 
   private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
   private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
   private static final int SYN = 0x02;
   private static final int RST = 0x04;
   private static final int ACK = 0x10;
-  private static final int BUFFER = 2048;
-
-  private final Family v4;
-  private final @Nullable Family v6;
-  private final Arena arena = Arena.ofShared();
-  private final MemorySegment sendBuffer;
-  private final MemorySegment receiveBuffer;
 
   /** The source address and the port-holding socket of one probe. */
   private record Reservation(Socket holder, byte[] source, int localPort) {}
 
-  private static final class Family {
-    final IpSocket socket;
-    final boolean ipv6;
-    final Probe[] byLocalPort = new Probe[65536];
-    final ArrayDeque<Probe> backlog = new ArrayDeque<>();
-    int slot;
-
-    Family(IpSocket socket) {
-      this.socket = socket;
-      this.ipv6 = socket.family() == StandardProtocolFamily.INET6;
-    }
-  }
-
   RawHalfOpenEngine(NanoClock clock) {
-    super("lb4j-tcp-half-open-raw", 2, clock);
-    this.sendBuffer = arena.allocate(BUFFER, 8);
-    this.receiveBuffer = arena.allocate(BUFFER, 8);
-    Family four = null;
-    Family six = null;
-    try {
-      four = new Family(open(StandardProtocolFamily.INET));
-      try {
-        six = new Family(open(StandardProtocolFamily.INET6));
-      } catch (io.github.lb4j.linux.MissingCapabilityException e) {
-        throw e;
-      } catch (NativeCallException e) {
-        six = null;
-      }
-    } catch (RuntimeException e) {
-      if (four != null) {
-        four.socket.close();
-      }
-      poller.close();
-      arena.close();
-      throw e;
-    }
-    this.v4 = four;
-    this.v6 = six;
-    v4.slot = poller.add(v4.socket.fd(), Poller.IN);
-    if (v6 != null) {
-      v6.slot = poller.add(v6.socket.fd(), Poller.IN);
-    }
+    super("lb4j-tcp-half-open-raw", clock, RawHalfOpenEngine::open);
   }
 
   private static IpSocket open(StandardProtocolFamily family) {
@@ -149,9 +99,8 @@ final class RawHalfOpenEngine extends ProbeEngine {
 
   @Override
   void start(Probe p) {
-    Family f = p.ipv6() ? v6 : v4;
+    Family f = familyOf(p);
     if (f == null) {
-      complete(p, HealthResult.unhealthy(HealthReason.IO_ERROR, 0, "IPv6 is not available on this host"));
       return;
     }
     Reservation r;
@@ -168,11 +117,8 @@ final class RawHalfOpenEngine extends ProbeEngine {
     p.resource = r;
     p.key = r.localPort();
     p.sequence = ThreadLocalRandom.current().nextInt();
-    f.byLocalPort[p.key] = p;
-    if (!f.backlog.isEmpty() || !sendSyn(f, p, r)) {
-      f.backlog.add(p);
-      poller.interest(f.slot, Poller.IN | Poller.OUT);
-    }
+    f.byKey[p.key] = p;
+    sendOrQueue(f, p);
   }
 
   private static @Nullable Reservation reserve(Family f, Probe p) throws IOException {
@@ -190,7 +136,7 @@ final class RawHalfOpenEngine extends ProbeEngine {
         throw e;
       }
       int port = holder.getLocalPort();
-      if (f.byLocalPort[port] == null) {
+      if (f.byKey[port] == null) {
         return new Reservation(holder, source.getAddress(), port);
       }
       holder.close();
@@ -198,16 +144,11 @@ final class RawHalfOpenEngine extends ProbeEngine {
     return null;
   }
 
-  private boolean sendSyn(Family f, Probe p, Reservation r) {
-    int length = writeTcp(r, p, p.sequence, SYN, 64240, true);
-    p.sentNanos = clock.nanoTime();
-    try {
-      return f.socket.sendTo(sendBuffer, length, p.address) >= 0;
-    } catch (NativeCallException e) {
-      HealthReason reason = e.errno() == 101 || e.errno() == 113 ? HealthReason.UNREACHABLE : HealthReason.IO_ERROR;
-      complete(p, HealthResult.unhealthy(reason, elapsed(p), "sendto: " + e.errnoName()));
-      return true;
-    }
+  /** Sends the SYN; false when the socket buffer is full. */
+  @Override
+  boolean send(Family f, Probe p) {
+    int length = writeTcp((Reservation) p.resource, p, p.sequence, SYN, 64240, true);
+    return sendTo(f, p, length);
   }
 
   private int writeTcp(Reservation r, Probe p, int seq, int flags, int window, boolean mss) {
@@ -232,54 +173,20 @@ final class RawHalfOpenEngine extends ProbeEngine {
   }
 
   @Override
-  void onReady() {
-    drain(v4);
-    if (v6 != null) {
-      drain(v6);
-    }
-  }
-
-  private void drain(Family f) {
-    int ops = poller.readyOps(f.slot);
-    if ((ops & Poller.OUT) != 0) {
-      Probe p;
-      while ((p = f.backlog.peek()) != null) {
-        if (p.done) {
-          f.backlog.poll();
-          continue;
-        }
-        if (!sendSyn(f, p, (Reservation) p.resource)) {
-          break;
-        }
-        f.backlog.poll();
-      }
-      if (f.backlog.isEmpty()) {
-        poller.interest(f.slot, Poller.IN);
-      }
-    }
-    if ((ops & Poller.ERR) != 0) {
-      int n;
-      while ((n = f.socket.receiveError(receiveBuffer)) >= 0) {
-        onError(f, n);
-      }
-    }
-    if ((ops & (Poller.IN | Poller.ERR)) != 0) {
-      int n;
-      while ((n = f.socket.receive(receiveBuffer)) >= 0) {
-        onSegment(f, n);
-      }
-    }
+  boolean readsErrorQueue(Family f) {
+    return true;
   }
 
   /** An ICMP error quoting one of our SYNs: the queued bytes are the TCP header we sent. */
-  private void onError(Family f, int n) {
+  @Override
+  void onError(Family f, int n) {
     if (n < 20 || !f.socket.errorIsIcmp()) {
       return;
     }
     MemorySegment b = receiveBuffer;
     int localPort = b.get(BE16, 0) & 0xFFFF;
     int remotePort = b.get(BE16, 2) & 0xFFFF;
-    Probe p = f.byLocalPort[localPort];
+    Probe p = f.byKey[localPort];
     if (p == null || p.done || p.port != remotePort || b.get(BE32, 4) != p.sequence || !f.socket.sourceIs(p.addressBytes)) {
       return;
     }
@@ -288,7 +195,9 @@ final class RawHalfOpenEngine extends ProbeEngine {
         what + " for the SYN to " + p.address.getHostAddress() + ":" + p.port));
   }
 
-  private void onSegment(Family f, int n) {
+  /** A SYN/ACK or RST that the socket filter let through. */
+  @Override
+  void onReceive(Family f, int n) {
     MemorySegment b = receiveBuffer;
     int tcp = 0;
     if (!f.ipv6) {
@@ -302,7 +211,7 @@ final class RawHalfOpenEngine extends ProbeEngine {
     }
     int remotePort = b.get(BE16, tcp) & 0xFFFF;
     int localPort = b.get(BE16, tcp + 2) & 0xFFFF;
-    Probe p = f.byLocalPort[localPort];
+    Probe p = f.byKey[localPort];
     if (p == null || p.done || p.port != remotePort) {
       return;
     }
@@ -328,22 +237,10 @@ final class RawHalfOpenEngine extends ProbeEngine {
     }
   }
 
-  private static boolean sameBytes(MemorySegment b, int at, byte[] address) {
-    for (int i = 0; i < address.length; i++) {
-      if (b.get(ValueLayout.JAVA_BYTE, at + i) != address[i]) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   @Override
   void release(Probe p) {
+    unregister(p);
     if (p.resource instanceof Reservation r) {
-      Family f = p.ipv6() ? v6 : v4;
-      if (f != null && f.byLocalPort[r.localPort()] == p) {
-        f.byLocalPort[r.localPort()] = null;
-      }
       try {
         r.holder().close();
       } catch (IOException e) {
@@ -356,14 +253,5 @@ final class RawHalfOpenEngine extends ProbeEngine {
   HealthResult timeoutResult(Probe p, long now) {
     return HealthResult.unhealthy(HealthReason.TIMEOUT, now - p.startNanos, "no SYN/ACK or RST from "
         + p.address.getHostAddress() + ":" + p.port + " within " + TimeUnit.NANOSECONDS.toMillis(p.timeoutNanos) + " ms");
-  }
-
-  @Override
-  void closeResources() {
-    v4.socket.close();
-    if (v6 != null) {
-      v6.socket.close();
-    }
-    arena.close();
   }
 }

@@ -15,6 +15,7 @@ import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -65,11 +66,11 @@ class RawHalfOpenCheckerTest {
 
   @Test
   void closedPort_isRefused() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      port = s.getLocalPort();
-    }
-    try (HealthChecker c = halfOpen()) {
+    // Bound but not listening: the kernel answers a SYN with RST, and no other socket (nor an
+    // ephemeral port the kernel picks) can take the port while the test runs.
+    try (Socket closed = new Socket(); HealthChecker c = halfOpen()) {
+      closed.bind(new InetSocketAddress("127.0.0.1", 0));
+      int port = closed.getLocalPort();
       HealthResult r = c.check(new InetSocketAddress("127.0.0.1", port), Duration.ofSeconds(2)).get(5, TimeUnit.SECONDS);
       assertThat(r.reason()).as(r.toString()).isEqualTo(HealthReason.REFUSED);
       assertThat(r.detail()).isEqualTo("RST from 127.0.0.1:" + port);
