@@ -3,9 +3,9 @@
  *
  *   copy a precomputed 64-byte frame into a work buffer; parse Ethernet (802.1Q aware), IPv4 and TCP
  *   with the same checks as FrameParser; hash the 5-tuple as FlowTable.hash does (five keyed
- *   SplitMix64 lanes and a final round); look the flow up in the same table (64-byte slots, two 8-slot
- *   buckets, expiry check, clock read and 64-slot sweep every 64 operations); touch it (TCP state,
- *   deadline, saturating packet/byte counters); DNAT destination IP and MAC with RFC 1624 updates of
+ *   SplitMix64 lanes and a final round); look the flow up in the same table (64-byte slots, two
+ *   8-slot buckets scanned side by side, expiry check, clock read and 64-slot sweep every 64
+ *   operations); touch it (TCP state, deadline, saturating packet/byte counters); DNAT destination IP and MAC with RFC 1624 updates of
  *   the IPv4 and TCP checksums.
  *
  * Build and run (lb-benchmarks/nat-baseline does both):  gcc -O2 -o nat_baseline nat_baseline.c
@@ -118,14 +118,17 @@ static inline void tick(table_t *t) {
   }
 }
 
-static inline int scan(table_t *t, uint32_t h, uint64_t k4, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3) {
+static inline int matches(const uint64_t *s, uint64_t k4, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3) {
+  uint64_t w4 = s[4];
+  return (w4 & KEY_MASK) == k4 && (w4 & STATE_MASK) != 0 && s[1] == a1 && s[3] == a3 && s[0] == a0 && s[2] == a2;
+}
+
+/* FlowTable.scan: both buckets side by side, slot i of each, so that their misses overlap. */
+static inline int scan(table_t *t, uint32_t first, uint32_t second, uint64_t k4, uint64_t a0, uint64_t a1,
+                       uint64_t a2, uint64_t a3) {
   for (int i = 0; i < WINDOW; i++) {
-    uint32_t slot = h + i;
-    uint64_t *s = t->slots + (size_t)slot * STRIDE;
-    uint64_t w4 = s[4];
-    if ((w4 & KEY_MASK) == k4 && (w4 & STATE_MASK) != 0 && s[1] == a1 && s[3] == a3 && s[0] == a0 && s[2] == a2) {
-      return (int)slot;
-    }
+    if (matches(t->slots + (size_t)(first + i) * STRIDE, k4, a0, a1, a2, a3)) return (int)(first + i);
+    if (matches(t->slots + (size_t)(second + i) * STRIDE, k4, a0, a1, a2, a3)) return (int)(second + i);
   }
   return -1;
 }
@@ -134,8 +137,7 @@ static inline int lookup(table_t *t, int proto, uint64_t a0, uint64_t a1, uint64
   tick(t);
   uint64_t k4 = (uint64_t)sp << 48 | (uint64_t)dp << 32 | (uint64_t)proto << 24;
   uint64_t hash = five_tuple(proto, 0, a0, a1, a2, a3, sp, dp, t->seed);
-  int slot = scan(t, (uint32_t)hash & t->bucket_mask, k4, a0, a1, a2, a3);
-  if (slot < 0) slot = scan(t, (uint32_t)(hash >> 32) & t->bucket_mask, k4, a0, a1, a2, a3);
+  int slot = scan(t, (uint32_t)hash & t->bucket_mask, (uint32_t)(hash >> 32) & t->bucket_mask, k4, a0, a1, a2, a3);
   if (slot >= 0) {
     uint64_t *s = t->slots + (size_t)slot * STRIDE;
     if ((int32_t)(s[5] >> 32) - t->now <= 0) {
