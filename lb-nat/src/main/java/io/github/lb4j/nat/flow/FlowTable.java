@@ -248,7 +248,8 @@ public final class FlowTable {
     long x1 = FlowHash.mix64((lanes + LANE) ^ a1);
     long x2 = FlowHash.mix64((lanes + 2 * LANE) ^ a2);
     long x3 = FlowHash.mix64((lanes + 3 * LANE) ^ a3);
-    long x4 = FlowHash.mix64((lanes + 4 * LANE) ^ ((long) sport << 48 | (long) dport << 32 | proto << 1 | (v6 ? 1 : 0)));
+    long ports = (long) sport << 48 | (long) dport << 32 | proto << 1 | (v6 ? 1 : 0);
+    long x4 = FlowHash.mix64((lanes + 4 * LANE) ^ ports);
     return FlowHash.mix64(x0 + Long.rotateLeft(x1, 13) + Long.rotateLeft(x2, 26) + Long.rotateLeft(x3, 39)
         + Long.rotateLeft(x4, 52));
   }
@@ -430,8 +431,8 @@ public final class FlowTable {
         int from = h + i;
         int fb = BASE + from * STRIDE;
         long w4 = s[fb + 4];
-        long rh = hash(forwardLanes, (int) (w4 >>> 24) & 0xFF, (w4 & (1L << 23)) != 0, s[fb], s[fb + 1], s[fb + 2], s[fb + 3],
-            (int) (w4 >>> 48), (int) (w4 >>> 32) & 0xFFFF);
+        long rh = hash(forwardLanes, (int) (w4 >>> 24) & 0xFF, (w4 & (1L << 23)) != 0, s[fb], s[fb + 1],
+            s[fb + 2], s[fb + 3], (int) (w4 >>> 48), (int) (w4 >>> 32) & 0xFFFF);
         int a = (int) rh & bucketMask;
         int alt = a == h ? (int) (rh >>> 32) & bucketMask : a;
         if (alt == h) {
