@@ -2,10 +2,10 @@
  * C baseline of lb4j's PacketCoreBenchmark.establishedDnat: exactly the same work per packet.
  *
  *   copy a precomputed 64-byte frame into a work buffer; parse Ethernet (802.1Q aware), IPv4 and TCP
- *   with the same checks as FrameParser; hash the 5-tuple by SplitMix64 absorption (the sequence
- *   of FlowTable.hash, seven mix64 rounds); look the flow up in the same table (64-byte slots, two 8-slot
- *   buckets, expiry check, clock read and 64-slot sweep every 64 operations); touch it (TCP state,
- *   deadline, saturating packet/byte counters); DNAT destination IP and MAC with RFC 1624 updates of
+ *   with the same checks as FrameParser; hash the 5-tuple as FlowTable.hash does (five keyed
+ *   SplitMix64 lanes and a final round); look the flow up in the same table (64-byte slots, two
+ *   8-slot buckets scanned side by side, expiry check, clock read and 64-slot sweep every 64
+ *   operations); touch it (TCP state, deadline, saturating packet/byte counters); DNAT destination IP and MAC with RFC 1624 updates of
  *   the IPv4 and TCP checksums.
  *
  * Build and run (lb-benchmarks/nat-baseline does both):  gcc -O2 -o nat_baseline nat_baseline.c
@@ -39,15 +39,20 @@ static inline uint64_t mix64(uint64_t z) {
   return z ^ (z >> 31);
 }
 
+static inline uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+
+/* FlowTable.hash: five keyed SplitMix64 lanes (one per address word, one for ports and protocol)
+   folded by a final round; lanes = mix64(seed ^ FORWARD_SEED), computed once per table. */
 static inline uint64_t five_tuple(int proto, int v6, uint64_t sh, uint64_t sl, uint64_t dh, uint64_t dl,
-                                  int sport, int dport, uint64_t seed) {
-  uint64_t h = mix64(seed ^ 0x5EED000500000001ull);
-  h = mix64(h ^ (((uint64_t)proto << 1) | (uint64_t)v6));
-  h = mix64(h ^ sh);
-  h = mix64(h ^ sl);
-  h = mix64(h ^ dh);
-  h = mix64(h ^ dl);
-  return mix64(h ^ (((uint64_t)sport << 16) | (uint64_t)dport));
+                                  int sport, int dport, uint64_t lanes) {
+  const uint64_t lane = 0x9E3779B97F4A7C15ull;
+  uint64_t x0 = mix64(lanes ^ sh);
+  uint64_t x1 = mix64((lanes + lane) ^ sl);
+  uint64_t x2 = mix64((lanes + 2 * lane) ^ dh);
+  uint64_t x3 = mix64((lanes + 3 * lane) ^ dl);
+  uint64_t x4 = mix64((lanes + 4 * lane)
+      ^ ((uint64_t)sport << 48 | (uint64_t)dport << 32 | (uint64_t)proto << 1 | (uint64_t)v6));
+  return mix64(x0 + rotl(x1, 13) + rotl(x2, 26) + rotl(x3, 39) + rotl(x4, 52));
 }
 
 static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
@@ -113,14 +118,17 @@ static inline void tick(table_t *t) {
   }
 }
 
-static inline int scan(table_t *t, uint32_t h, uint64_t k4, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3) {
+static inline int matches(const uint64_t *s, uint64_t k4, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3) {
+  uint64_t w4 = s[4];
+  return (w4 & KEY_MASK) == k4 && (w4 & STATE_MASK) != 0 && s[1] == a1 && s[3] == a3 && s[0] == a0 && s[2] == a2;
+}
+
+/* FlowTable.scan: both buckets side by side, slot i of each, so that their misses overlap. */
+static inline int scan(table_t *t, uint32_t first, uint32_t second, uint64_t k4, uint64_t a0, uint64_t a1,
+                       uint64_t a2, uint64_t a3) {
   for (int i = 0; i < WINDOW; i++) {
-    uint32_t slot = h + i;
-    uint64_t *s = t->slots + (size_t)slot * STRIDE;
-    uint64_t w4 = s[4];
-    if ((w4 & KEY_MASK) == k4 && (w4 & STATE_MASK) != 0 && s[1] == a1 && s[3] == a3 && s[0] == a0 && s[2] == a2) {
-      return (int)slot;
-    }
+    if (matches(t->slots + (size_t)(first + i) * STRIDE, k4, a0, a1, a2, a3)) return (int)(first + i);
+    if (matches(t->slots + (size_t)(second + i) * STRIDE, k4, a0, a1, a2, a3)) return (int)(second + i);
   }
   return -1;
 }
@@ -129,8 +137,7 @@ static inline int lookup(table_t *t, int proto, uint64_t a0, uint64_t a1, uint64
   tick(t);
   uint64_t k4 = (uint64_t)sp << 48 | (uint64_t)dp << 32 | (uint64_t)proto << 24;
   uint64_t hash = five_tuple(proto, 0, a0, a1, a2, a3, sp, dp, t->seed);
-  int slot = scan(t, (uint32_t)hash & t->bucket_mask, k4, a0, a1, a2, a3);
-  if (slot < 0) slot = scan(t, (uint32_t)(hash >> 32) & t->bucket_mask, k4, a0, a1, a2, a3);
+  int slot = scan(t, (uint32_t)hash & t->bucket_mask, (uint32_t)(hash >> 32) & t->bucket_mask, k4, a0, a1, a2, a3);
   if (slot >= 0) {
     uint64_t *s = t->slots + (size_t)slot * STRIDE;
     if ((int32_t)(s[5] >> 32) - t->now <= 0) {
@@ -258,7 +265,7 @@ int main(int argc, char **argv) {
   memset(t.slots, 0, (size_t)cap * 64);
   t.mask = cap - 1;
   t.bucket_mask = t.mask & ~(uint32_t)(WINDOW - 1);
-  t.seed = 0x1234567887654321ull;
+  t.seed = mix64(0x1234567887654321ull ^ 0x7461626C65050001ull);
   int32_t to[9] = {0, 60, 900, 120, 120, 10, 300, 60, 300};
   memcpy(t.timeouts, to, sizeof to);
   clock_gettime(CLOCK_MONOTONIC, &t.epoch);

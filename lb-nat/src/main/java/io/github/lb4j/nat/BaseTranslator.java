@@ -426,13 +426,37 @@ abstract class BaseTranslator implements PacketTranslator {
       key.setV4(proto, (int) srcLo, sport, (int) dstLo, dport);
     }
     long home = table.reverseHash(key);
-    for (int i = 0; i < FlowTable.REVERSE_CANDIDATES; i++) {
-      int slot = table.reverseCandidate(home, i);
-      if (slot >= 0 && table.protocol(slot) == proto && table.ipv6(slot) == six && table.sourcePort(slot) == dport
-          && table.address(slot, 1) == dstLo && table.address(slot, 0) == dstHi
-          && replySourceMatches(slot, srcHi, srcLo, sport) && !table.isExpired(slot)) {
-        return slot;
+    // Both reverse buckets side by side, so that their cache misses overlap, each up to its first
+    // position without a link (the table keeps a bucket's links a prefix of it).
+    boolean first = true;
+    boolean second = true;
+    for (int i = 0; i < FlowTable.WINDOW && (first || second); i++) {
+      if (first) {
+        first = table.reverseLinked(home, i);
+        int slot = first ? replyCandidate(home, i, proto, six, srcHi, srcLo, sport, dstHi, dstLo, dport) : -1;
+        if (slot >= 0) {
+          return slot;
+        }
       }
+      if (second) {
+        second = table.reverseLinked(home, FlowTable.WINDOW + i);
+        int slot = second
+            ? replyCandidate(home, FlowTable.WINDOW + i, proto, six, srcHi, srcLo, sport, dstHi, dstLo, dport) : -1;
+        if (slot >= 0) {
+          return slot;
+        }
+      }
+    }
+    return FlowTable.MISSING;
+  }
+
+  private int replyCandidate(long home, int i, int proto, boolean six, long srcHi, long srcLo, int sport, long dstHi,
+      long dstLo, int dport) {
+    int slot = table.reverseCandidate(home, i);
+    if (slot >= 0 && table.protocol(slot) == proto && table.ipv6(slot) == six && table.sourcePort(slot) == dport
+        && table.address(slot, 1) == dstLo && table.address(slot, 0) == dstHi
+        && replySourceMatches(slot, srcHi, srcLo, sport) && !table.isExpired(slot)) {
+      return slot;
     }
     return FlowTable.MISSING;
   }

@@ -69,7 +69,9 @@ final class DnatPath {
     if (slot >= 0) {
       backend = table.backend(slot);
     } else {
-      backend = lookupTable[(int) Long.remainderUnsigned(parser.hash64(), lookupTable.length)];
+      // Maglev's select reduces the hash to a table slot by multiply-shift (Lemire), as
+      // lb-algorithms' MaglevScheduler does; a 64-bit remainder would cost a division per SYN.
+      backend = lookupTable[(int) (((parser.hash64() >>> 32) * lookupTable.length) >>> 32)];
       slot = table.open(parser, backend, FlowState.SYN_RECV, 0);
     }
     if (slot >= 0) {

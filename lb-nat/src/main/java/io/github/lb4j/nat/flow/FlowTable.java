@@ -35,16 +35,17 @@ import java.security.SecureRandom;
  * which is a cache-line boundary when the JVM places a large array at a region start (G1 humongous
  * objects), so a slot never straddles two lines.
  *
- * <p><b>Hashing and probing.</b> A key hashes ({@link FlowHash}'s SplitMix64 absorption of the five
- * fields, with a random per-table seed, so that no one can aim flows at one bucket) to two buckets,
- * one per 32-bit half of the hash; it lives in one of the 8 slots of either bucket (8-slot buckets
- * aligned on 8 slots: a set-associative cache with two choices, as in two-choice and bucketized
- * cuckoo hashing; aligned buckets avoid the clustering of sliding windows). Lookups scan the first
- * bucket, then the second; inserts take a free slot in the emptier bucket, else the slot of an
- * expired flow, else evict the oldest flow that may be evicted ({@link FlowState#evictable}: any
- * TCP state but ESTABLISHED, and ICMP), else move one resident to its other bucket (one cuckoo
- * step), else fail with {@link FlowCounter#TABLE_FULL}. Established TCP and UDP flows are never evicted
- * before their timeout. Measured: the first full bucket appears at about 92% of the slots.
+ * <p><b>Hashing and probing.</b> A key hashes (five SplitMix64 lanes keyed by a random per-table seed, one
+ * per address word and one for ports and protocol, folded by a final round, so that no one can aim flows
+ * at one bucket) to two buckets, one per 32-bit half of the hash; it lives in one of the 8 slots of either
+ * bucket (8-slot buckets aligned on 8 slots: a set-associative cache with two choices, as in two-choice
+ * and bucketized cuckoo hashing; aligned buckets avoid the clustering of sliding windows). Lookups scan
+ * both buckets side by side (slot i of each, then i + 1), so that their cache misses overlap; inserts take
+ * a free slot in the emptier bucket, else the slot of an expired flow, else evict the oldest flow that may
+ * be evicted ({@link FlowState#evictable}: any TCP state but ESTABLISHED, and ICMP), else move one
+ * resident to its other bucket (one cuckoo step), else fail with {@link FlowCounter#TABLE_FULL}.
+ * Established TCP and UDP flows are never evicted before their timeout. Measured: the first full bucket
+ * appears at about 92% of the slots.
  *
  * <p><b>SYN floods.</b> Above {@link FlowTableConfig#newFlowRateLimit()} new flows per second,
  * {@link #open} refuses to create state ({@link #RATE_LIMITED}); the caller then forwards the flow
@@ -92,6 +93,9 @@ public final class FlowTable {
   private static final long STATE_MASK = 0xFL << STATE_SHIFT;
   private static final long HANDLE_MASK = MAX_HANDLE;
   private static final long REVERSE_SEED = 0x7265_7665_7273_6521L;
+  private static final long FORWARD_SEED = 0x7461_626C_6505_0001L;
+  /** The SplitMix64 increment (the golden ratio), between the lane keys of {@link #hash}. */
+  private static final long LANE = 0x9E37_79B9_7F4A_7C15L;
   private static final long MAX_PACKETS = (1L << 28) - 1;
   private static final long MAX_BYTES = (1L << 36) - 1;
   private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
@@ -100,6 +104,8 @@ public final class FlowTable {
   private final int mask;
   private final int bucketMask;
   private final long seed;
+  private final long forwardLanes;
+  private final long reverseLanes;
   private final NanoClock clock;
   private final long epochNanos;
   private final int[] timeouts;
@@ -127,6 +133,8 @@ public final class FlowTable {
     this.mask = capacity - 1;
     this.bucketMask = mask & ~(WINDOW - 1);
     this.seed = config.seed().isPresent() ? config.seed().getAsLong() : new SecureRandom().nextLong();
+    this.forwardLanes = FlowHash.mix64(seed ^ FORWARD_SEED);
+    this.reverseLanes = FlowHash.mix64(seed ^ REVERSE_SEED);
     this.clock = config.clock();
     this.epochNanos = clock.nanoTime();
     this.timeouts = new int[FlowState.COUNT];
@@ -228,17 +236,22 @@ public final class FlowTable {
   }
 
   /**
-   * The table's hash: {@link FlowHash}'s SplitMix64 absorption of the five fields, over primitives so
-   * that the key's accessors are read once whatever its class, with the table's secret seed.
+   * The table's hash over primitives, so that the key's accessors are read once whatever its class.
+   * A chain of SplitMix64 rounds (one per field, as {@link FlowHash} absorbs) costs seven
+   * multiply latencies in a row; here each field is mixed in a lane of its own keyed by the secret
+   * {@code lanes} (the multiplier is pipelined, so the five lanes overlap) and one final round folds
+   * them. Each lane is a keyed bijection of its field, so two keys collide only by chance unless
+   * the seed is known.
    */
-  static long hash(long seed, int proto, boolean v6, long a0, long a1, long a2, long a3, int sport, int dport) {
-    long h = FlowHash.mix64(seed ^ 0x7461_626C_6505_0001L);
-    h = FlowHash.mix64(h ^ ((long) proto << 1 | (v6 ? 1 : 0)));
-    h = FlowHash.mix64(h ^ a0);
-    h = FlowHash.mix64(h ^ a1);
-    h = FlowHash.mix64(h ^ a2);
-    h = FlowHash.mix64(h ^ a3);
-    return FlowHash.mix64(h ^ ((long) sport << 16 | dport));
+  static long hash(long lanes, int proto, boolean v6, long a0, long a1, long a2, long a3, int sport, int dport) {
+    long x0 = FlowHash.mix64(lanes ^ a0);
+    long x1 = FlowHash.mix64((lanes + LANE) ^ a1);
+    long x2 = FlowHash.mix64((lanes + 2 * LANE) ^ a2);
+    long x3 = FlowHash.mix64((lanes + 3 * LANE) ^ a3);
+    long ports = (long) sport << 48 | (long) dport << 32 | proto << 1 | (v6 ? 1 : 0);
+    long x4 = FlowHash.mix64((lanes + 4 * LANE) ^ ports);
+    return FlowHash.mix64(x0 + Long.rotateLeft(x1, 13) + Long.rotateLeft(x2, 26) + Long.rotateLeft(x3, 39)
+        + Long.rotateLeft(x4, 52));
   }
 
   private static long keyWord(FlowKey key) {
@@ -264,11 +277,8 @@ public final class FlowTable {
     int dport = key.destinationPort();
     boolean v6 = key.isIpv6();
     long k4 = (long) sport << 48 | (long) dport << 32 | (long) proto << 24 | (v6 ? 1L << 23 : 0L);
-    long hash = hash(seed, proto, v6, a0, a1, a2, a3, sport, dport);
-    int slot = scan((int) hash & bucketMask, k4, a0, a1, a2, a3);
-    if (slot == MISSING) {
-      slot = scan((int) (hash >>> 32) & bucketMask, k4, a0, a1, a2, a3);
-    }
+    long hash = hash(forwardLanes, proto, v6, a0, a1, a2, a3, sport, dport);
+    int slot = scan((int) hash & bucketMask, (int) (hash >>> 32) & bucketMask, k4, a0, a1, a2, a3);
     if (slot >= 0) {
       if (expired(slots[BASE + slot * STRIDE + 5])) {
         free(slot);
@@ -282,18 +292,28 @@ public final class FlowTable {
     return MISSING;
   }
 
-  private int scan(int h, long k4, long a0, long a1, long a2, long a3) {
+  /**
+   * Scans both buckets of a key side by side: a flow sits in either, and slot i of the second bucket
+   * is read with slot i of the first, so that the cache misses of the two buckets overlap instead of
+   * the second bucket's waiting for all 8 lines of the first (and a miss reads both in 8 steps).
+   */
+  private int scan(int first, int second, long k4, long a0, long a1, long a2, long a3) {
     long[] s = slots;
     for (int i = 0; i < WINDOW; i++) {
-      int slot = (h + i) & mask;
-      int b = BASE + slot * STRIDE;
-      long w4 = s[b + 4];
-      if ((w4 & KEY_MASK) == k4 && (w4 & STATE_MASK) != 0 && s[b + 1] == a1 && s[b + 3] == a3
-          && s[b] == a0 && s[b + 2] == a2) {
-        return slot;
+      if (matches(s, BASE + (first + i) * STRIDE, k4, a0, a1, a2, a3)) {
+        return first + i;
+      }
+      if (matches(s, BASE + (second + i) * STRIDE, k4, a0, a1, a2, a3)) {
+        return second + i;
       }
     }
     return MISSING;
+  }
+
+  private static boolean matches(long[] s, int b, long k4, long a0, long a1, long a2, long a3) {
+    long w4 = s[b + 4];
+    return (w4 & KEY_MASK) == k4 && (w4 & STATE_MASK) != 0 && s[b + 1] == a1 && s[b + 3] == a3
+        && s[b] == a0 && s[b + 2] == a2;
   }
 
   /**
@@ -319,7 +339,7 @@ public final class FlowTable {
         return RATE_LIMITED;
       }
     }
-    long hash = hash(seed, key.protocolNumber(), key.isIpv6(), key.sourceAddressHigh(), key.sourceAddressLow(),
+    long hash = hash(forwardLanes, key.protocolNumber(), key.isIpv6(), key.sourceAddressHigh(), key.sourceAddressLow(),
         key.destinationAddressHigh(), key.destinationAddressLow(), key.sourcePort(), key.destinationPort());
     long[] s = slots;
     int free = -1;
@@ -411,8 +431,8 @@ public final class FlowTable {
         int from = h + i;
         int fb = BASE + from * STRIDE;
         long w4 = s[fb + 4];
-        long rh = hash(seed, (int) (w4 >>> 24) & 0xFF, (w4 & (1L << 23)) != 0, s[fb], s[fb + 1], s[fb + 2], s[fb + 3],
-            (int) (w4 >>> 48), (int) (w4 >>> 32) & 0xFFFF);
+        long rh = hash(forwardLanes, (int) (w4 >>> 24) & 0xFF, (w4 & (1L << 23)) != 0, s[fb], s[fb + 1],
+            s[fb + 2], s[fb + 3], (int) (w4 >>> 48), (int) (w4 >>> 32) & 0xFFFF);
         int a = (int) rh & bucketMask;
         int alt = a == h ? (int) (rh >>> 32) & bucketMask : a;
         if (alt == h) {
@@ -571,11 +591,8 @@ public final class FlowTable {
     long w4 = s[b + 4];
     int state = (int) ((w4 & STATE_MASK) >>> STATE_SHIFT);
     int revPos = (int) (s[b + 6] >>> 32);
-    if (revPos != 0) {
-      int rb = BASE + (revPos - 1) * STRIDE;
-      if (((int) s[rb + 5] & LINK_SLOT_MASK) == slot + 1) {
-        s[rb + 5] &= 0xFFFF_FFFF_0000_0000L;
-      }
+    if (revPos != 0 && ((int) s[BASE + (revPos - 1) * STRIDE + 5] & LINK_SLOT_MASK) == slot + 1) {
+      unlink(revPos - 1);
     }
     s[b + 4] = 0;
     s[b + 6] = 0;
@@ -587,6 +604,32 @@ public final class FlowTable {
   }
 
   /**
+   * Clears the link at a position and moves the last link of its bucket into the hole, so that the
+   * links of a bucket stay a prefix of it and a probe stops at the first position without a link
+   * ({@link #reverseLinked}) instead of reading all 8 cache lines of the bucket.
+   */
+  private void unlink(int position) {
+    long[] s = slots;
+    int end = (position & ~(WINDOW - 1)) + WINDOW;
+    int last = position;
+    while (last + 1 < end && (int) s[BASE + (last + 1) * STRIDE + 5] != 0) {
+      last++;
+    }
+    int pb = BASE + position * STRIDE;
+    int lb = BASE + last * STRIDE;
+    long link = s[lb + 5] & 0xFFFF_FFFFL;
+    s[lb + 5] &= 0xFFFF_FFFF_0000_0000L;
+    if (last == position) {
+      return;
+    }
+    s[pb + 5] = (s[pb + 5] & 0xFFFF_FFFF_0000_0000L) | link;
+    int mb = BASE + (((int) link & LINK_SLOT_MASK) - 1) * STRIDE;
+    if ((int) (s[mb + 6] >>> 32) == last + 1) {
+      s[mb + 6] = (long) (position + 1) << 32 | (s[mb + 6] & 0xFFFF_FFFFL);
+    }
+  }
+
+  /**
    * Hashes a reply key (the flow as the backend sends it back) for the reverse index, with a seed of
    * its own. The reverse index has two 8-link buckets per key, like the flows.
    *
@@ -594,7 +637,7 @@ public final class FlowTable {
    * @return the reverse hash, for {@link #linkReverse} and {@link #reverseCandidate}
    */
   public long reverseHash(FlowKey replyKey) {
-    return hash(seed ^ REVERSE_SEED, replyKey.protocolNumber(), replyKey.isIpv6(), replyKey.sourceAddressHigh(),
+    return hash(reverseLanes, replyKey.protocolNumber(), replyKey.isIpv6(), replyKey.sourceAddressHigh(),
         replyKey.sourceAddressLow(), replyKey.destinationAddressHigh(), replyKey.destinationAddressLow(),
         replyKey.sourcePort(), replyKey.destinationPort());
   }
@@ -651,8 +694,7 @@ public final class FlowTable {
    * @return a live slot, or {@link #MISSING}
    */
   public int reverseCandidate(long reverseHash, int i) {
-    int h = (int) (i < WINDOW ? reverseHash : reverseHash >>> 32) & bucketMask;
-    int link = (int) slots[BASE + (h + (i & (WINDOW - 1))) * STRIDE + 5];
+    int link = link(reverseHash, i);
     if (link == 0 || (link & ~LINK_SLOT_MASK) != linkTag(reverseHash)) {
       return MISSING;
     }
@@ -661,6 +703,24 @@ public final class FlowTable {
       return MISSING;
     }
     return slot;
+  }
+
+  /**
+   * Tells whether position {@code i} of a reply key's two reverse buckets holds a link. The links of
+   * a bucket are kept a prefix of it, so the first position without one ends that bucket: a probe
+   * skips to the second bucket (from {@code i < WINDOW}) or stops, and reads fewer cache lines.
+   *
+   * @param reverseHash {@link #reverseHash} of the reply key
+   * @param i 0..{@link #REVERSE_CANDIDATES}-1
+   * @return whether a link (of any flow) is there
+   */
+  public boolean reverseLinked(long reverseHash, int i) {
+    return link(reverseHash, i) != 0;
+  }
+
+  private int link(long reverseHash, int i) {
+    int h = (int) (i < WINDOW ? reverseHash : reverseHash >>> 32) & bucketMask;
+    return (int) slots[BASE + (h + (i & (WINDOW - 1))) * STRIDE + 5];
   }
 
   /**

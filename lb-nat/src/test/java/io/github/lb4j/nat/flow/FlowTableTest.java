@@ -7,6 +7,7 @@ import io.github.lb4j.api.BackendLoad;
 import io.github.lb4j.api.MutableFlowKey;
 import io.github.lb4j.api.SessionCounters;
 import java.time.Duration;
+import java.util.SplittableRandom;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -200,6 +201,67 @@ class FlowTableTest {
     for (int i = 0; i < FlowTable.REVERSE_CANDIDATES; i++) {
       assertThat(t.reverseCandidate(home, i)).isEqualTo(FlowTable.MISSING);
     }
+  }
+
+  /**
+   * Whether a reply lookup reaches a flow: it probes each bucket up to its first position without a
+   * link (candidates share a 5-bit tag, the caller checks the key, so this asks for one slot).
+   */
+  private static boolean reachedByReply(FlowTable t, long home, int slot) {
+    for (int i = 0; i < FlowTable.REVERSE_CANDIDATES; i++) {
+      if (!t.reverseLinked(home, i)) {
+        if (i >= FlowTable.WINDOW) {
+          return false;
+        }
+        i = FlowTable.WINDOW - 1;
+        continue;
+      }
+      if (t.reverseCandidate(home, i) == slot) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Property(tries = 30)
+  void reverseLinks_stayAPrefixOfTheirBucket_soEveryLiveFlowIsFoundAfterOthersAreFreed(
+      @ForAll @IntRange(min = 1, max = 1000) int seed) {
+    // 64 slots and 48 flows: buckets fill up (and flows move, cuckoo style), and closing every third
+    // flow punches holes that the probe, which stops at the first empty link, must never see.
+    FlowTable t = new FlowTable(FlowTableConfig.builder(64, sessions).clock(clock).seed(seed).build());
+    int n = 48;
+    int[] slot = new int[n];
+    long[] home = new long[n];
+    SplittableRandom r = new SplittableRandom(seed);
+    t.onMove((from, to, translation) -> {
+      for (int f = 0; f < n; f++) {
+        if (slot[f] == from) {
+          slot[f] = to;
+        }
+      }
+    });
+    int linked = 0;
+    for (int f = 0; f < n; f++) {
+      slot[f] = t.open(tcp(0x0A00_0000 + f, 1024 + f), 0, FlowState.ESTABLISHED, 0);
+      home[f] = t.reverseHash(new MutableFlowKey().setV4(6, 0xC633_640A, 8080, 0x0A00_0000 + f, 1024 + f));
+      if (slot[f] < 0 || !t.linkReverse(slot[f], home[f])) {
+        slot[f] = -1;
+      }
+    }
+    for (int f = 0; f < n; f++) {
+      if (slot[f] >= 0 && r.nextInt(3) == 0) {
+        t.close(slot[f]);
+        assertThat(reachedByReply(t, home[f], slot[f])).isFalse();
+        slot[f] = -1;
+      }
+    }
+    for (int f = 0; f < n; f++) {
+      if (slot[f] >= 0) {
+        assertThat(reachedByReply(t, home[f], slot[f])).as("flow %d", f).isTrue();
+        linked++;
+      }
+    }
+    assertThat(linked).isPositive();
   }
 
   @Test
