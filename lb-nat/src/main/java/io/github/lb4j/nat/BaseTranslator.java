@@ -30,7 +30,8 @@ import java.util.List;
  * What every forwarding mode shares: parse once, answer ARP and neighbor solicitations for the VIPs
  * and ICMP echo requests to them, balance new flows through the scheduler into the flow table (with
  * the Katran stateless fallback), find replies from their reply key, translate ICMP errors that
- * quote a tracked flow, balance fragments on the 3-tuple, detect the seed's pitfalls (S6.1, S6.2),
+ * quote a tracked flow, balance fragments (later fragments follow the first through a fragment
+ * table, or all are hashed on the 3-tuple), detect the seed's pitfalls (S6.1, S6.2),
  * and the RFC 1624 address and port rewrites the modes build on. Subclasses implement the mode's
  * rewrite of a request and, where replies pass the balancer, of a reply.
  *
@@ -88,6 +89,9 @@ abstract class BaseTranslator implements PacketTranslator {
   private final int[] portCursor;
   private final int portLow;
   private final int portHigh;
+
+  private final boolean followFirst;
+  private final FragmentTable fragments;
 
   private final long[] counts = new long[NatCounter.values().length];
   private final long[] dropCounts = new long[64];
@@ -159,6 +163,9 @@ abstract class BaseTranslator implements PacketTranslator {
     }
     this.portLow = config.snatPortLow();
     this.portHigh = config.snatPortHigh();
+    this.followFirst = config.fragments() == FragmentPolicy.FOLLOW_FIRST;
+    this.fragments = new FragmentTable(followFirst ? config.fragmentTableCapacity() : 1, config.fragmentTimeoutNanos(),
+        config.flowTable().clock());
     table.onMove(this::slotMoved);
   }
 
@@ -234,7 +241,7 @@ abstract class BaseTranslator implements PacketTranslator {
     if (p.icmpError()) {
       return clientIcmpError(frame, vip);
     }
-    if (p.fragment()) {
+    if (p.fragment() && (!followFirst || !p.firstFragment() || mode == ForwardingMode.FULL_NAT)) {
       return fragment(frame, vip);
     }
     int slot = table.lookup(p);
@@ -304,9 +311,22 @@ abstract class BaseTranslator implements PacketTranslator {
   }
 
   private int forwardRequest(Frame frame, int slot, int handle, int vip) {
+    boolean first = followFirst && p.fragment() && p.firstFragment();
+    // read before the rewrite changes them: later fragments are looked up by the client's addresses
+    boolean six = p.isIpv6();
+    long sHi = p.sourceAddressHigh();
+    long sLo = p.sourceAddressLow();
+    long dHi = p.destinationAddressHigh();
+    long dLo = p.destinationAddressLow();
     int v = rewriteRequest(frame, slot, handle, vip);
     if (Verdict.action(v) == Verdict.FORWARD) {
       bump(NatCounter.FORWARDED_REQUESTS);
+      // a source-NATed (hairpin) flow is not recorded: its later fragments would need the flow's
+      // SNAT address, which the table does not keep, so they are dropped as unmatched
+      if (first && (slot < 0 || (table.translation(slot) & SNAT_FLAG) == 0)) {
+        fragments.put(six, p.protocolNumber(), sHi, sLo, dHi, dLo, p.fragmentIdentification(), handle);
+        bump(NatCounter.FIRST_FRAGMENTS_RECORDED);
+      }
     }
     return v;
   }
@@ -359,6 +379,19 @@ abstract class BaseTranslator implements PacketTranslator {
   }
 
   private int fragment(Frame frame, int vip) {
+    if (mode == ForwardingMode.FULL_NAT) {
+      return drop(DropReason.FRAGMENT_UNMATCHED);
+    }
+    if (followFirst) {
+      // a later fragment (no transport header): rewritten at the IP layer as its first fragment was
+      int handle = fragments.get(p.isIpv6(), p.protocolNumber(), p.sourceAddressHigh(), p.sourceAddressLow(),
+          p.destinationAddressHigh(), p.destinationAddressLow(), p.fragmentIdentification());
+      if (handle < 0 || handle >= known.length || known[handle] == null) {
+        return drop(DropReason.FRAGMENT_UNMATCHED);
+      }
+      bump(NatCounter.FRAGMENTS_FOLLOWED);
+      return forwardRequest(frame, -1, handle, vip);
+    }
     // Fragments of a datagram carry ports only in the first one, so every fragment (first or not)
     // is balanced on protocol and addresses alone, statelessly: all land on one backend.
     if (p.isIpv6()) {
@@ -370,9 +403,6 @@ abstract class BaseTranslator implements PacketTranslator {
     Backend be = scheduler.select(key);
     if (be == null) {
       return drop(DropReason.NO_BACKEND);
-    }
-    if (mode == ForwardingMode.FULL_NAT) {
-      return drop(DropReason.FRAGMENT_UNMATCHED);
     }
     bump(NatCounter.FRAGMENTS_HASHED);
     return forwardRequest(frame, -1, handleOf(be), vip);

@@ -101,6 +101,9 @@ public final class NatConfig {
   private final int clientPort;
   private final int serverPort;
   private final FlowTableConfig flowTable;
+  private final FragmentPolicy fragments;
+  private final int fragmentTableCapacity;
+  private final long fragmentTimeoutNanos;
 
   private NatConfig(Builder b) {
     this.mode = b.mode;
@@ -120,6 +123,9 @@ public final class NatConfig {
     this.serverPort = b.serverPort;
     this.flowTable = b.flowTable != null ? b.flowTable
         : FlowTableConfig.builder(65_536, scheduler.sessions()).build();
+    this.fragments = b.fragments;
+    this.fragmentTableCapacity = b.fragmentTableCapacity;
+    this.fragmentTimeoutNanos = b.fragmentTimeoutNanos;
   }
 
   /**
@@ -213,6 +219,21 @@ public final class NatConfig {
     return flowTable;
   }
 
+  /** @return how later IP fragments choose their backend */
+  public FragmentPolicy fragments() {
+    return fragments;
+  }
+
+  /** @return the number of entries of the fragment table (a power of two) */
+  public int fragmentTableCapacity() {
+    return fragmentTableCapacity;
+  }
+
+  /** @return how long a first fragment's choice is kept for the later fragments, in nanoseconds */
+  public long fragmentTimeoutNanos() {
+    return fragmentTimeoutNanos;
+  }
+
   /** Builds a {@link NatConfig}; one thread; allocates. */
   public static final class Builder {
     private final ForwardingMode mode;
@@ -231,6 +252,9 @@ public final class NatConfig {
     private int clientPort;
     private int serverPort = 1;
     private @Nullable FlowTableConfig flowTable;
+    private FragmentPolicy fragments = FragmentPolicy.FOLLOW_FIRST;
+    private int fragmentTableCapacity = 1024;
+    private long fragmentTimeoutNanos = 30_000_000_000L;
 
     private Builder(ForwardingMode mode, Scheduler scheduler) {
       this.mode = Objects.requireNonNull(mode, "mode");
@@ -371,6 +395,39 @@ public final class NatConfig {
         throw new IllegalArgumentException("flowTable sessions must be the scheduler's SessionCounters");
       }
       this.flowTable = config;
+      return this;
+    }
+
+    /**
+     * Sets how later IP fragments (offset &gt; 0, without a transport header) choose their backend.
+     *
+     * @param policy {@link FragmentPolicy#FOLLOW_FIRST} (the default) or {@link FragmentPolicy#HASH_THREE_TUPLE}
+     * @return this builder
+     */
+    public Builder fragments(FragmentPolicy policy) {
+      this.fragments = Objects.requireNonNull(policy, "fragments");
+      return this;
+    }
+
+    /**
+     * Sets the fragment table of {@link FragmentPolicy#FOLLOW_FIRST}: its fixed number of entries
+     * and how long a first fragment's choice is kept (RFC 791 suggests a reassembly timeout of
+     * seconds to tens of seconds; the default is 1024 entries and 30 s).
+     *
+     * @param capacity entries, a power of two in 16..1048576
+     * @param timeoutNanos the lifetime of an entry in nanoseconds, in 1 ms..120 s
+     * @return this builder
+     */
+    public Builder fragmentTable(int capacity, long timeoutNanos) {
+      if (capacity < 16 || capacity > 1 << 20 || Integer.bitCount(capacity) != 1) {
+        throw new IllegalArgumentException("fragmentTable capacity must be a power of two in 16..1048576, was " + capacity);
+      }
+      if (timeoutNanos < 1_000_000L || timeoutNanos > 120_000_000_000L) {
+        throw new IllegalArgumentException("fragmentTable timeoutNanos must be in 1000000..120000000000 (1 ms..120 s), was "
+            + timeoutNanos);
+      }
+      this.fragmentTableCapacity = capacity;
+      this.fragmentTimeoutNanos = timeoutNanos;
       return this;
     }
 

@@ -13,7 +13,7 @@ public enum NatCounter {
   FORWARDED_REPLIES,
   /** Requests forwarded without flow state (rate limit, full table, mid-stream TCP in a DSR mode). */
   STATELESS_FORWARDS,
-  /** IP fragments balanced on the 3-tuple (protocol and addresses). */
+  /** IP fragments balanced on the 3-tuple (protocol and addresses), {@link FragmentPolicy#HASH_THREE_TUPLE}. */
   FRAGMENTS_HASHED,
   /** ARP replies sent for a VIP or the balancer's address. */
   ARP_REPLIES,
@@ -30,5 +30,9 @@ public enum NatCounter {
   /** S6.2: a client inside the servers' subnet called a VIP (hairpin). */
   S6_2_HAIRPIN,
   /** Hairpin flows source-NATed automatically (the S6.2 fix). */
-  HAIRPIN_SNAT
+  HAIRPIN_SNAT,
+  /** First fragments recorded in the fragment table, {@link FragmentPolicy#FOLLOW_FIRST}. */
+  FIRST_FRAGMENTS_RECORDED,
+  /** Later fragments sent to their first fragment's backend, {@link FragmentPolicy#FOLLOW_FIRST}. */
+  FRAGMENTS_FOLLOWED
 }
