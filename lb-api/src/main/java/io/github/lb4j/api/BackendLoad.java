@@ -23,24 +23,15 @@ import java.lang.invoke.VarHandle;
  */
 public final class BackendLoad {
 
-  private static final VarHandle ACTIVE;
-  private static final VarHandle INACTIVE;
-  private static final VarHandle PENDING;
-  private static final VarHandle COST;
-  private static final VarHandle STAMP;
-
-  static {
-    try {
-      MethodHandles.Lookup l = MethodHandles.lookup();
-      ACTIVE = l.findVarHandle(BackendLoad.class, "active", long.class);
-      INACTIVE = l.findVarHandle(BackendLoad.class, "inactive", long.class);
-      PENDING = l.findVarHandle(BackendLoad.class, "pending", long.class);
-      COST = l.findVarHandle(BackendLoad.class, "costBits", long.class);
-      STAMP = l.findVarHandle(BackendLoad.class, "stamp", long.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  private static final VarHandle ACTIVE = handle("active");
+  private static final VarHandle INACTIVE = handle("inactive");
+  private static final VarHandle PENDING = handle("pending");
+  private static final VarHandle COST = handle("costBits");
+  private static final VarHandle STAMP = handle("stamp");
+  private static final VarHandle TOTAL = handle("totalSessions");
+  private static final VarHandle SUCCESSES = handle("successes");
+  private static final VarHandle FAILURES = handle("failures");
+  private static final VarHandle UNMATCHED = handle("unmatchedCloses");
 
   private final String backendId;
   private final int handle;
@@ -58,23 +49,6 @@ public final class BackendLoad {
   private volatile long successes;
   private volatile long failures;
   private volatile long unmatchedCloses;
-
-  private static final VarHandle TOTAL;
-  private static final VarHandle SUCCESSES;
-  private static final VarHandle FAILURES;
-  private static final VarHandle UNMATCHED;
-
-  static {
-    try {
-      MethodHandles.Lookup l = MethodHandles.lookup();
-      TOTAL = l.findVarHandle(BackendLoad.class, "totalSessions", long.class);
-      SUCCESSES = l.findVarHandle(BackendLoad.class, "successes", long.class);
-      FAILURES = l.findVarHandle(BackendLoad.class, "failures", long.class);
-      UNMATCHED = l.findVarHandle(BackendLoad.class, "unmatchedCloses", long.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
 
   BackendLoad(String backendId, int handle, NanoClock clock, long tauNanos) {
     this.backendId = backendId;
@@ -261,6 +235,14 @@ public final class BackendLoad {
    */
   public long unmatchedCloses() {
     return unmatchedCloses;
+  }
+
+  private static VarHandle handle(String field) {
+    try {
+      return MethodHandles.lookup().findVarHandle(BackendLoad.class, field, long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
   }
 
   private boolean decrement(VarHandle counter) {

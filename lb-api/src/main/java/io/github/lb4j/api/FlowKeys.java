@@ -23,7 +23,7 @@ final class FlowKeys {
   static long low(InetAddress a) {
     byte[] b = a.getAddress();
     if (a instanceof Inet4Address) {
-      return V4_MAPPED_PREFIX | (readLong4(b) & 0xFFFF_FFFFL);
+      return V4_MAPPED_PREFIX | (readInt(b) & 0xFFFF_FFFFL);
     }
     return readLong(b, 8);
   }
@@ -58,7 +58,7 @@ final class FlowKeys {
     return v;
   }
 
-  private static int readLong4(byte[] b) {
+  private static int readInt(byte[] b) {
     return ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF);
   }
 }
