@@ -19,9 +19,11 @@ final class WireCheck {
   final boolean ipChecksumOk;
   final boolean l4ChecksumOk;
   final int l4Checksum;
+  /** Whether the frame holds less than its IP header says (a super-frame cut short by a ring). */
+  final boolean truncated;
 
   private WireCheck(int vlan, boolean ipv6, int protocol, int sourcePort, int destinationPort, long sequence, int tcpFlags,
-      int ipIdentification, byte[] payload, boolean ipChecksumOk, boolean l4ChecksumOk, int l4Checksum) {
+      int ipIdentification, byte[] payload, boolean ipChecksumOk, boolean l4ChecksumOk, int l4Checksum, boolean truncated) {
     this.vlan = vlan;
     this.ipv6 = ipv6;
     this.protocol = protocol;
@@ -34,6 +36,7 @@ final class WireCheck {
     this.ipChecksumOk = ipChecksumOk;
     this.l4ChecksumOk = l4ChecksumOk;
     this.l4Checksum = l4Checksum;
+    this.truncated = truncated;
   }
 
   static int u16(byte[] b, int at) {
@@ -101,10 +104,12 @@ final class WireCheck {
       return null;
     }
     pseudo += protocol + (end - l4);
-    boolean l4Ok = onesComplementSum(f, l4, end, pseudo) == 0xFFFF;
+    boolean truncated = end > f.length;
+    end = Math.min(end, f.length);
+    boolean l4Ok = !truncated && onesComplementSum(f, l4, end, pseudo) == 0xFFFF;
     int headers = protocol == 6 ? ((f[l4 + 12] & 0xF0) >> 2) : 8;
     byte[] payload = java.util.Arrays.copyOfRange(f, l4 + headers, end);
     return new WireCheck(vlan, v6, protocol, u16(f, l4), u16(f, l4 + 2), protocol == 6 ? u32(f, l4 + 4) : 0,
-        protocol == 6 ? f[l4 + 13] & 0xFF : 0, id, payload, ipOk, l4Ok, u16(f, l4 + (protocol == 6 ? 16 : 6)));
+        protocol == 6 ? f[l4 + 13] & 0xFF : 0, id, payload, ipOk, l4Ok, u16(f, l4 + (protocol == 6 ? 16 : 6)), truncated);
   }
 }
