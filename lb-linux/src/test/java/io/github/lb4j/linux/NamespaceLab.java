@@ -78,12 +78,12 @@ public final class NamespaceLab implements AutoCloseable {
     return java.nio.file.Files.exists(java.nio.file.Path.of("/proc/net/if_inet6"));
   }
 
-  /** Skips the calling test, with a printed reason, when the kernel has no IPv6. */
+  /**
+   * Skips the calling test, with a printed reason, when the kernel has no IPv6; fails it instead
+   * when {@code LB_REQUIRE_PRIVILEGED=1}, where every lab test must run.
+   */
   public static void assumeIpv6(String what) {
-    if (!hostHasIpv6()) {
-      System.out.println("SKIPPED: " + what + " needs IPv6, which this kernel lacks");
-      org.junit.jupiter.api.Assumptions.abort(what + " needs IPv6");
-    }
+    Privileged.assume(hostHasIpv6(), what + " needs IPv6, which this kernel lacks");
   }
 
   /** Runs a command inside a namespace of the lab. */
