@@ -2,6 +2,9 @@ package io.github.lb4j.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.lb4j.testing.Requirements;
+import io.github.lb4j.testing.Shell;
+
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -289,7 +292,7 @@ class OffloadsTest {
 
   @Test
   void tsharkVerifiesEverySegmentsChecksums() throws Exception {
-    Privileged.assumeCommands("decoding segments with tshark", "tshark");
+    Requirements.requireCommands("decoding segments with tshark", "tshark");
     List<byte[]> frames = new ArrayList<>();
     frames.addAll(segments(frame(false, 6, 5000, 42, 0x18, 7), Offloads.GSO_TCPV4, 1448, 0));
     frames.addAll(segments(frame(true, 6, 5000, 42, 0x18, 7), Offloads.GSO_TCPV6, 1428, 0));
@@ -302,7 +305,7 @@ class OffloadsTest {
         out.putInt(0).putInt(0).putInt(x.length).putInt(x.length).put(x);
       }
       Files.write(pcap, out.array());
-      String decoded = Privileged.run("tshark", "-r", pcap.toString(), "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
+      String decoded = Shell.run("tshark", "-r", pcap.toString(), "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
           "-o", "ip.check_checksum:TRUE", "-T", "fields", "-E", "separator=;", "-e", "frame.number", "-e", "ip.checksum.status",
           "-e", "tcp.checksum.status", "-e", "udp.checksum.status");
       List<String> lines = decoded.lines().filter(l -> !l.isBlank() && Character.isDigit(l.charAt(0))).toList();

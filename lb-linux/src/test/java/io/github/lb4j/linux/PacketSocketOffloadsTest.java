@@ -2,6 +2,11 @@ package io.github.lb4j.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.lb4j.testing.Capability;
+import io.github.lb4j.testing.NamespaceLab;
+import io.github.lb4j.testing.Requirements;
+import io.github.lb4j.testing.Shell;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -41,8 +46,8 @@ class PacketSocketOffloadsTest {
 
   @BeforeEach
   void createLab() {
-    Privileged.assumeCapabilities("AF_PACKET tests", Privileged.CAP_NET_RAW, Privileged.CAP_NET_ADMIN, Privileged.CAP_SYS_ADMIN);
-    Privileged.assumeCommands("offload tests", "ethtool");
+    Requirements.requireCapabilities("AF_PACKET tests", Capability.NET_RAW, Capability.NET_ADMIN, Capability.SYS_ADMIN);
+    Requirements.requireCommands("offload tests", "ethtool");
     lab = NamespaceLab.create("o");
   }
 
