@@ -104,6 +104,10 @@ final class DatapathCommand implements Callable<Integer> {
   @Option(names = "--fall", paramLabel = "N", description = "Failures that make a server down (default: ${DEFAULT-VALUE}).")
   int fall = 2;
 
+  @Option(names = "--resolve-timeout", paramLabel = "DURATION",
+      description = "How long the start waits for the gateway's and servers' MAC addresses (default: ${DEFAULT-VALUE}).")
+  String resolveTimeout = "3s";
+
   @Option(names = "--status-file", paramLabel = "FILE", description = "Write the status and counters here twice a second.")
   @Nullable Path statusFile;
 
@@ -253,6 +257,7 @@ final class DatapathCommand implements Callable<Integer> {
     }
     b.check(check, opts, Durations.parse("--check-interval", checkInterval), rise, fall);
     b.statusFile(statusFile);
+    b.resolveTimeout(Durations.parse("--resolve-timeout", resolveTimeout));
     return b.build();
   }
 

@@ -419,6 +419,9 @@ public final class DatapathConfig {
      * @return this builder
      */
     public Builder resolveTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("--resolve-timeout must be positive, was " + timeout);
+      }
       this.resolveTimeout = timeout;
       return this;
     }
