@@ -698,7 +698,8 @@ final class Lab implements AutoCloseable {
      */
     List<String> decode(String... fields) throws IOException, InterruptedException {
       close();
-      List<String> cmd = new ArrayList<>(List.of("tshark", "-r", file.toString(), "-T", "fields", "-E", "separator=;"));
+      List<String> cmd = new ArrayList<>(List.of("tshark", "-r", file.toString(), "-o", "tcp.check_checksum:TRUE", "-o",
+          "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-T", "fields", "-E", "separator=;"));
       for (String f : fields) {
         cmd.add("-e");
         cmd.add(f);
