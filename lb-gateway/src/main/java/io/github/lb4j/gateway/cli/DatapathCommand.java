@@ -266,7 +266,7 @@ final class DatapathCommand implements Callable<Integer> {
    * or {@code 2001:db8::1} into address text and port text (empty when there is none).
    */
   static String[] hostAndPort(String option, String text, boolean portRequired) {
-    String form = portRequired ? "IP:PORT or [IPv6]:PORT" : "IP, IP:PORT, [IPv6] or [IPv6]:PORT";
+    String form = portRequired ? "[ID=]IP:PORT or [ID=][IPv6]:PORT" : "IP, IP:PORT, [IPv6] or [IPv6]:PORT";
     String host;
     String port;
     if (text.startsWith("[")) {
@@ -296,7 +296,7 @@ final class DatapathCommand implements Callable<Integer> {
       }
     }
     if (portRequired && port.isEmpty()) {
-      throw new IllegalArgumentException(option + " must be [ID=]" + form + ", was '" + text + "'"
+      throw new IllegalArgumentException(option + " must be " + form + ", was '" + text + "'"
           + (host.indexOf(':') >= 0 && !text.startsWith("[") ? ": write an IPv6 address with a port in brackets" : ""));
     }
     return new String[] {host, port};

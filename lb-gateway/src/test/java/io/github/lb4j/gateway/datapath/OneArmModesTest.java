@@ -60,10 +60,25 @@ class OneArmModesTest {
         "--server-subnet", lab.serverSubnet(f)));
     for (int i = 1; i <= 3; i++) {
       a.add("--backend");
-      a.add("s" + i + "=" + f.endpoint(lab.server(f, i), Lab.HTTP));
+      // IPv6 servers are given in full (2001:0db8:0002:0000:...): the status prints them compressed
+      a.add("s" + i + "=" + f.endpoint(f == Lab.Family.IPV6 ? expanded(lab.server(f, i)) : lab.server(f, i), Lab.HTTP));
     }
     a.addAll(List.of(more));
     return a;
+  }
+
+  /** An IPv6 address with all eight groups of four hex digits. */
+  static String expanded(String v6) {
+    try {
+      byte[] b = java.net.InetAddress.getByName(v6).getAddress();
+      StringBuilder sb = new StringBuilder();
+      for (int i = 0; i < 16; i += 2) {
+        sb.append(i == 0 ? "" : ":").append(String.format("%02x%02x", b[i], b[i + 1]));
+      }
+      return sb.toString();
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalArgumentException(e);
+    }
   }
 
   Path start(String mode, String... more) throws Exception {
@@ -109,7 +124,10 @@ class OneArmModesTest {
     Lab.Load load = lab.load("c", lab.vip(f), REQUESTS, 8, 3000);
 
     assertBalanced(load);
-    lab.stopDatapath();
+    String stopped = lab.stopDatapath();
+    // endpoints as RFC 5952 writes them, IPv6 in brackets: [2001:db8:2::11]:8080
+    assertThat(stopped).contains("vip " + f.endpoint(lab.vip(f), Lab.HTTP) + "\n",
+        "backend s1 " + f.endpoint(lab.server(f, 1), Lab.HTTP) + " UP ");
     assertThat(Lab.counter(status, "counter.forwarded_replies")).isGreaterThanOrEqualTo(REQUESTS * 2L);
   }
 
