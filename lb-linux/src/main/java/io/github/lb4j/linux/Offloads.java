@@ -235,7 +235,7 @@ final class Offloads {
     }
     int type = m.get(BE16, HEAD + l3 - 2) & 0xFFFF;
     boolean v6 = type == 0x86DD;
-    if ((!v6 && type != 0x0800) || (kind == GSO_TCPV4 && v6) || (kind == GSO_TCPV6 && !v6)) {
+    if ((!v6 && type != 0x0800) || (kind == GSO_TCPV4 && v6) || (kind == GSO_TCPV6 && !v6) || (v6 && l4 < l3 + 40)) {
       count(PacketSocket.Counter.MALFORMED_OFFLOAD);
       return DROP;
     }
