@@ -108,7 +108,7 @@ public final class Datapath implements AutoCloseable {
     HOST_FRAMES,
     /** Frames longer than the buffer. */
     OVERSIZE,
-    /** Frames of a VLAN (or untagged frames) that no port serves: not forwarded. */
+    /** Frames of a VLAN (or untagged frames, or 802.1ad service-tagged frames) that no port serves: not forwarded. */
     OTHER_VLAN,
     /** Frames an inline transparent balancer passed to the other side unchanged (it is a bridge, S5.1). */
     BRIDGED
@@ -127,6 +127,7 @@ public final class Datapath implements AutoCloseable {
   /** The VLAN of an untagged port or frame. */
   static final int UNTAGGED = -1;
   private static final int TPID_8021Q = 0x8100;
+  private static final int TPID_8021AD = 0x88A8;
 
   private final DatapathConfig config;
   private final Link[] links;
@@ -401,7 +402,13 @@ public final class Datapath implements AutoCloseable {
     int at = HEADROOM;
     int vlan = UNTAGGED;
     int priority = 0;
-    if (length >= EthernetFlyweight.HEADER_LENGTH + 4 && (buffer.getShort(at + 12) & 0xFFFF) == TPID_8021Q) {
+    int tpid = length >= EthernetFlyweight.HEADER_LENGTH ? buffer.getShort(at + 12) & 0xFFFF : 0;
+    if (tpid == TPID_8021AD) {
+      // service-tagged (QinQ) frames belong to no port
+      bump(Counter.OTHER_VLAN);
+      return -1;
+    }
+    if (length >= EthernetFlyweight.HEADER_LENGTH + 4 && tpid == TPID_8021Q) {
       int tci = buffer.getShort(at + 14) & 0xFFFF;
       vlan = tci & 0x0FFF;
       priority = tci & 0xF000;
