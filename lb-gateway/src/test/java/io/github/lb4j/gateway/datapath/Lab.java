@@ -336,11 +336,19 @@ final class Lab implements AutoCloseable {
     }
   }
 
-  /** A bridge that forwards at once (no STP listening delay). */
+  /**
+   * A bridge that forwards at once (no STP listening delay), and whose forwarded frames do not pass
+   * the namespace's IP firewall (br_netfilter would show them to nft's forward hook, as if routed).
+   */
   private void bridge(String role, String name) throws IOException, InterruptedException {
     in(role, "ip", "link", "add", name, "type", "bridge");
     in(role, "ip", "link", "set", name, "type", "bridge", "forward_delay", "0");
     in(role, "ip", "link", "set", name, "up");
+    for (String table : List.of("iptables", "ip6tables", "arptables")) {
+      if (Files.exists(Path.of("/proc/sys/net/bridge/bridge-nf-call-" + table))) {
+        sysctl(role, "net/bridge/bridge-nf-call-" + table, "0");
+      }
+    }
   }
 
   /** Gives an interface an IPv4 and an IPv6 address; nodad: usable at once, without duplicate address detection. */
