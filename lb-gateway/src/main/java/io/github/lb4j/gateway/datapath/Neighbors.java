@@ -41,6 +41,8 @@ final class Neighbors implements NeighborTable {
   private final InetAddress[] targets;
   private final int fixed;
   private int dynamicNext;
+  /** Entries in use: the fixed targets and the dynamic ones added so far (lookups scan no further). */
+  private int used;
   private final int[] targetV4;
   private final long[] targetHi;
   private final long[] targetLo;
@@ -70,6 +72,7 @@ final class Neighbors implements NeighborTable {
       @Nullable InetAddress[] portV6) {
     this.targets = targets.clone();
     this.fixed = targets.length;
+    this.used = fixed;
     int capacity = fixed + DYNAMIC;
     this.port = java.util.Arrays.copyOf(port, capacity);
     this.sockets = sockets;
@@ -137,7 +140,7 @@ final class Neighbors implements NeighborTable {
    * @return its MAC, 0 when it is no target or not resolved
    */
   long macOfV4OnWorker(int address) {
-    for (int i = 0; i < targetV4.length; i++) {
+    for (int i = 0; i < used; i++) {
       if (targetV4[i] == address && address != 0) {
         return macs[i];
       }
@@ -153,7 +156,7 @@ final class Neighbors implements NeighborTable {
    * @return its MAC, 0 when it is no target or not resolved
    */
   long macOfV6OnWorker(long hi, long lo) {
-    for (int i = 0; i < targetV4.length; i++) {
+    for (int i = 0; i < used; i++) {
       if (targetV4[i] == 0 && targetHi[i] == hi && targetLo[i] == lo && (hi | lo) != 0) {
         return macs[i];
       }
@@ -196,7 +199,7 @@ final class Neighbors implements NeighborTable {
   }
 
   private int indexOfV4(int address) {
-    for (int i = 0; i < targetV4.length; i++) {
+    for (int i = 0; i < used; i++) {
       if (targetV4[i] == address) {
         return i;
       }
@@ -205,7 +208,7 @@ final class Neighbors implements NeighborTable {
   }
 
   private int indexOfV6(long hi, long lo) {
-    for (int i = 0; i < targetV4.length; i++) {
+    for (int i = 0; i < used; i++) {
       if (targetV4[i] == 0 && targetHi[i] == hi && targetLo[i] == lo && (dynamic[i] || i < fixed)) {
         return i;
       }
@@ -216,6 +219,7 @@ final class Neighbors implements NeighborTable {
   private int nextDynamic() {
     int i = fixed + dynamicNext;
     dynamicNext = (dynamicNext + 1) % DYNAMIC;
+    used = Math.max(used, i + 1);
     return i;
   }
 
@@ -249,7 +253,7 @@ final class Neighbors implements NeighborTable {
    * @param now {@link System#nanoTime()}
    */
   void sendDue(long now) {
-    for (int i = 0; i < targetV4.length; i++) {
+    for (int i = 0; i < used; i++) {
       if ((i >= fixed && !dynamic[i]) || !resolvable(i)) {
         continue;
       }
@@ -324,7 +328,7 @@ final class Neighbors implements NeighborTable {
     if (length >= EthernetFlyweight.HEADER_LENGTH + 40 + 32 && b.get(icmp + 24) == 2 && b.get(icmp + 25) == 1) {
       mac = ((b.getShort(icmp + 26) & 0xFFFFL) << 32) | (b.getInt(icmp + 28) & 0xFFFF_FFFFL);
     }
-    for (int i = 0; i < targetV4.length; i++) {
+    for (int i = 0; i < used; i++) {
       if (targetV4[i] == 0 && targetHi[i] == hi && targetLo[i] == lo && (i < fixed || dynamic[i])) {
         learn(i, mac);
       }
@@ -385,7 +389,7 @@ final class Neighbors implements NeighborTable {
       return;
     }
     int sender = b.getInt(a + ArpFlyweight.SENDER_PROTOCOL_ADDRESS_OFFSET);
-    for (int i = 0; i < targetV4.length; i++) {
+    for (int i = 0; i < used; i++) {
       if (targetV4[i] == sender && sender != 0) {
         learn(i, ((b.getShort(a + ArpFlyweight.SENDER_HARDWARE_ADDRESS_OFFSET) & 0xFFFFL) << 32)
             | (b.getInt(a + ArpFlyweight.SENDER_HARDWARE_ADDRESS_OFFSET + 2) & 0xFFFF_FFFFL));
