@@ -139,32 +139,32 @@ public final class NatConfig {
     return new Builder(mode, scheduler);
   }
 
-  /** @return the forwarding mode */
+  /** {@return the forwarding mode} */
   public ForwardingMode mode() {
     return mode;
   }
 
-  /** @return the scheduler */
+  /** {@return the scheduler} */
   public Scheduler scheduler() {
     return scheduler;
   }
 
-  /** @return the VIPs */
+  /** {@return the VIPs} */
   public List<Vip> vips() {
     return vips;
   }
 
-  /** @return the balancer's MAC (low 48 bits), the source MAC of every frame it sends */
+  /** {@return the balancer's MAC (low 48 bits), the source MAC of every frame it sends} */
   public long balancerMac() {
     return balancerMac;
   }
 
-  /** @return the balancer's IPv4 address (IPIP outer source, ICMP errors), or null */
+  /** {@return the balancer's IPv4 address (IPIP outer source, ICMP errors), or null} */
   public @Nullable InetAddress balancerIpv4() {
     return balancerIpv4;
   }
 
-  /** @return the balancer's IPv6 address, or null */
+  /** {@return the balancer's IPv6 address, or null} */
   public @Nullable InetAddress balancerIpv6() {
     return balancerIpv6;
   }
