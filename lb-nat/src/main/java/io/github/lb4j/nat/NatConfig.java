@@ -169,67 +169,67 @@ public final class NatConfig {
     return balancerIpv6;
   }
 
-  /** @return the MAC of the next hop towards clients (router and full NAT replies), 0 when unset */
+  /** {@return the MAC of the next hop towards clients (router and full NAT replies), 0 when unset} */
   public long clientGatewayMac() {
     return clientGatewayMac;
   }
 
-  /** @return the source-NAT addresses (full NAT and hairpin SNAT) */
+  /** {@return the source-NAT addresses (full NAT and hairpin SNAT)} */
   public List<InetAddress> snatPool() {
     return snatPool;
   }
 
-  /** @return the lowest source-NAT port */
+  /** {@return the lowest source-NAT port} */
   public int snatPortLow() {
     return snatPortLow;
   }
 
-  /** @return the highest source-NAT port */
+  /** {@return the highest source-NAT port} */
   public int snatPortHigh() {
     return snatPortHigh;
   }
 
-  /** @return the MTU towards the servers (encapsulating modes answer "too big" above it) */
+  /** {@return the MTU towards the servers (encapsulating modes answer "too big" above it)} */
   public int mtu() {
     return mtu;
   }
 
-  /** @return the subnets the servers live in (hairpin detection, S6.2) */
+  /** {@return the subnets the servers live in (hairpin detection, S6.2)} */
   public List<Subnet> serverSubnets() {
     return serverSubnets;
   }
 
-  /** @return whether hairpin flows (S6.2) are source-NATed automatically in the DNAT modes */
+  /** {@return whether hairpin flows (S6.2) are source-NATed automatically in the DNAT modes} */
   public boolean hairpinSnat() {
     return hairpinSnat;
   }
 
-  /** @return the port number of forward verdicts towards clients */
+  /** {@return the port number of forward verdicts towards clients} */
   public int clientPort() {
     return clientPort;
   }
 
-  /** @return the port number of forward verdicts towards servers */
+  /** {@return the port number of forward verdicts towards servers} */
   public int serverPort() {
     return serverPort;
   }
 
-  /** @return the flow table settings */
+  /** {@return the flow table settings} */
   public FlowTableConfig flowTable() {
     return flowTable;
   }
 
-  /** @return how later IP fragments choose their backend */
+  /** {@return how later IP fragments choose their backend} */
   public FragmentPolicy fragments() {
     return fragments;
   }
 
-  /** @return the number of entries of the fragment table (a power of two) */
+  /** {@return the number of entries of the fragment table (a power of two)} */
   public int fragmentTableCapacity() {
     return fragmentTableCapacity;
   }
 
-  /** @return how long a first fragment's choice is kept for the later fragments, in nanoseconds */
+  /** {@return how long a first fragment's choice is kept for the later fragments, in nanoseconds} */
   public long fragmentTimeoutNanos() {
     return fragmentTimeoutNanos;
   }
