@@ -187,41 +187,37 @@ public final class NatConfig {
     return clientGatewayMac;
   }
 
-<<<<<<< HEAD
-  /** {@return the source-NAT addresses (full NAT and hairpin SNAT)} */
-=======
-  /** @return the address of the next hop towards clients, resolved through {@link #neighbors()}, or null */
+  /** {@return the address of the next hop towards clients, resolved through {@link #neighbors()}, or null} */
   public @Nullable InetAddress clientGatewayAddress() {
     return clientGatewayAddress;
   }
 
-  /** @return the port towards the clients */
+  /** {@return the port towards the clients} */
   public NatPort clientSide() {
     return clientSide;
   }
 
-  /** @return the port towards the servers (the same as {@link #clientSide()} one-arm) */
+  /** {@return the port towards the servers (the same as {@link #clientSide()} one-arm)} */
   public NatPort serverSide() {
     return serverSide;
   }
 
-  /** @return the neighbour table next hops are looked up in ({@link NeighborTable#NONE} when none was given) */
+  /** {@return the neighbour table next hops are looked up in ({@link NeighborTable#NONE} when none was given)} */
   public NeighborTable neighbors() {
     return neighbors;
   }
 
-  /** @return the sustained rate of ICMP errors the balancer sends, per second */
+  /** {@return the sustained rate of ICMP errors the balancer sends, per second} */
   public int icmpErrorsPerSecond() {
     return icmpErrorsPerSecond;
   }
 
-  /** @return how many ICMP errors may be sent in a burst above the sustained rate */
+  /** {@return how many ICMP errors may be sent in a burst above the sustained rate} */
   public int icmpErrorBurst() {
     return icmpErrorBurst;
   }
 
-  /** @return the source-NAT addresses (full NAT and hairpin SNAT) */
->>>>>>> main
+  /** {@return the source-NAT addresses (full NAT and hairpin SNAT)} */
   public List<InetAddress> snatPool() {
     return snatPool;
   }
@@ -236,11 +232,7 @@ public final class NatConfig {
     return snatPortHigh;
   }
 
-<<<<<<< HEAD
-  /** {@return the MTU towards the servers (encapsulating modes answer "too big" above it)} */
-=======
-  /** @return the MTU towards the servers (the server-side port's; larger packets are answered "too big") */
->>>>>>> main
+  /** {@return the MTU towards the servers (the server-side port's; larger packets are answered "too big")} */
   public int mtu() {
     return serverSide.mtu();
   }

@@ -430,9 +430,6 @@ public final class FrameParser implements FlowKey {
     return DropReason.UNSUPPORTED.code();
   }
 
-<<<<<<< HEAD
-  /** {@return the buffer of the last frame} */
-=======
   /**
    * Walks the quoted IPv6 packet's extension headers to its transport header (a packet too big
    * about a fragmented datagram quotes its fragment header), setting {@code innerProtocol}.
@@ -473,8 +470,7 @@ public final class FrameParser implements FlowKey {
     }
   }
 
-  /** @return the buffer of the last frame */
->>>>>>> main
+  /** {@return the buffer of the last frame} */
   public ByteBuffer buffer() {
     return buffer;
   }
@@ -534,20 +530,16 @@ public final class FrameParser implements FlowKey {
     return firstFragment;
   }
 
-<<<<<<< HEAD
-  /** {@return the fragment identification (IPv4 16 bits, IPv6 32 bits)} */
-=======
   /**
-   * @return whether the packet is source-routed: an IPv4 loose or strict source route option, or an
-   *     IPv6 routing header with segments left; its destination address is then not the final one,
-   *     which the transport checksum covers (RFC 9293 §3.1, RFC 8200 §8.1)
+   * {@return whether the packet is source-routed: an IPv4 loose or strict source route option, or an
+   * IPv6 routing header with segments left; its destination address is then not the final one,
+   * which the transport checksum covers (RFC 9293 §3.1, RFC 8200 §8.1)}
    */
   public boolean sourceRouted() {
     return sourceRouted;
   }
 
-  /** @return the fragment identification (IPv4 16 bits, IPv6 32 bits) */
->>>>>>> main
+  /** {@return the fragment identification (IPv4 16 bits, IPv6 32 bits)} */
   public int fragmentIdentification() {
     return fragmentIdentification;
   }
