@@ -53,7 +53,7 @@ public final class NatTrace {
     this.mode = mode;
   }
 
-  /** @return the hops in order */
+  /** {@return the hops in order} */
   public List<Hop> hops() {
     return List.copyOf(hops);
   }
