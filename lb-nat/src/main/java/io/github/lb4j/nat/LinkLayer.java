@@ -17,7 +17,7 @@ import java.util.List;
  *   <li>To a backend: out of the servers' port, to the backend's configured MAC (the next hop towards
  *       it) or else its neighbour entry, from the servers' port's MAC.
  *   <li>To an address (a reply to a client, an error about a request): out of the port on which the
- *       address is on-link, to its own MAC (RFC 1812 §5.2.1: a router delivers on-link destinations
+ *       address is on-link, to its own MAC (RFC 1122 §3.3.1.1: an on-link destination is delivered
  *       directly, instead of through another router that would answer with redirects), else out of
  *       the clients' port to the gateway towards the clients; from that port's MAC.
  *   <li>An answer (ARP, neighbor advertisement, echo reply, ICMP error the balancer sends): back out

@@ -152,127 +152,127 @@ public final class NatConfig {
     return new Builder(mode, scheduler);
   }
 
-  /** @return the forwarding mode */
+  /** {@return the forwarding mode} */
   public ForwardingMode mode() {
     return mode;
   }
 
-  /** @return the scheduler */
+  /** {@return the scheduler} */
   public Scheduler scheduler() {
     return scheduler;
   }
 
-  /** @return the VIPs */
+  /** {@return the VIPs} */
   public List<Vip> vips() {
     return vips;
   }
 
-  /** @return the balancer's MAC (low 48 bits), the source MAC of every frame it sends */
+  /** {@return the balancer's MAC (low 48 bits), the source MAC of every frame it sends} */
   public long balancerMac() {
     return balancerMac;
   }
 
-  /** @return the balancer's IPv4 address (IPIP outer source, ICMP errors), or null */
+  /** {@return the balancer's IPv4 address (IPIP outer source, ICMP errors), or null} */
   public @Nullable InetAddress balancerIpv4() {
     return balancerIpv4;
   }
 
-  /** @return the balancer's IPv6 address, or null */
+  /** {@return the balancer's IPv6 address, or null} */
   public @Nullable InetAddress balancerIpv6() {
     return balancerIpv6;
   }
 
-  /** @return the MAC of the next hop towards clients (router and full NAT replies), 0 when unset */
+  /** {@return the MAC of the next hop towards clients (router and full NAT replies), 0 when unset} */
   public long clientGatewayMac() {
     return clientGatewayMac;
   }
 
-  /** @return the address of the next hop towards clients, resolved through {@link #neighbors()}, or null */
+  /** {@return the address of the next hop towards clients, resolved through {@link #neighbors()}, or null} */
   public @Nullable InetAddress clientGatewayAddress() {
     return clientGatewayAddress;
   }
 
-  /** @return the port towards the clients */
+  /** {@return the port towards the clients} */
   public NatPort clientSide() {
     return clientSide;
   }
 
-  /** @return the port towards the servers (the same as {@link #clientSide()} one-arm) */
+  /** {@return the port towards the servers (the same as {@link #clientSide()} one-arm)} */
   public NatPort serverSide() {
     return serverSide;
   }
 
-  /** @return the neighbour table next hops are looked up in ({@link NeighborTable#NONE} when none was given) */
+  /** {@return the neighbour table next hops are looked up in ({@link NeighborTable#NONE} when none was given)} */
   public NeighborTable neighbors() {
     return neighbors;
   }
 
-  /** @return the sustained rate of ICMP errors the balancer sends, per second */
+  /** {@return the sustained rate of ICMP errors the balancer sends, per second} */
   public int icmpErrorsPerSecond() {
     return icmpErrorsPerSecond;
   }
 
-  /** @return how many ICMP errors may be sent in a burst above the sustained rate */
+  /** {@return how many ICMP errors may be sent in a burst above the sustained rate} */
   public int icmpErrorBurst() {
     return icmpErrorBurst;
   }
 
-  /** @return the source-NAT addresses (full NAT and hairpin SNAT) */
+  /** {@return the source-NAT addresses (full NAT and hairpin SNAT)} */
   public List<InetAddress> snatPool() {
     return snatPool;
   }
 
-  /** @return the lowest source-NAT port */
+  /** {@return the lowest source-NAT port} */
   public int snatPortLow() {
     return snatPortLow;
   }
 
-  /** @return the highest source-NAT port */
+  /** {@return the highest source-NAT port} */
   public int snatPortHigh() {
     return snatPortHigh;
   }
 
-  /** @return the MTU towards the servers (the server-side port's; larger packets are answered "too big") */
+  /** {@return the MTU towards the servers (the server-side port's; larger packets are answered "too big")} */
   public int mtu() {
     return serverSide.mtu();
   }
 
-  /** @return the subnets the servers live in (hairpin detection, S6.2) */
+  /** {@return the subnets the servers live in (hairpin detection, S6.2)} */
   public List<Subnet> serverSubnets() {
     return serverSubnets;
   }
 
-  /** @return whether hairpin flows (S6.2) are source-NATed automatically in the DNAT modes */
+  /** {@return whether hairpin flows (S6.2) are source-NATed automatically in the DNAT modes} */
   public boolean hairpinSnat() {
     return hairpinSnat;
   }
 
-  /** @return the port number of forward verdicts towards clients */
+  /** {@return the port number of forward verdicts towards clients} */
   public int clientPort() {
     return clientPort;
   }
 
-  /** @return the port number of forward verdicts towards servers */
+  /** {@return the port number of forward verdicts towards servers} */
   public int serverPort() {
     return serverPort;
   }
 
-  /** @return the flow table settings */
+  /** {@return the flow table settings} */
   public FlowTableConfig flowTable() {
     return flowTable;
   }
 
-  /** @return how later IP fragments choose their backend */
+  /** {@return how later IP fragments choose their backend} */
   public FragmentPolicy fragments() {
     return fragments;
   }
 
-  /** @return the number of entries of the fragment table (a power of two) */
+  /** {@return the number of entries of the fragment table (a power of two)} */
   public int fragmentTableCapacity() {
     return fragmentTableCapacity;
   }
 
-  /** @return how long a first fragment's choice is kept for the later fragments, in nanoseconds */
+  /** {@return how long a first fragment's choice is kept for the later fragments, in nanoseconds} */
   public long fragmentTimeoutNanos() {
     return fragmentTimeoutNanos;
   }

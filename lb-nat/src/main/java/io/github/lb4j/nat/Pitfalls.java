@@ -26,7 +26,8 @@ import java.util.List;
  *       it) drops the SYN silently, {@link NatCounter#SYN_UNANSWERED}, not S6.1. Once per flow.
  * </ul>
  *
- * Limits: the elapsed time has the flow table's one-second resolution, on its sampled clock; a
+ * Limits: the elapsed time has the flow table's one-second resolution (the clock is read afresh at
+ * the retransmission; the first SYN's time is as the table had sampled it); a
  * balancer whose only traffic is one backend that silently drops every SYN from the start shows
  * exactly what S6.1 shows (no reply ever passes) and is counted as S6.1. Full NAT and DSR need no
  * detection (S6.1b, S6.1c); full-NAT flows keep no sequence number, so their unanswered SYNs are not
@@ -122,8 +123,14 @@ final class Pitfalls {
     if (Translation.isSnat(t) || (t & Translation.STATUS) != 0 || (t & Translation.PAYLOAD) != Translation.firstSequence(sequence)) {
       return;
     }
-    int now = table.nowSeconds();
-    int previousSyn = now - (synTimeout - table.secondsLeft(slot));
+    // the table samples its clock every few operations; a retransmission is rare enough to read it
+    int before = table.nowSeconds();
+    int left = table.secondsLeft(slot);
+    int now = table.refreshClock();
+    if (table.state(slot) == FlowState.FREE) {
+      return; // expired on the fresh clock and swept: a new flow, not a retransmission
+    }
+    int previousSyn = before + left - synTimeout;
     if (now - previousSyn < 1 || hairpin(six, hi, lo)) {
       return;
     }

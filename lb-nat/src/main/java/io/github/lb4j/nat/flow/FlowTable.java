@@ -148,22 +148,22 @@ public final class FlowTable {
     this.now = 0;
   }
 
-  /** @return the number of slots */
+  /** {@return the number of slots} */
   public int capacity() {
     return mask + 1;
   }
 
-  /** @return bytes of flow memory: {@code capacity() * 64} plus the alignment padding */
+  /** {@return bytes of flow memory: {@code capacity() * 64} plus the alignment padding} */
   public long memoryBytes() {
     return (long) slots.length * Long.BYTES;
   }
 
-  /** @return the hash seed of this table */
+  /** {@return the hash seed of this table} */
   public long seed() {
     return seed;
   }
 
-  /** @return the number of live or not yet freed flows; any thread */
+  /** {@return the number of live or not yet freed flows; any thread} */
   public long size() {
     return (long) COUNTS.getOpaque(counts, SIZE);
   }
@@ -204,7 +204,7 @@ public final class FlowTable {
     }
   }
 
-  /** @return the cached time in seconds since the table's epoch */
+  /** {@return the cached time in seconds since the table's epoch} */
   public int nowSeconds() {
     return now;
   }

@@ -470,96 +470,96 @@ public final class FrameParser implements FlowKey {
     }
   }
 
-  /** @return the buffer of the last frame */
+  /** {@return the buffer of the last frame} */
   public ByteBuffer buffer() {
     return buffer;
   }
 
-  /** @return the first byte of the frame (its Ethernet header) */
+  /** {@return the first byte of the frame (its Ethernet header)} */
   public int frameOffset() {
     return frameOffset;
   }
 
-  /** @return one past the last byte of the frame */
+  /** {@return one past the last byte of the frame} */
   public int frameEnd() {
     return frameEnd;
   }
 
-  /** @return the EtherType of the payload (after an 802.1Q tag) */
+  /** {@return the EtherType of the payload (after an 802.1Q tag)} */
   public int etherType() {
     return etherType;
   }
 
-  /** @return whether the frame carries an 802.1Q tag */
+  /** {@return whether the frame carries an 802.1Q tag} */
   public boolean tagged() {
     return tagged;
   }
 
-  /** @return the first byte of the network header (IP or ARP) */
+  /** {@return the first byte of the network header (IP or ARP)} */
   public int l3Offset() {
     return l3Offset;
   }
 
-  /** @return one past the last byte of the IP packet (Ethernet padding excluded) */
+  /** {@return one past the last byte of the IP packet (Ethernet padding excluded)} */
   public int l3End() {
     return l3End;
   }
 
-  /** @return the first byte of the transport header (after IPv6 extension headers) */
+  /** {@return the first byte of the transport header (after IPv6 extension headers)} */
   public int l4Offset() {
     return l4Offset;
   }
 
-  /** @return the transport length, {@code l3End() - l4Offset()} */
+  /** {@return the transport length, {@code l3End() - l4Offset()}} */
   public int l4Length() {
     return l3End - l4Offset;
   }
 
-  /** @return the validated transport header length (0 for non-first fragments and unknown protocols) */
+  /** {@return the validated transport header length (0 for non-first fragments and unknown protocols)} */
   public int l4HeaderLength() {
     return l4HeaderLength;
   }
 
-  /** @return whether the packet is an IP fragment */
+  /** {@return whether the packet is an IP fragment} */
   public boolean fragment() {
     return fragment;
   }
 
-  /** @return whether the packet is the first fragment (it carries the transport header) */
+  /** {@return whether the packet is the first fragment (it carries the transport header)} */
   public boolean firstFragment() {
     return firstFragment;
   }
 
   /**
-   * @return whether the packet is source-routed: an IPv4 loose or strict source route option, or an
-   *     IPv6 routing header with segments left; its destination address is then not the final one,
-   *     which the transport checksum covers (RFC 9293 §3.1, RFC 8200 §8.1)
+   * {@return whether the packet is source-routed: an IPv4 loose or strict source route option, or an
+   * IPv6 routing header with segments left; its destination address is then not the final one,
+   * which the transport checksum covers (RFC 9293 §3.1, RFC 8200 §8.1)}
    */
   public boolean sourceRouted() {
     return sourceRouted;
   }
 
-  /** @return the fragment identification (IPv4 16 bits, IPv6 32 bits) */
+  /** {@return the fragment identification (IPv4 16 bits, IPv6 32 bits)} */
   public int fragmentIdentification() {
     return fragmentIdentification;
   }
 
-  /** @return the TCP control bits, 0 for other protocols */
+  /** {@return the TCP control bits, 0 for other protocols} */
   public int tcpFlags() {
     return tcpFlags;
   }
 
-  /** @return the ICMP or ICMPv6 type, -1 for other protocols */
+  /** {@return the ICMP or ICMPv6 type, -1 for other protocols} */
   public int icmpType() {
     return icmpType;
   }
 
-  /** @return the ICMP or ICMPv6 code, -1 for other protocols */
+  /** {@return the ICMP or ICMPv6 code, -1 for other protocols} */
   public int icmpCode() {
     return icmpCode;
   }
 
-  /** @return whether the packet is an ICMP or ICMPv6 error that quotes another packet */
+  /** {@return whether the packet is an ICMP or ICMPv6 error that quotes another packet} */
   public boolean icmpError() {
     return icmpType >= 0 && (ipv6 ? Icmpv6Flyweight.isError(icmpType) : Icmpv4Flyweight.isError(icmpType));
   }
@@ -604,47 +604,47 @@ public final class FrameParser implements FlowKey {
     return dstPort;
   }
 
-  /** @return the quoted packet's IP header offset, after {@link #parseQuoted()} */
+  /** {@return the quoted packet's IP header offset, after {@link #parseQuoted()}} */
   public int innerL3Offset() {
     return innerL3Offset;
   }
 
-  /** @return the quoted packet's transport header offset */
+  /** {@return the quoted packet's transport header offset} */
   public int innerL4Offset() {
     return innerL4Offset;
   }
 
-  /** @return the quoted packet's protocol */
+  /** {@return the quoted packet's protocol} */
   public int innerProtocol() {
     return innerProtocol;
   }
 
-  /** @return bits 127..64 of the quoted source (0 for IPv4) */
+  /** {@return bits 127..64 of the quoted source (0 for IPv4)} */
   public long innerSourceAddressHigh() {
     return innerSrcHigh;
   }
 
-  /** @return bits 63..0 of the quoted source (IPv4-mapped for IPv4) */
+  /** {@return bits 63..0 of the quoted source (IPv4-mapped for IPv4)} */
   public long innerSourceAddressLow() {
     return innerSrcLow;
   }
 
-  /** @return bits 127..64 of the quoted destination */
+  /** {@return bits 127..64 of the quoted destination} */
   public long innerDestinationAddressHigh() {
     return innerDstHigh;
   }
 
-  /** @return bits 63..0 of the quoted destination */
+  /** {@return bits 63..0 of the quoted destination} */
   public long innerDestinationAddressLow() {
     return innerDstLow;
   }
 
-  /** @return the quoted source port (echo identifier for ICMP) */
+  /** {@return the quoted source port (echo identifier for ICMP)} */
   public int innerSourcePort() {
     return innerSrcPort;
   }
 
-  /** @return the quoted destination port */
+  /** {@return the quoted destination port} */
   public int innerDestinationPort() {
     return innerDstPort;
   }
