@@ -65,8 +65,11 @@ final class LibC {
   static final int PACKET_COPY_THRESH = 7;
   static final int PACKET_AUXDATA = 8;
   static final int PACKET_VERSION = 10;
+  static final int PACKET_RESERVE = 12;
   static final int PACKET_TX_RING = 13;
   static final int PACKET_VNET_HDR = 15;
+  static final int PACKET_FANOUT = 18;
+  static final int PACKET_FANOUT_DATA = 22;
   static final int PACKET_IGNORE_OUTGOING = 23;
   static final int TPACKET_V2 = 1;
   static final int ETH_P_ALL = 0x0003;
@@ -121,6 +124,7 @@ final class LibC {
       call("recvfrom", FunctionDescriptor.of(LONG, INT, PTR, LONG, INT, PTR, PTR));
   private static final MethodHandle RECVMSG = call("recvmsg", FunctionDescriptor.of(LONG, INT, PTR, INT));
   private static final MethodHandle SENDMSG = call("sendmsg", FunctionDescriptor.of(LONG, INT, PTR, INT));
+  private static final MethodHandle SENDMMSG = call("sendmmsg", FunctionDescriptor.of(INT, INT, PTR, INT, INT));
   private static final MethodHandle SETSOCKOPT =
       call("setsockopt", FunctionDescriptor.of(INT, INT, INT, INT, PTR, INT));
   private static final MethodHandle GETSOCKOPT =
@@ -226,6 +230,14 @@ final class LibC {
   static long sendmsg(MemorySegment state, int fd, MemorySegment msghdr, int flags) {
     try {
       return (long) SENDMSG.invokeExact(state, fd, msghdr, flags);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  static int sendmmsg(MemorySegment state, int fd, MemorySegment msgvec, int vlen, int flags) {
+    try {
+      return (int) SENDMMSG.invokeExact(state, fd, msgvec, vlen, flags);
     } catch (Throwable t) {
       throw rethrow(t);
     }

@@ -33,6 +33,12 @@ import java.nio.ByteOrder;
  * Frames are untouched otherwise; a frame whose header offsets do not fit it, or a GSO type that is
  * not TCP or UDP (L4) segmentation, is dropped and counted.
  *
+ * <p>Carrying ({@link PacketSocket.OffloadMode#CARRY}) does only the third step: a partial checksum
+ * and a super-frame are handed out as they are, with their {@link VnetHeader} (checked: offsets that
+ * fit the frame, a GSO type a packet socket can send again), for a forwarder that sends them on with
+ * the same header. A super-frame whose checksum is not partial (which a send could not describe) is
+ * still cut into segments.
+ *
  * <p>One thread (the socket's owner). Owns two native buffers allocated at construction (a whole
  * super-frame and one segment); never allocates afterwards; never blocks.
  */
@@ -40,8 +46,11 @@ final class Offloads {
 
   /** Bytes of the {@code virtio_net_hdr} in front of each frame. */
   static final int VNET_HDR_LEN = 10;
-  /** Room kept in front of a frame in the buffers, for the vnet header and a restored VLAN tag. */
-  static final int HEAD = 16;
+  /**
+   * Room kept in front of a frame in the buffers: the vnet header, a restored VLAN tag, and what a
+   * forwarder may put in front of the frame in place (a VLAN tag, an IPIP header).
+   */
+  static final int HEAD = PacketSocket.HEADROOM;
   /** The longest frame taken whole: an IP datagram of 64 KiB, Ethernet and two VLAN tags. */
   static final int MAX_FRAME = 65_535 + 14 + 8;
 
@@ -73,7 +82,11 @@ final class Offloads {
   private final MemorySegment whole;
   private final MemorySegment wholeWithVnetHeader;
   private final MemorySegment segment;
+  private final java.nio.ByteBuffer wholeBuffer;
+  private final java.nio.ByteBuffer segmentBuffer;
   private final long[] counts;
+  private final boolean carry;
+  private final VnetHeader carried;
 
   private MemorySegment memory;
   private long offset;
@@ -97,13 +110,24 @@ final class Offloads {
    * @param arena the socket's arena
    * @param counts the socket's counters, indexed by {@link PacketSocket.Counter#ordinal()}; written
    *     with opaque stores by the owner, so that other threads read whole values
+   * @param carry whether partial checksums and super-frames are handed out as they are
+   * @param carried where {@link #prepare} leaves a carried frame's header (cleared for the others)
    */
-  Offloads(Arena arena, long[] counts) {
+  Offloads(Arena arena, long[] counts, boolean carry, VnetHeader carried) {
     this.whole = arena.allocate(HEAD + MAX_FRAME, 64);
     this.wholeWithVnetHeader = whole.asSlice(HEAD - VNET_HDR_LEN);
     this.segment = arena.allocate(HEAD + MAX_FRAME, 64);
+    this.wholeBuffer = whole.asByteBuffer();
+    this.segmentBuffer = segment.asByteBuffer();
     this.counts = counts;
+    this.carry = carry;
+    this.carried = carried;
     this.memory = whole;
+  }
+
+  /** The {@code ByteBuffer} over {@link #memory()} (same indexes): one of the own buffers', or {@code given} for the caller's memory. */
+  java.nio.ByteBuffer buffer(java.nio.ByteBuffer given) {
+    return memory == segment ? segmentBuffer : memory == whole ? wholeBuffer : given;
   }
 
   /** The buffer a frame is received into whole (copying receive, {@code TP_STATUS_COPY}). */
@@ -140,11 +164,16 @@ final class Offloads {
    * @return {@link #DROP}, {@link #PLAIN} or {@link #SEGMENTED}
    */
   int prepare(MemorySegment mem, long at, int len, long floor, int tag) {
+    VnetHeader carried = this.carried;
     int flags = mem.get(ValueLayout.JAVA_BYTE, at - VNET_HDR_LEN) & 0xFF;
     int gso = mem.get(ValueLayout.JAVA_BYTE, at - VNET_HDR_LEN + 1) & 0xFF;
     int gsoSize = mem.get(HOST16, at - VNET_HDR_LEN + 4) & 0xFFFF;
     int csumStart = mem.get(HOST16, at - VNET_HDR_LEN + 6) & 0xFFFF;
     int csumOffset = mem.get(HOST16, at - VNET_HDR_LEN + 8) & 0xFFFF;
+    carried.clear();
+    if (carry && (flags & F_NEEDS_CSUM) != 0) {
+      return carry(mem, at, len, floor, tag, gso, gsoSize, csumStart, csumOffset, carried);
+    }
     if (gso != GSO_NONE) {
       if (mem.address() != whole.address() || at != HEAD) {
         MemorySegment.copy(mem, at, whole, HEAD, len);
@@ -165,6 +194,50 @@ final class Offloads {
       }
       insertTag(mem, at, tag);
       count(PacketSocket.Counter.VLAN_TAGS_RESTORED);
+      at -= 4;
+      len += 4;
+    }
+    memory = mem;
+    offset = at;
+    length = len;
+    return PLAIN;
+  }
+
+  /** Hands out a partial checksum or a super-frame as it is, with its header, once its offsets are checked. */
+  private int carry(MemorySegment mem, long at, int len, long floor, int tag, int gso, int gsoSize, int csumStart, int csumOffset,
+      VnetHeader carried) {
+    int end = datagramEnd(mem, at, len);
+    int field = csumStart + csumOffset;
+    if (csumStart < 14 || field + 2 > end || end > len) {
+      count(PacketSocket.Counter.MALFORMED_OFFLOAD);
+      return DROP;
+    }
+    if (gso != GSO_NONE) {
+      int kind = gso & ~GSO_ECN;
+      if (kind != GSO_TCPV4 && kind != GSO_TCPV6 && kind != GSO_UDP_L4) {
+        count(PacketSocket.Counter.UNSUPPORTED_OFFLOAD);
+        return DROP;
+      }
+      boolean tcp = kind != GSO_UDP_L4;
+      if (gsoSize == 0 || csumOffset != (tcp ? 16 : 6) || field + 2 > len) {
+        count(PacketSocket.Counter.MALFORMED_OFFLOAD);
+        return DROP;
+      }
+      int headers = tcp ? csumStart + ((mem.get(ValueLayout.JAVA_BYTE, at + csumStart + 12) & 0xF0) >>> 2) : csumStart + 8;
+      carried.segmentation(gso, gsoSize, headers);
+      count(PacketSocket.Counter.SUPER_FRAMES_CARRIED);
+    } else {
+      count(PacketSocket.Counter.CHECKSUMS_CARRIED);
+    }
+    carried.partialChecksum(csumStart, csumOffset);
+    if (tag != 0) {
+      if (at - 4 < floor) {
+        count(PacketSocket.Counter.MALFORMED_OFFLOAD);
+        return DROP;
+      }
+      insertTag(mem, at, tag);
+      count(PacketSocket.Counter.VLAN_TAGS_RESTORED);
+      carried.shift(4);
       at -= 4;
       len += 4;
     }

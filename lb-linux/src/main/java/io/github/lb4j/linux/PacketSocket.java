@@ -40,29 +40,52 @@ import org.jspecify.annotations.Nullable;
 public final class PacketSocket implements AutoCloseable {
 
   /**
+   * What a socket does with the kernel's offloads ({@code PACKET_VNET_HDR}). Constants: any thread;
+   * never allocate or block.
+   */
+  public enum OffloadMode {
+    /**
+     * Frames as the kernel holds them, no vnet header: a locally sent frame with an incomplete
+     * checksum, a GRO/GSO super-frame truncated to the ring frame, a VLAN frame without its tag.
+     */
+    AS_RECEIVED,
+    /**
+     * Frames as on the wire (the default): partial checksums completed, super-frames cut into
+     * segments, stripped VLAN tags restored; frames sent with an empty vnet header.
+     */
+    UNDO,
+    /**
+     * Partial checksums and super-frames handed out as they are with their {@link VnetHeader}
+     * ({@link ReceivedFrame#vnet()}), stripped VLAN tags restored, for a forwarder that sends them on
+     * with the same header ({@link #send(MemorySegment, long, int, VnetHeader)}), as the kernel's own
+     * forwarding does: nothing summed or segmented in user space, one send per super-frame.
+     */
+    CARRY
+  }
+
+  /**
    * How to open a packet socket. An immutable value: any thread; the methods that change a setting
    * ({@link #rxRing}, {@link #fanout}, ...) allocate a new one; nothing blocks.
-   *
-   * @param rxRingFrames frames in the memory-mapped RX ring, 0 for no ring (copying receive)
-   * @param txRingFrames frames in the memory-mapped TX ring, 0 for no ring (one sendto per frame)
-   * @param frameSize bytes per ring frame including the kernel's header, a multiple of 16 between 128
-   *     and 65536; received frames longer than {@code frameSize - 64} are truncated, and a TX ring
-   *     sends frames up to {@code frameSize - 32} bytes
-   * @param promiscuous whether to receive frames addressed to other MACs
-   * @param ignoreOutgoing whether to skip frames sent out of the interface ({@code
-   *     PACKET_IGNORE_OUTGOING}, Linux 4.20+)
-   * @param receiveBufferBytes socket receive buffer for copying receive, 0 for the kernel default
-   * @param fanout how the sockets of one fanout group share the interface's frames, {@link
-   *     Fanout#NONE} for no group
-   * @param fanoutGroup the group id, 0..65535, shared by every socket of the group on the interface
-   * @param undoOffloads whether frames are handed out as on the wire: partial checksums completed,
-   *     super-frames segmented, stripped VLAN tags restored (see the class comment)
    */
-  public record Options(int rxRingFrames, int txRingFrames, int frameSize, boolean promiscuous, boolean ignoreOutgoing, int receiveBufferBytes,
-      Fanout fanout, int fanoutGroup, boolean undoOffloads) {
+  public static final class Options {
 
-    /** Checks the values; see the record components. */
-    public Options {
+    private final int rxRingFrames;
+    private final int txRingFrames;
+    private final int frameSize;
+    private final boolean promiscuous;
+    private final boolean ignoreOutgoing;
+    private final int receiveBufferBytes;
+    private final int sendBufferBytes;
+    private final Fanout fanout;
+    private final int fanoutGroup;
+    private final long @Nullable [] fanoutProgram;
+    private final OffloadMode offloads;
+    private final boolean holdFrames;
+    private final int txBatch;
+
+    private Options(int rxRingFrames, int txRingFrames, int frameSize, boolean promiscuous, boolean ignoreOutgoing,
+        int receiveBufferBytes, int sendBufferBytes, Fanout fanout, int fanoutGroup, long @Nullable [] fanoutProgram,
+        OffloadMode offloads, boolean holdFrames, int txBatch) {
       if (rxRingFrames < 0 || rxRingFrames > (1 << 20)) {
         throw new IllegalArgumentException("rxRingFrames must be 0..1048576, was " + rxRingFrames);
       }
@@ -72,23 +95,116 @@ public final class PacketSocket implements AutoCloseable {
       if (frameSize < 128 || frameSize > 65536 || frameSize % 16 != 0) {
         throw new IllegalArgumentException("frameSize must be a multiple of 16 in 128..65536, was " + frameSize);
       }
-      if (receiveBufferBytes < 0) {
-        throw new IllegalArgumentException("receiveBufferBytes must be >= 0, was " + receiveBufferBytes);
-      }
-      java.util.Objects.requireNonNull(fanout, "fanout");
       if (fanoutGroup < 0 || fanoutGroup > 0xFFFF) {
         throw new IllegalArgumentException("fanoutGroup must be 0..65535, was " + fanoutGroup);
       }
+      if (txBatch < 0 || txBatch > 1024) {
+        throw new IllegalArgumentException("txBatch must be 0..1024, was " + txBatch);
+      }
+      this.rxRingFrames = rxRingFrames;
+      this.txRingFrames = txRingFrames;
+      this.frameSize = frameSize;
+      this.promiscuous = promiscuous;
+      this.ignoreOutgoing = ignoreOutgoing;
+      this.receiveBufferBytes = receiveBufferBytes;
+      this.sendBufferBytes = sendBufferBytes;
+      this.fanout = java.util.Objects.requireNonNull(fanout, "fanout");
+      this.fanoutGroup = fanoutGroup;
+      this.fanoutProgram = fanoutProgram;
+      this.offloads = java.util.Objects.requireNonNull(offloads, "offloads");
+      this.holdFrames = holdFrames;
+      this.txBatch = txBatch;
     }
 
     /**
      * No rings, not promiscuous, outgoing frames ignored, default buffers, 2048-byte ring frames,
-     * offloads undone.
+     * offloads undone ({@link OffloadMode#UNDO}), frames released when the handler returns, each
+     * send leaving at once.
      *
      * @return the defaults
      */
     public static Options defaults() {
-      return new Options(0, 0, 2048, false, true, 0, Fanout.NONE, 0, true);
+      return new Options(0, 0, 2048, false, true, 0, 0, Fanout.NONE, 0, null, OffloadMode.UNDO, false, 0);
+    }
+
+    private Options with(int rx, int tx, int size, boolean promisc, boolean ignore, int rcvbuf, int sndbuf, Fanout mode, int group,
+        long @Nullable [] program, OffloadMode off, boolean hold, int batch) {
+      return new Options(rx, tx, size, promisc, ignore, rcvbuf, sndbuf, mode, group, program, off, hold, batch);
+    }
+
+    /** {@return frames in the memory-mapped RX ring, 0 for none (copying receive)} */
+    public int rxRingFrames() {
+      return rxRingFrames;
+    }
+
+    /** {@return frames in the memory-mapped TX ring, 0 for none} */
+    public int txRingFrames() {
+      return txRingFrames;
+    }
+
+    /**
+     * {@return bytes per ring frame including the kernel's header, a multiple of 16 in 128..65536}
+     * A frame longer than what a ring frame holds is read whole from the socket (offloads undone or
+     * carried) or truncated ({@link OffloadMode#AS_RECEIVED}).
+     */
+    public int frameSize() {
+      return frameSize;
+    }
+
+    /** {@return whether frames addressed to other MACs are received} */
+    public boolean promiscuous() {
+      return promiscuous;
+    }
+
+    /** {@return whether frames sent out of the interface are skipped ({@code PACKET_IGNORE_OUTGOING}, Linux 4.20+)} */
+    public boolean ignoreOutgoing() {
+      return ignoreOutgoing;
+    }
+
+    /** {@return the socket receive buffer, 0 for the default (4 MiB with an RX ring and offloads undone or carried)} */
+    public int receiveBufferBytes() {
+      return receiveBufferBytes;
+    }
+
+    /** {@return the socket send buffer, 0 for the default (4 MiB with {@link #txBatch}, else the kernel's)} */
+    public int sendBufferBytes() {
+      return sendBufferBytes;
+    }
+
+    /** {@return how the sockets of a fanout group share the interface's frames, {@link Fanout#NONE} for no group} */
+    public Fanout fanout() {
+      return fanout;
+    }
+
+    /** {@return the fanout group id, 0..65535} */
+    public int fanoutGroup() {
+      return fanoutGroup;
+    }
+
+    /** {@return the classic BPF program of a {@link Fanout#CBPF} group (a copy), or null} */
+    public long @Nullable [] fanoutProgram() {
+      long[] p = fanoutProgram;
+      return p == null ? null : p.clone();
+    }
+
+    /** {@return what the socket does with the kernel's offloads} */
+    public OffloadMode offloads() {
+      return offloads;
+    }
+
+    /** {@return whether frames are handed out as on the wire ({@link OffloadMode#UNDO})} */
+    public boolean undoOffloads() {
+      return offloads == OffloadMode.UNDO;
+    }
+
+    /** {@return whether RX ring frames stay the caller's until {@link PacketSocket#release()}} */
+    public boolean holdFrames() {
+      return holdFrames;
+    }
+
+    /** {@return how many sends are gathered for one {@code sendmmsg(2)} at {@link PacketSocket#flush()}, 0 for none} */
+    public int txBatch() {
+      return txBatch;
     }
 
     /**
@@ -99,17 +215,21 @@ public final class PacketSocket implements AutoCloseable {
      * @return the new options
      */
     public Options rxRing(int frames, int size) {
-      return new Options(frames, txRingFrames, size, promiscuous, ignoreOutgoing, receiveBufferBytes, fanout, fanoutGroup, undoOffloads);
+      return with(frames, txRingFrames, size, promiscuous, ignoreOutgoing, receiveBufferBytes, sendBufferBytes, fanout, fanoutGroup,
+          fanoutProgram, offloads, holdFrames, txBatch);
     }
 
     /**
-     * Returns these options with a TX ring of {@code frames} frames of {@link #frameSize()} bytes.
+     * Returns these options with a TX ring of {@code frames} frames of {@link #frameSize()} bytes:
+     * one copy into the ring per send, one {@code sendto(2)} per {@link PacketSocket#flush()}, and
+     * the kernel sends from the ring's pages (a NIC reads them; a veth copies them again).
      *
      * @param frames ring frames, for example 256
      * @return the new options
      */
     public Options txRing(int frames) {
-      return new Options(rxRingFrames, frames, frameSize, promiscuous, ignoreOutgoing, receiveBufferBytes, fanout, fanoutGroup, undoOffloads);
+      return with(rxRingFrames, frames, frameSize, promiscuous, ignoreOutgoing, receiveBufferBytes, sendBufferBytes, fanout, fanoutGroup,
+          fanoutProgram, offloads, holdFrames, txBatch);
     }
 
     /**
@@ -119,7 +239,8 @@ public final class PacketSocket implements AutoCloseable {
      * @return the new options
      */
     public Options promiscuous(boolean on) {
-      return new Options(rxRingFrames, txRingFrames, frameSize, on, ignoreOutgoing, receiveBufferBytes, fanout, fanoutGroup, undoOffloads);
+      return with(rxRingFrames, txRingFrames, frameSize, on, ignoreOutgoing, receiveBufferBytes, sendBufferBytes, fanout, fanoutGroup,
+          fanoutProgram, offloads, holdFrames, txBatch);
     }
 
     /**
@@ -129,31 +250,94 @@ public final class PacketSocket implements AutoCloseable {
      * @return the new options
      */
     public Options ignoreOutgoing(boolean on) {
-      return new Options(rxRingFrames, txRingFrames, frameSize, promiscuous, on, receiveBufferBytes, fanout, fanoutGroup, undoOffloads);
+      return with(rxRingFrames, txRingFrames, frameSize, promiscuous, on, receiveBufferBytes, sendBufferBytes, fanout, fanoutGroup,
+          fanoutProgram, offloads, holdFrames, txBatch);
     }
 
     /**
      * Returns these options joining a fanout group: several sockets (one per worker thread) share the
      * interface's frames, spread by {@code mode} ({@code PACKET_FANOUT}, packet(7)).
      *
-     * @param mode how frames are spread, not {@link Fanout#NONE}
+     * @param mode how frames are spread, not {@link Fanout#NONE} nor {@link Fanout#CBPF} (which
+     *     takes a program: {@link #fanout(long[], int)})
      * @param group the group id, 0..65535
      * @return the new options
      */
     public Options fanout(Fanout mode, int group) {
-      return new Options(rxRingFrames, txRingFrames, frameSize, promiscuous, ignoreOutgoing, receiveBufferBytes, mode, group, undoOffloads);
+      if (mode == Fanout.CBPF) {
+        throw new IllegalArgumentException("a CBPF fanout group needs its program: fanout(program, group)");
+      }
+      return with(rxRingFrames, txRingFrames, frameSize, promiscuous, ignoreOutgoing, receiveBufferBytes, sendBufferBytes, mode, group,
+          null, offloads, holdFrames, txBatch);
+    }
+
+    /**
+     * Returns these options joining a fanout group whose frames a classic BPF program spreads
+     * ({@code PACKET_FANOUT_CBPF} with {@code PACKET_FANOUT_DATA}, Linux 4.3+): the program runs on
+     * each frame with the packet's data starting at its network header ({@code SKF_AD_*} extensions
+     * such as the protocol and the interface index are available) and returns the member's index,
+     * taken modulo the group's size, in the order the members joined.
+     *
+     * @param program the instructions, packed with {@link Bpf#insn}, 1..4096
+     * @param group the group id, 0..65535
+     * @return the new options
+     */
+    public Options fanout(long[] program, int group) {
+      if (program.length == 0 || program.length > 4096) {
+        throw new IllegalArgumentException("BPF program must have 1..4096 instructions, had " + program.length);
+      }
+      return with(rxRingFrames, txRingFrames, frameSize, promiscuous, ignoreOutgoing, receiveBufferBytes, sendBufferBytes, Fanout.CBPF,
+          group, program.clone(), offloads, holdFrames, txBatch);
     }
 
     /**
      * Returns these options with the interface's offloads undone on receive or not. Off, frames come
-     * as the kernel holds them: a locally sent frame with an incomplete checksum, a GRO/GSO
-     * super-frame truncated to the ring frame, a VLAN frame without its tag.
+     * as the kernel holds them ({@link OffloadMode#AS_RECEIVED}).
      *
      * @param on whether to hand out frames as on the wire
      * @return the new options
      */
     public Options undoOffloads(boolean on) {
-      return new Options(rxRingFrames, txRingFrames, frameSize, promiscuous, ignoreOutgoing, receiveBufferBytes, fanout, fanoutGroup, on);
+      return offloads(on ? OffloadMode.UNDO : OffloadMode.AS_RECEIVED);
+    }
+
+    /**
+     * Returns these options with another offload mode.
+     *
+     * @param mode what to do with the kernel's offloads
+     * @return the new options
+     */
+    public Options offloads(OffloadMode mode) {
+      return with(rxRingFrames, txRingFrames, frameSize, promiscuous, ignoreOutgoing, receiveBufferBytes, sendBufferBytes, fanout, fanoutGroup,
+          fanoutProgram, mode, holdFrames, txBatch);
+    }
+
+    /**
+     * Returns these options with RX ring frames held until {@link PacketSocket#release()} instead of
+     * going back to the kernel when the handler returns, so that a forwarder rewrites frames in place
+     * and sends them by reference ({@link PacketSocket#sendHeld}); every ring frame then also keeps
+     * {@link #HEADROOM} bytes in front of the frame ({@code PACKET_RESERVE}).
+     *
+     * @param on whether to hold frames
+     * @return the new options
+     */
+    public Options holdFrames(boolean on) {
+      return with(rxRingFrames, txRingFrames, frameSize, promiscuous, ignoreOutgoing, receiveBufferBytes, sendBufferBytes, fanout, fanoutGroup,
+          fanoutProgram, offloads, on, txBatch);
+    }
+
+    /**
+     * Returns these options with sends gathered: without a TX ring, up to {@code frames} sends wait
+     * for {@link PacketSocket#flush()}, which hands them to the kernel with one {@code sendmmsg(2)}
+     * (a full batch is flushed first). A send copies the frame into the batch; {@link
+     * PacketSocket#sendHeld} queues it by reference.
+     *
+     * @param frames 1..1024, or 0 for a system call per send
+     * @return the new options
+     */
+    public Options txBatch(int frames) {
+      return with(rxRingFrames, txRingFrames, frameSize, promiscuous, ignoreOutgoing, receiveBufferBytes, sendBufferBytes, fanout, fanoutGroup,
+          fanoutProgram, offloads, holdFrames, frames);
     }
 
     /**
@@ -168,7 +352,31 @@ public final class PacketSocket implements AutoCloseable {
       if (bytes <= 0) {
         throw new IllegalArgumentException("receive buffer must be positive, was " + bytes);
       }
-      return new Options(rxRingFrames, txRingFrames, frameSize, promiscuous, ignoreOutgoing, bytes, fanout, fanoutGroup, undoOffloads);
+      return with(rxRingFrames, txRingFrames, frameSize, promiscuous, ignoreOutgoing, bytes, sendBufferBytes, fanout, fanoutGroup,
+          fanoutProgram, offloads, holdFrames, txBatch);
+    }
+
+    /**
+     * Returns these options with a socket send buffer of {@code bytes} ({@code SO_SNDBUFFORCE}, else
+     * {@code SO_SNDBUF}): how many bytes of sent frames the kernel holds for this socket before a
+     * send finds no room (a veth releases them as the receiver's IP layer takes them).
+     *
+     * @param bytes the buffer, positive
+     * @return the new options
+     */
+    public Options sendBuffer(int bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("send buffer must be positive, was " + bytes);
+      }
+      return with(rxRingFrames, txRingFrames, frameSize, promiscuous, ignoreOutgoing, receiveBufferBytes, bytes, fanout, fanoutGroup,
+          fanoutProgram, offloads, holdFrames, txBatch);
+    }
+
+    @Override
+    public String toString() {
+      return "Options[rxRing=" + rxRingFrames + ", txRing=" + txRingFrames + ", frameSize=" + frameSize + ", promiscuous=" + promiscuous
+          + ", ignoreOutgoing=" + ignoreOutgoing + ", fanout=" + fanout + "/" + fanoutGroup + ", offloads=" + offloads
+          + ", holdFrames=" + holdFrames + ", txBatch=" + txBatch + "]";
     }
   }
 
@@ -190,7 +398,15 @@ public final class PacketSocket implements AutoCloseable {
     /** Super-frames of a GSO type other than TCP or UDP (L4) segmentation: dropped. */
     UNSUPPORTED_OFFLOAD,
     /** Frames whose offload offsets do not fit their headers: dropped. */
-    MALFORMED_OFFLOAD
+    MALFORMED_OFFLOAD,
+    /** Frames handed out with their partial checksum ({@link OffloadMode#CARRY}). */
+    CHECKSUMS_CARRIED,
+    /** Super-frames handed out whole ({@link OffloadMode#CARRY}). */
+    SUPER_FRAMES_CARRIED,
+    /** Gathered sends the kernel had no room for at a flush (send buffer or device queue full): dropped. */
+    SEND_NO_ROOM,
+    /** Gathered sends the kernel refused at a flush (longer than the device takes, interface down): dropped. */
+    SEND_FAILED
   }
 
   /**
@@ -207,7 +423,9 @@ public final class PacketSocket implements AutoCloseable {
     /** By the CPU that received the frame ({@code PACKET_FANOUT_CPU}). */
     CPU(2),
     /** By the device's receive queue ({@code PACKET_FANOUT_QM}), one socket per hardware queue. */
-    QUEUE(5);
+    QUEUE(5),
+    /** By a classic BPF program's result ({@code PACKET_FANOUT_CBPF}): {@link Options#fanout(long[], int)}. */
+    CBPF(6);
 
     private final int code;
 
@@ -225,6 +443,13 @@ public final class PacketSocket implements AutoCloseable {
    */
   public record Statistics(long packets, long drops) {}
 
+  /**
+   * Bytes every frame handed out in a held RX ring frame ({@link Options#holdFrames}) or rebuilt in
+   * the socket's own buffers has in front of it, free for the caller: enough for a VLAN tag and an
+   * IPv6 header put in front of the frame in place.
+   */
+  public static final int HEADROOM = 64;
+
   private static final int TP_STATUS_KERNEL = 0;
   private static final int TP_STATUS_USER = 1;
   private static final int TP_STATUS_AVAILABLE = 0;
@@ -235,10 +460,21 @@ public final class PacketSocket implements AutoCloseable {
   private static final int TP_STATUS_VLAN_TPID_VALID = 0x40;
   private static final int TPACKET2_VLAN_TCI = 24;
   private static final int TPACKET2_VLAN_TPID = 26;
-  /** sizeof(tpacket2_hdr) aligned + sizeof(sockaddr_ll): the first byte a restored tag may take. */
+  /** sizeof(tpacket2_hdr) aligned + sizeof(sockaddr_ll): the first byte of a ring frame the caller may use. */
   private static final int TPACKET2_HDRLEN = 52;
+  /**
+   * Where the kernel puts the MAC header of a received frame with no reserve: TPACKET_ALIGN(52 + 16)
+   * - 14, plus 10 with a vnet header (af_packet.c tpacket_rcv); relative to {@link #TPACKET2_HDRLEN}.
+   */
+  private static final int RX_MAC_BASE = 80 - 14 - TPACKET2_HDRLEN;
   private static final int DEFAULT_COPY_BUFFER = 4 << 20;
+  private static final int DEFAULT_SEND_BUFFER = 4 << 20;
   private static final int MSGHDR_SIZE = 56;
+  /** sizeof(struct mmsghdr): a msghdr, the unsigned msg_len, padding. */
+  private static final int MMSGHDR_SIZE = 64;
+  private static final int IOVEC_SIZE = 16;
+  /** Bytes per frame a gathered copying send may take; longer frames leave at once. */
+  private static final int BATCH_COPY_SIZE = 2048;
   private static final int AUXDATA_CONTROL_SIZE = 64;
   private static final int TPACKET2_LEN = 4;
   private static final int TPACKET2_SNAPLEN = 8;
@@ -248,9 +484,18 @@ public final class PacketSocket implements AutoCloseable {
   private static final int BLOCK_SIZE = 1 << 16;
   private static final int STAGING_SIZE = 65536 + 64;
   private static final int ENOBUFS = 105;
-  private static final int PACKET_FANOUT = 18;
+  private static final int PACKET_FANOUT_FLAG_IGNORE_OUTGOING = 0x4000;
   private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
   private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
+  private static final VarHandle SENT;
+
+  static {
+    try {
+      SENT = MethodHandles.lookup().findVarHandle(PacketSocket.class, "sent", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   /** One mapped ring: frames of {@code frameSize} bytes packed into 64 KiB blocks. */
   private record Ring(MemorySegment memory, int frameSize, int framesPerBlock, int frames) {
@@ -276,26 +521,44 @@ public final class PacketSocket implements AutoCloseable {
   private final @Nullable Ring rx;
   private final @Nullable Ring tx;
   private final @Nullable Offloads wire;
+  private final boolean vnet;
+  private final boolean hold;
   private final long[] counts = new long[Counter.values().length];
-  /** recvmsg/sendmsg scratch: a msghdr, two iovecs, the auxdata control buffer, a zero vnet header. */
+  /** Each RX ring frame past its kernel header, as a segment and as a buffer (the views handed out). */
+  private final MemorySegment[] slotMemory;
+  private final ByteBuffer[] slotBuffer;
+  /** recvmsg/sendmsg scratch: a msghdr, two iovecs, the auxdata control buffer, a vnet header. */
   private final MemorySegment message;
   private final MemorySegment iovecs;
   private final MemorySegment control;
-  private final MemorySegment zeroVnet;
+  private final MemorySegment sendVnet;
+  private final ReceivedFrame view = new ReceivedFrame();
+  private final ReceivedFrame.Handler adapter;
   private final FrameHandler copier;
+  // gathered sends (Options.txBatch): mmsghdr and iovec arrays, vnet headers, copies
+  private final int batchCapacity;
+  private final MemorySegment batchMessages;
+  private final MemorySegment[] batchFrom;
+  private final MemorySegment batchIovecs;
+  private final MemorySegment batchVnets;
+  private final MemorySegment batchCopies;
+  private int batched;
+  private @Nullable FrameHandler legacy;
   private MemorySegment copyTarget = MemorySegment.NULL;
   private long copyCapacity;
   private int copied;
   private int rxNext;
+  private int rxHeld;
   private int txNext;
   private int txQueued;
   private long txRejected;
+  private long sent;
   private long packets;
   private long drops;
   private boolean closed;
 
   private PacketSocket(Arena arena, MemorySegment state, int fd, NetInterface iface, MemorySegment mapping, @Nullable Ring rx, @Nullable Ring tx,
-      boolean undoOffloads) {
+      Options options) {
     this.arena = arena;
     this.state = state;
     this.fd = fd;
@@ -303,19 +566,53 @@ public final class PacketSocket implements AutoCloseable {
     this.mapping = mapping;
     this.rx = rx;
     this.tx = tx;
+    this.vnet = options.offloads() != OffloadMode.AS_RECEIVED;
+    this.hold = options.holdFrames() && rx != null;
     this.staging = arena.allocate(STAGING_SIZE, 64);
     this.stagingBuffer = staging.asByteBuffer();
     this.pollFd = arena.allocate(8, 4);
-    this.wire = undoOffloads ? new Offloads(arena, counts) : null;
+    this.wire = vnet ? new Offloads(arena, counts, options.offloads() == OffloadMode.CARRY, view.vnet()) : null;
     this.message = arena.allocate(MSGHDR_SIZE, 8);
     this.iovecs = arena.allocate(32, 8);
     this.control = arena.allocate(AUXDATA_CONTROL_SIZE, 8);
-    this.zeroVnet = arena.allocate(16, 8);
+    this.sendVnet = arena.allocate(16, 8);
+    int slots = rx == null ? 0 : rx.frames();
+    this.slotMemory = new MemorySegment[slots];
+    this.slotBuffer = new ByteBuffer[slots];
+    for (int i = 0; i < slots; i++) {
+      MemorySegment m = rx.memory().asSlice(rx.offset(i) + TPACKET2_HDRLEN, rx.frameSize() - TPACKET2_HDRLEN);
+      slotMemory[i] = m;
+      slotBuffer[i] = m.asByteBuffer();
+    }
+    this.adapter = f -> {
+      FrameHandler h = legacy;
+      if (h != null) {
+        h.onFrame(f.memory(), f.offset(), f.length());
+      }
+    };
     this.copier = (memory, offset, length) -> {
       int n = (int) Math.min(length, copyCapacity);
       MemorySegment.copy(memory, offset, copyTarget, 0, n);
       copied = n;
     };
+    this.batchCapacity = tx == null ? options.txBatch() : 0;
+    int b = Math.max(batchCapacity, 1);
+    this.batchMessages = arena.allocate((long) MMSGHDR_SIZE * b, 8);
+    this.batchIovecs = arena.allocate((long) IOVEC_SIZE * 2 * b, 8);
+    this.batchVnets = arena.allocate(16L * b, 8);
+    this.batchCopies = batchCapacity == 0 ? MemorySegment.NULL : arena.allocate((long) BATCH_COPY_SIZE * b, 64);
+    this.batchFrom = new MemorySegment[b];
+    for (int i = 0; i < b; i++) {
+      long m = (long) MMSGHDR_SIZE * i;
+      batchFrom[i] = batchMessages.asSlice(m);
+      MemorySegment iov = batchIovecs.asSlice((long) IOVEC_SIZE * 2 * i, IOVEC_SIZE * 2);
+      batchMessages.set(ValueLayout.ADDRESS, m + 16, iov);
+      batchMessages.set(ValueLayout.JAVA_LONG, m + 24, vnet ? 2L : 1L);
+      if (vnet) {
+        iov.set(ValueLayout.JAVA_LONG, 0, batchVnets.address() + 16L * i);
+        iov.set(ValueLayout.JAVA_LONG, 8, VnetHeader.LENGTH);
+      }
+    }
   }
 
   /**
@@ -344,10 +641,11 @@ public final class PacketSocket implements AutoCloseable {
     }
     MemorySegment mapping = MemorySegment.NULL;
     try {
+      boolean vnet = options.offloads() != OffloadMode.AS_RECEIVED;
       if (options.ignoreOutgoing()) {
         Sockets.setIntOption(arena, state, fd, LibC.SOL_PACKET, LibC.PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
       }
-      if (options.undoOffloads()) {
+      if (vnet) {
         // Before the rings: the kernel refuses PACKET_VNET_HDR on a socket that has one (EBUSY).
         Sockets.setIntOption(arena, state, fd, LibC.SOL_PACKET, LibC.PACKET_VNET_HDR, 1, "PACKET_VNET_HDR");
         if (options.rxRingFrames() > 0) {
@@ -358,15 +656,24 @@ public final class PacketSocket implements AutoCloseable {
         }
       }
       int receiveBuffer = options.receiveBufferBytes() > 0 ? options.receiveBufferBytes()
-          : options.undoOffloads() && options.rxRingFrames() > 0 ? DEFAULT_COPY_BUFFER : 0;
+          : vnet && options.rxRingFrames() > 0 ? DEFAULT_COPY_BUFFER : 0;
       if (receiveBuffer > 0) {
         Sockets.receiveBufferSize(arena, state, fd, receiveBuffer);
+      }
+      int sendBuffer = options.sendBufferBytes() > 0 ? options.sendBufferBytes()
+          : options.txBatch() > 0 && options.txRingFrames() == 0 ? DEFAULT_SEND_BUFFER : 0;
+      if (sendBuffer > 0) {
+        Sockets.sendBufferSize(state, fd, sendBuffer);
       }
       int size = options.frameSize();
       int rxBlocks = options.rxRingFrames() > 0 ? Ring.blocks(options.rxRingFrames(), size) : 0;
       int txBlocks = options.txRingFrames() > 0 ? Ring.blocks(options.txRingFrames(), size) : 0;
       if (rxBlocks + txBlocks > 0) {
         Sockets.setIntOption(arena, state, fd, LibC.SOL_PACKET, LibC.PACKET_VERSION, LibC.TPACKET_V2, "PACKET_VERSION TPACKET_V2");
+        if (rxBlocks > 0 && options.holdFrames()) {
+          int reserve = HEADROOM - RX_MAC_BASE - (vnet ? VnetHeader.LENGTH : 0);
+          Sockets.setIntOption(arena, state, fd, LibC.SOL_PACKET, LibC.PACKET_RESERVE, reserve, "PACKET_RESERVE " + reserve);
+        }
         if (rxBlocks > 0) {
           requestRing(arena, state, fd, LibC.PACKET_RX_RING, "PACKET_RX_RING", rxBlocks, size);
         }
@@ -394,8 +701,17 @@ public final class PacketSocket implements AutoCloseable {
       }
       if (options.fanout() != Fanout.NONE) {
         // Joining a group needs a bound socket, so this comes after bind().
-        Sockets.setIntOption(arena, state, fd, LibC.SOL_PACKET, PACKET_FANOUT,
-            options.fanoutGroup() | (options.fanout().code << 16), "PACKET_FANOUT " + options.fanout() + " group " + options.fanoutGroup());
+        // A group delivers through its own hook, which the member's PACKET_IGNORE_OUTGOING does not
+        // reach: the group's flag does (Linux 6.9+); without it every member would receive what the
+        // group sends.
+        int flags = options.ignoreOutgoing() ? PACKET_FANOUT_FLAG_IGNORE_OUTGOING : 0;
+        Sockets.setIntOption(arena, state, fd, LibC.SOL_PACKET, LibC.PACKET_FANOUT,
+            options.fanoutGroup() | ((options.fanout().code | flags) << 16), "PACKET_FANOUT " + options.fanout() + " group " + options.fanoutGroup());
+        long[] program = options.fanoutProgram();
+        if (program != null) {
+          // The group's one program; every member sets the same, the last one stays.
+          Sockets.setFilter(state, fd, LibC.SOL_PACKET, LibC.PACKET_FANOUT_DATA, program, "PACKET_FANOUT_DATA");
+        }
       }
       if (options.promiscuous()) {
         MemorySegment mreq = arena.allocate(16, 4);
@@ -403,7 +719,7 @@ public final class PacketSocket implements AutoCloseable {
         mreq.set(ValueLayout.JAVA_SHORT, 4, (short) LibC.PACKET_MR_PROMISC);
         Sockets.setOption(state, fd, LibC.SOL_PACKET, LibC.PACKET_ADD_MEMBERSHIP, mreq, "PACKET_ADD_MEMBERSHIP PACKET_MR_PROMISC");
       }
-      return new PacketSocket(arena, state, fd, iface, mapping, rx, tx, options.undoOffloads());
+      return new PacketSocket(arena, state, fd, iface, mapping, rx, tx, options);
     } catch (RuntimeException | Error e) {
       if (!mapping.equals(MemorySegment.NULL)) {
         LibC.munmap(state, mapping, mapping.byteSize());
@@ -504,11 +820,34 @@ public final class PacketSocket implements AutoCloseable {
    * @throws NativeCallException when reading a frame whole fails
    */
   public int receive(FrameHandler handler, int maxFrames) {
+    legacy = handler;
+    try {
+      return receive(adapter, maxFrames);
+    } finally {
+      legacy = null;
+    }
+  }
+
+  /**
+   * Hands up to {@code maxFrames} waiting frames to {@code handler} as {@link ReceivedFrame} views, in
+   * arrival order: RX ring frames in place (and, with {@link Options#holdFrames}, held until {@link
+   * #release()}: the ring then gives out at most its size in frames before a release), segments of a
+   * super-frame and frames read whole from the socket's own buffers. Segments left over when {@code
+   * maxFrames} is reached come first in the next call.
+   *
+   * @param handler called once per frame, on this thread
+   * @param maxFrames the most frames to hand out in this call, positive
+   * @return how many frames were handed out, 0 when none was waiting
+   * @throws NativeCallException when reading a frame whole fails
+   */
+  public int receive(ReceivedFrame.Handler handler, int maxFrames) {
     int done = 0;
     Offloads w = wire;
     while (done < maxFrames) {
       if (w != null && w.nextSegment()) {
-        handler.onFrame(w.memory(), w.offset(), w.length());
+        view.vnet().clear();
+        view.set(w.memory(), w.buffer(stagingBuffer), (int) w.offset(), w.length(), false);
+        handler.onFrame(view);
         done++;
         continue;
       }
@@ -521,24 +860,60 @@ public final class PacketSocket implements AutoCloseable {
     return done;
   }
 
-  /** Takes the next ring frame: 1 when handed to the handler, 0 when dropped or segmented, -1 when none waits. */
-  private int fromRing(FrameHandler handler) {
+  /**
+   * Gives the held RX ring frames back to the kernel ({@link Options#holdFrames}), oldest first. Call
+   * it once every send that refers to them was flushed. Does nothing without held frames.
+   */
+  public void release() {
     Ring rx = this.rx;
-    if (rx == null) {
+    int n = rxHeld;
+    if (rx == null || n == 0) {
+      return;
+    }
+    int frames = rx.frames();
+    int i = rxNext - n;
+    if (i < 0) {
+      i += frames;
+    }
+    MemorySegment ring = rx.memory();
+    for (int k = 0; k < n; k++) {
+      INT.setRelease(ring, rx.offset(i), TP_STATUS_KERNEL);
+      i = i + 1 == frames ? 0 : i + 1;
+    }
+    rxHeld = 0;
+  }
+
+  /**
+   * Returns how many RX ring frames the caller holds ({@link Options#holdFrames}).
+   *
+   * @return frames taken since the last {@link #release()}
+   */
+  public int held() {
+    return rxHeld;
+  }
+
+  /** Takes the next ring frame: 1 when handed to the handler, 0 when dropped or segmented, -1 when none waits. */
+  private int fromRing(ReceivedFrame.Handler handler) {
+    Ring rx = this.rx;
+    if (rx == null || rxHeld == rx.frames()) {
       return -1;
     }
     MemorySegment ring = rx.memory();
-    long at = rx.offset(rxNext);
+    int slot = rxNext;
+    long at = rx.offset(slot);
     int status = (int) INT.getAcquire(ring, at);
     if ((status & TP_STATUS_USER) == 0) {
       return -1;
     }
     try {
       int snap = ring.get(ValueLayout.JAVA_INT, at + TPACKET2_SNAPLEN);
-      int mac = ring.get(ValueLayout.JAVA_SHORT, at + TPACKET2_MAC) & 0xFFFF;
+      int mac = (ring.get(ValueLayout.JAVA_SHORT, at + TPACKET2_MAC) & 0xFFFF) - TPACKET2_HDRLEN;
+      MemorySegment mem = slotMemory[slot];
+      ByteBuffer buf = slotBuffer[slot];
       Offloads w = wire;
       if (w == null) {
-        handler.onFrame(ring, at + mac, snap);
+        view.set(mem, buf, mac, snap, hold);
+        handler.onFrame(view);
         return 1;
       }
       int tag = tag(status, ring.get(ValueLayout.JAVA_SHORT, at + TPACKET2_VLAN_TCI), ring.get(ValueLayout.JAVA_SHORT, at + TPACKET2_VLAN_TPID));
@@ -555,16 +930,22 @@ public final class PacketSocket implements AutoCloseable {
         bump(Counter.TRUNCATED);
         return 0;
       } else {
-        r = w.prepare(ring, at + mac, snap, at + TPACKET2_HDRLEN, tag);
+        r = w.prepare(mem, mac, snap, 0, tag);
       }
       if (r == Offloads.PLAIN) {
-        handler.onFrame(w.memory(), w.offset(), w.length());
+        MemorySegment m = w.memory();
+        view.set(m, w.buffer(buf), (int) w.offset(), w.length(), hold && m == mem);
+        handler.onFrame(view);
         return 1;
       }
       return 0;
     } finally {
-      INT.setRelease(ring, at, TP_STATUS_KERNEL);
-      rxNext = rxNext + 1 == rx.frames() ? 0 : rxNext + 1;
+      if (hold) {
+        rxHeld++;
+      } else {
+        INT.setRelease(ring, at, TP_STATUS_KERNEL);
+      }
+      rxNext = slot + 1 == rx.frames() ? 0 : slot + 1;
     }
   }
 
@@ -596,14 +977,16 @@ public final class PacketSocket implements AutoCloseable {
   }
 
   /** Copying receive without a ring: as {@link #fromRing}. */
-  private int fromSocket(FrameHandler handler) {
+  private int fromSocket(ReceivedFrame.Handler handler) {
     Offloads w = wire;
     if (w == null) {
       int n = receiveCopy(staging, STAGING_SIZE);
       if (n < 0) {
         return -1;
       }
-      handler.onFrame(staging, 0, n);
+      view.vnet().clear();
+      view.set(staging, stagingBuffer, 0, n, false);
+      handler.onFrame(view);
       return 1;
     }
     MemorySegment into = w.whole();
@@ -638,15 +1021,16 @@ public final class PacketSocket implements AutoCloseable {
     }
     int r = w.prepare(into, Offloads.HEAD, (int) n - Offloads.VNET_HDR_LEN, 0, tag);
     if (r == Offloads.PLAIN) {
-      handler.onFrame(w.memory(), w.offset(), w.length());
+      view.set(w.memory(), w.buffer(stagingBuffer), (int) w.offset(), w.length(), false);
+      handler.onFrame(view);
       return 1;
     }
     return 0;
   }
 
   /**
-   * Returns how often undoing offloads did something, or could not. Any thread: a value at most a
-   * frame old.
+   * Returns how often undoing or carrying offloads did something, or could not, and what gathered
+   * sends dropped. Any thread: a value at most a frame old.
    *
    * @param counter the counter
    * @return its value since open
@@ -656,8 +1040,12 @@ public final class PacketSocket implements AutoCloseable {
   }
 
   private void bump(Counter c) {
+    bump(c, 1);
+  }
+
+  private void bump(Counter c, int n) {
     int i = c.ordinal();
-    COUNTS.setOpaque(counts, i, counts[i] + 1);
+    COUNTS.setOpaque(counts, i, counts[i] + n);
   }
 
   /**
@@ -677,8 +1065,13 @@ public final class PacketSocket implements AutoCloseable {
     copyTarget = dst;
     copyCapacity = capacity;
     copied = -1;
+    int heldBefore = rxHeld;
     receive(copier, 1);
     copyTarget = MemorySegment.NULL;
+    if (heldBefore == 0) {
+      // the frame was copied out: nothing refers to its ring frame any more
+      release();
+    }
     return copied;
   }
 
@@ -706,40 +1099,132 @@ public final class PacketSocket implements AutoCloseable {
   }
 
   /**
-   * Sends one frame out of the interface. Without a TX ring the frame leaves with this call; with a
-   * TX ring it is copied into the ring and leaves at the next {@link #flush()} (or at once if the ring
-   * was full and had to be flushed to make room). The frame is sent as it is: its checksums must be
-   * complete, and a VLAN frame carries its tag.
+   * Sends one complete frame out of the interface: {@link #send(MemorySegment, long, int,
+   * VnetHeader)} with nothing left to the kernel.
    *
    * @param src native memory holding the frame, Ethernet header first
    * @param offset where the frame starts in {@code src} (0 avoids creating a slice without a TX ring)
    * @param length the frame's length in bytes
-   * @return {@code length}, or {@code -1} when there is no room: the socket's send buffer or the
-   *     device queue is full ({@code EAGAIN}, {@code ENOBUFS}), or every TX ring frame is still in flight
+   * @return {@code length}, or {@code -1} when there is no room
    * @throws IllegalArgumentException when a frame is longer than a TX ring frame holds
-   * @throws NativeCallException when {@code sendto(2)} fails otherwise, for example {@code EMSGSIZE}
-   *     for a frame longer than the MTU allows, or {@code ENETDOWN}
+   * @throws NativeCallException when a send that leaves at once fails otherwise
    */
   public int send(MemorySegment src, long offset, int length) {
+    return send(src, offset, length, null);
+  }
+
+  /**
+   * Sends one frame out of the interface. Without a TX ring or batch the frame leaves with this
+   * call; with a TX ring it is copied into the ring, and with {@link Options#txBatch} into the
+   * batch, and leaves at the next {@link #flush()} (or at once if the ring or batch was full and had
+   * to be flushed to make room; a frame longer than a batch slot, 2 KiB, flushes the batch and leaves
+   * at once). A VLAN frame carries its tag.
+   *
+   * @param src native memory holding the frame, Ethernet header first
+   * @param offset where the frame starts in {@code src}
+   * @param length the frame's length in bytes
+   * @param offloads what the kernel is to finish (a partial checksum, a super-frame to segment),
+   *     offsets from the frame's first byte; {@code null} or empty for a complete frame. Needs a socket
+   *     that is not {@link OffloadMode#AS_RECEIVED}
+   * @return {@code length}, or {@code -1} when there is no room: the socket's send buffer or the
+   *     device queue is full ({@code EAGAIN}, {@code ENOBUFS}), or every TX ring frame is still in flight
+   * @throws IllegalArgumentException when a frame is longer than a TX ring frame holds, or offloads
+   *     are asked of a socket without vnet headers
+   * @throws NativeCallException when a send that leaves at once fails otherwise, for example {@code
+   *     EMSGSIZE} for a frame longer than the MTU allows, or {@code ENETDOWN}
+   */
+  public int send(MemorySegment src, long offset, int length, @Nullable VnetHeader offloads) {
+    checkOffloads(offloads);
     if (tx != null) {
-      return enqueue(src, offset, length);
+      return enqueue(src, offset, length, offloads);
     }
+    if (batchCapacity > 0) {
+      if (length <= BATCH_COPY_SIZE) {
+        if (batched == batchCapacity) {
+          flush();
+        }
+        long slot = (long) BATCH_COPY_SIZE * batched;
+        MemorySegment.copy(src, offset, batchCopies, slot, length);
+        gather(batchCopies.address() + slot, length, offloads);
+        return length;
+      }
+      flush();
+    }
+    return sendNow(src, offset, length, offloads);
+  }
+
+  /**
+   * Sends a frame the caller keeps unchanged until the next {@link #flush()} (a held RX ring frame,
+   * {@link ReceivedFrame#held()}): with {@link Options#txBatch} it is queued by reference, without a
+   * copy, and leaves at the flush; otherwise as {@link #send(MemorySegment, long, int, VnetHeader)}.
+   *
+   * @param src native memory holding the frame, Ethernet header first
+   * @param offset where the frame starts in {@code src}
+   * @param length the frame's length in bytes
+   * @param offloads what the kernel is to finish, or {@code null}
+   * @return {@code length}, or {@code -1} when there is no room
+   */
+  public int sendHeld(MemorySegment src, long offset, int length, @Nullable VnetHeader offloads) {
+    if (batchCapacity == 0) {
+      return send(src, offset, length, offloads);
+    }
+    checkOffloads(offloads);
+    if (!src.isNative()) {
+      throw new IllegalArgumentException("frames are sent from native memory, " + src + " is not");
+    }
+    if (batched == batchCapacity) {
+      flush();
+    }
+    gather(src.address() + offset, length, offloads);
+    return length;
+  }
+
+  private void checkOffloads(@Nullable VnetHeader offloads) {
+    if (!vnet && offloads != null && (offloads.needsChecksum() || offloads.isSuperFrame())) {
+      throw new IllegalArgumentException("offloads need a socket with vnet headers (not AS_RECEIVED): " + offloads);
+    }
+  }
+
+  /** Adds a frame at a native address to the batch; the batch has room. */
+  private void gather(long address, int length, @Nullable VnetHeader offloads) {
+    int i = batched++;
+    long iov = (long) IOVEC_SIZE * 2 * i;
+    if (vnet) {
+      writeVnet(batchVnets, 16L * i, offloads);
+      iov += IOVEC_SIZE;
+    }
+    batchIovecs.set(ValueLayout.JAVA_LONG, iov, address);
+    batchIovecs.set(ValueLayout.JAVA_LONG, iov + 8, length);
+  }
+
+  private static void writeVnet(MemorySegment m, long at, @Nullable VnetHeader offloads) {
+    if (offloads == null) {
+      m.set(ValueLayout.JAVA_LONG, at, 0L);
+      m.set(ValueLayout.JAVA_SHORT, at + 8, (short) 0);
+    } else {
+      offloads.write(m, at);
+    }
+  }
+
+  /** Sends one frame with one system call. */
+  private int sendNow(MemorySegment src, long offset, int length, @Nullable VnetHeader offloads) {
     long n;
-    if (wire == null) {
+    if (!vnet) {
       n = LibC.sendto(state, fd, offset == 0 ? src : src.asSlice(offset, length), length, 0, MemorySegment.NULL, 0);
     } else {
       if (!src.isNative()) {
         throw new IllegalArgumentException("frames are sent from native memory, " + src + " is not");
       }
       // The kernel expects a virtio_net_hdr in front of every frame: an all-zero one asks for nothing.
-      iovecs.set(ValueLayout.JAVA_LONG, 0, zeroVnet.address());
+      writeVnet(sendVnet, 0, offloads);
+      iovecs.set(ValueLayout.JAVA_LONG, 0, sendVnet.address());
       iovecs.set(ValueLayout.JAVA_LONG, 8, Offloads.VNET_HDR_LEN);
       iovecs.set(ValueLayout.JAVA_LONG, 16, src.address() + offset);
       iovecs.set(ValueLayout.JAVA_LONG, 24, length);
       message.fill((byte) 0);
       message.set(ValueLayout.ADDRESS, 16, iovecs);
       message.set(ValueLayout.JAVA_LONG, 24, 2L);
-      n = LibC.sendmsg(state, fd, message, 0);
+      n = LibC.sendmsg(state, fd, message, batchCapacity > 0 ? LibC.MSG_DONTWAIT : 0);
       if (n > 0) {
         n -= Offloads.VNET_HDR_LEN;
       }
@@ -751,17 +1236,32 @@ public final class PacketSocket implements AutoCloseable {
       }
       throw NativeCallException.of("sendto(AF_PACKET, " + iface + ", " + length + " bytes)", errno);
     }
+    addSent(1);
     return (int) n;
   }
 
-  private int enqueue(MemorySegment src, long offset, int length) {
+  private void addSent(int n) {
+    SENT.setOpaque(this, sent + n);
+  }
+
+  /**
+   * Returns how many frames this socket handed to the kernel (each frame of a batch or ring flush,
+   * each send that left at once). Any thread: a value at most a flush old.
+   *
+   * @return frames since open
+   */
+  public long framesSent() {
+    return (long) SENT.getOpaque(this);
+  }
+
+  private int enqueue(MemorySegment src, long offset, int length, @Nullable VnetHeader offloads) {
     Ring tx = this.tx;
     if (tx == null) {
       throw new IllegalStateException("no TX ring");
     }
-    int vnet = wire == null ? 0 : Offloads.VNET_HDR_LEN;
-    if (length > tx.frameSize() - TX_DATA - vnet) {
-      throw new IllegalArgumentException("frame of " + length + " bytes exceeds the TX ring's " + (tx.frameSize() - TX_DATA - vnet));
+    int vnetLength = wire == null ? 0 : Offloads.VNET_HDR_LEN;
+    if (length > tx.frameSize() - TX_DATA - vnetLength) {
+      throw new IllegalArgumentException("frame of " + length + " bytes exceeds the TX ring's " + (tx.frameSize() - TX_DATA - vnetLength));
     }
     MemorySegment ring = tx.memory();
     long at = tx.offset(txNext);
@@ -771,13 +1271,12 @@ public final class PacketSocket implements AutoCloseable {
         return -1;
       }
     }
-    if (vnet > 0) {
-      ring.set(ValueLayout.JAVA_LONG, at + TX_DATA, 0L);
-      ring.set(ValueLayout.JAVA_SHORT, at + TX_DATA + 8, (short) 0);
+    if (vnetLength > 0) {
+      writeVnet(ring, at + TX_DATA, offloads);
     }
-    MemorySegment.copy(src, offset, ring, at + TX_DATA + vnet, length);
-    ring.set(ValueLayout.JAVA_INT, at + TPACKET2_LEN, length + vnet);
-    ring.set(ValueLayout.JAVA_INT, at + TPACKET2_SNAPLEN, length + vnet);
+    MemorySegment.copy(src, offset, ring, at + TX_DATA + vnetLength, length);
+    ring.set(ValueLayout.JAVA_INT, at + TPACKET2_LEN, length + vnetLength);
+    ring.set(ValueLayout.JAVA_INT, at + TPACKET2_SNAPLEN, length + vnetLength);
     INT.setRelease(ring, at, TP_STATUS_SEND_REQUEST);
     txNext = txNext + 1 == tx.frames() ? 0 : txNext + 1;
     txQueued++;
@@ -794,14 +1293,21 @@ public final class PacketSocket implements AutoCloseable {
   }
 
   /**
-   * Hands every frame queued in the TX ring to the kernel with one {@code sendto(2)}; does nothing
-   * without a TX ring or when nothing is queued. Does not wait for the frames to leave.
+   * Hands every queued frame to the kernel: the TX ring's with one {@code sendto(2)}, the batch's
+   * ({@link Options#txBatch}) with {@code sendmmsg(2)}; does nothing when nothing is queued. Does not
+   * wait for the frames to leave.
    *
-   * @return how many frames were handed over, or {@code -1} when the kernel had no room ({@code
-   *     EAGAIN}, {@code ENOBUFS}: they stay queued for the next flush)
-   * @throws NativeCallException when {@code sendto(2)} fails otherwise
+   * @return how many frames were handed over. With a TX ring, {@code -1} when the kernel had no
+   *     room ({@code EAGAIN}, {@code ENOBUFS}: they stay queued for the next flush). With a batch,
+   *     frames the kernel had no room for or refused are dropped and counted ({@link
+   *     Counter#SEND_NO_ROOM}, {@link Counter#SEND_FAILED}), so that the caller may release what they
+   *     referred to
+   * @throws NativeCallException when the TX ring's {@code sendto(2)} fails otherwise
    */
   public int flush() {
+    if (batched > 0) {
+      return flushBatch();
+    }
     if (tx == null || txQueued == 0) {
       return 0;
     }
@@ -815,7 +1321,45 @@ public final class PacketSocket implements AutoCloseable {
     }
     int queued = txQueued;
     txQueued = 0;
+    addSent(queued);
     return queued;
+  }
+
+  private int flushBatch() {
+    int total = batched;
+    int i = 0;
+    int done = 0;
+    while (i < total) {
+      int n = LibC.sendmmsg(state, fd, batchFrom[i], total - i, LibC.MSG_DONTWAIT);
+      if (n > 0) {
+        done += n;
+        i += n;
+        continue;
+      }
+      int errno = LibC.errno(state);
+      if (errno == LibC.EINTR) {
+        continue;
+      }
+      if (errno == LibC.EAGAIN || errno == ENOBUFS) {
+        bump(Counter.SEND_NO_ROOM, total - i);
+        break;
+      }
+      // this one frame is refused (EMSGSIZE, ENETDOWN, a bad vnet header): skip it
+      bump(Counter.SEND_FAILED);
+      i++;
+    }
+    batched = 0;
+    addSent(done);
+    return done;
+  }
+
+  /**
+   * Returns how many sends are gathered and wait for {@link #flush()}.
+   *
+   * @return frames in the batch, or in the TX ring not yet flushed
+   */
+  public int queued() {
+    return batched + txQueued;
   }
 
   /**

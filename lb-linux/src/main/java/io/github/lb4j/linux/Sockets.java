@@ -82,6 +82,11 @@ final class Sockets {
   }
 
   static void attachFilter(MemorySegment state, int fd, long[] program) {
+    setFilter(state, fd, LibC.SOL_SOCKET, LibC.SO_ATTACH_FILTER, program, "SO_ATTACH_FILTER");
+  }
+
+  /** Sets a classic BPF program ({@code struct sock_fprog}) as a socket option: a filter, a fanout program. */
+  static void setFilter(MemorySegment state, int fd, int level, int name, long[] program, String label) {
     if (program.length == 0 || program.length > 4096) {
       throw new IllegalArgumentException("BPF program must have 1..4096 instructions, had " + program.length);
     }
@@ -97,7 +102,17 @@ final class Sockets {
       MemorySegment fprog = a.allocate(16, 8);
       fprog.set(ValueLayout.JAVA_SHORT, 0, (short) program.length);
       fprog.set(ValueLayout.ADDRESS, 8, code);
-      setOption(state, fd, LibC.SOL_SOCKET, LibC.SO_ATTACH_FILTER, fprog, "SO_ATTACH_FILTER");
+      setOption(state, fd, level, name, fprog, label);
+    }
+  }
+
+  /** Sets the send buffer ({@code SO_SNDBUFFORCE}, else {@code SO_SNDBUF} capped by {@code net.core.wmem_max}). */
+  static void sendBufferSize(MemorySegment state, int fd, int bytes) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment v = a.allocateFrom(ValueLayout.JAVA_INT, bytes);
+      if (LibC.setsockopt(state, fd, LibC.SOL_SOCKET, LibC.SO_SNDBUFFORCE, v, 4) < 0) {
+        setOption(state, fd, LibC.SOL_SOCKET, LibC.SO_SNDBUF, v, "SO_SNDBUF");
+      }
     }
   }
 }

@@ -44,7 +44,7 @@ class OffloadsTest {
   void setUp() {
     arena = Arena.ofConfined();
     counts = new long[PacketSocket.Counter.values().length];
-    offloads = new Offloads(arena, counts);
+    offloads = new Offloads(arena, counts, false, new VnetHeader());
     in = arena.allocate(Offloads.HEAD + Offloads.MAX_FRAME, 8);
   }
 
