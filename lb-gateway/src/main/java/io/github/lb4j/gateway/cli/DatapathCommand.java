@@ -7,6 +7,7 @@ import io.github.lb4j.gateway.datapath.DatapathConfig;
 import io.github.lb4j.gateway.datapath.StartCancelledException;
 import io.github.lb4j.gateway.proxy.Endpoints;
 import io.github.lb4j.gateway.proxy.Durations;
+import io.github.lb4j.linux.PacketSocket;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -113,6 +114,15 @@ final class DatapathCommand implements Callable<Integer> {
 
   @Option(names = "--stats-interval", paramLabel = "DURATION", description = "Print the counters this often, 0 never (default: ${DEFAULT-VALUE}).")
   String statsInterval = "10s";
+
+  @Option(names = "--workers", paramLabel = "N",
+      description = "Packet workers, each with its own thread, sockets and flow table (default: ${DEFAULT-VALUE}).")
+  int workers = 1;
+
+  @Option(names = "--offloads", paramLabel = "carry|undo",
+      description = "carry: partial checksums and super-frames are sent on for the kernel to finish; undo: completed and segmented here "
+          + "(default: ${DEFAULT-VALUE}).")
+  String offloads = "carry";
 
   @Override
   public Integer call() throws Exception {
@@ -258,6 +268,12 @@ final class DatapathCommand implements Callable<Integer> {
     b.check(check, opts, Durations.parse("--check-interval", checkInterval), rise, fall);
     b.statusFile(statusFile);
     b.resolveTimeout(Durations.parse("--resolve-timeout", resolveTimeout));
+    b.workers(workers);
+    b.offloads(switch (offloads) {
+      case "carry" -> PacketSocket.OffloadMode.CARRY;
+      case "undo" -> PacketSocket.OffloadMode.UNDO;
+      default -> throw new IllegalArgumentException("--offloads must be carry or undo, was '" + offloads + "'");
+    });
     return b.build();
   }
 

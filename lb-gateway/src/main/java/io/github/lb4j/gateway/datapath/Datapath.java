@@ -17,7 +17,7 @@ import io.github.lb4j.gateway.proxy.Endpoints;
 import io.github.lb4j.health.HealthMonitor;
 import io.github.lb4j.linux.NetInterface;
 import io.github.lb4j.linux.PacketSocket;
-import io.github.lb4j.linux.Poller;
+import io.github.lb4j.linux.ReceivedFrame;
 import io.github.lb4j.nat.NatConfig;
 import io.github.lb4j.nat.NatCounter;
 import io.github.lb4j.nat.NatPort;
@@ -47,6 +47,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -86,88 +87,61 @@ import org.slf4j.LoggerFactory;
 public final class Datapath implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Datapath.class);
-  private static final int HEADROOM = 128;
-  private static final int BUFFER = 1 << 16;
   private static final int RX_FRAMES = 2048;
-  private static final int TX_FRAMES = 1024;
   private static final int FRAME_SIZE = 2048;
-  private static final int BATCH = 256;
-  private static final int MIN_IPV4_FRAME = 14 + 20;
-  private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
 
-  /** Datapath-level counters, besides the translator's. */
+  /** Datapath-level counters, besides the translator's, summed over the workers. */
   enum Counter {
     /** Frames received on all interfaces. */
     RX_FRAMES,
-    /** Frames sent. */
+    /** Frames sent (forwarded, answered, bridged, and the neighbour requests), handed to the kernel. */
     TX_FRAMES,
-    /** Frames the send queue had no room for. */
+    /** Frames a send that could not wait found no room for (socket buffer or device queue full). */
     TX_DROPPED,
     /** Frames a send failed for (too long, interface down). */
     TX_ERRORS,
     /** Frames for the balancer's own kernel addresses, left to the kernel. */
     HOST_FRAMES,
-    /** Frames longer than the buffer. */
-    OVERSIZE,
     /** Frames of a VLAN (or untagged frames, or 802.1ad service-tagged frames) that no port serves: not forwarded. */
     OTHER_VLAN,
     /** Frames an inline transparent balancer passed to the other side unchanged (it is a bridge, S5.1). */
     BRIDGED
   }
 
-  /** One interface: its kernel identity and its socket, shared by the ports (VLANs) on it. */
-  private record Link(String name, NetInterface iface, PacketSocket socket) {}
+  /** One interface: its kernel identity and, per worker, its socket, shared by the ports (VLANs) on it. */
+  private record Link(String name, NetInterface iface, PacketSocket[] sockets) {}
 
   /**
-   * One port, numbered as the translator's verdicts name it: an interface and its VLAN ({@link
-   * #UNTAGGED} for none), the balancer's MAC and addresses on it (with their prefixes: what is on-link).
+   * One port, numbered as the translator's verdicts name it: an interface ({@code link}) and its VLAN
+   * ({@link #UNTAGGED} for none), the balancer's MAC and addresses on it (with their prefixes: what is
+   * on-link).
    */
-  private record Port(String name, int link, PacketSocket socket, int vlan, long mac, int ipv4, @Nullable InetAddress v4,
+  record Port(String name, int link, int vlan, long mac, int ipv4, @Nullable InetAddress v4,
       @Nullable InetAddress v6, long v6Hi, long v6Lo, List<NatPort.Address> addresses) {}
 
   /** The VLAN of an untagged port or frame. */
   static final int UNTAGGED = -1;
-  private static final int TPID_8021Q = 0x8100;
-  private static final int TPID_8021AD = 0x88A8;
 
   private final DatapathConfig config;
   private final Link[] links;
   private final Port[] ports;
-  private final boolean bridge;
   private final Neighbors neighbors;
   private final int gatewayIndex;
   private final Scheduler scheduler;
-  private final PacketTranslator translator;
+  private final Worker[] workers;
+  private final Thread[] workerThreads;
   private final @Nullable HealthMonitor monitor;
   private final @Nullable HealthChecker checker;
   private final Map<String, HealthState> health = new ConcurrentHashMap<>();
   private final AtomicLong healthVersion = new AtomicLong();
-  private final long[] counts = new long[Counter.values().length];
-  private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
-  private final MemorySegment bufferSegment = MemorySegment.ofBuffer(buffer);
-  private final Frame frame = new Frame(buffer, HEADROOM, 0);
-  private final boolean vipV4;
-  private final int vip4;
-  private final long vipHi;
-  private final long vipLo;
-  private final Thread worker;
   private final Thread control;
   private volatile boolean running = true;
-  private volatile @Nullable Throwable failure;
   private volatile List<Backend> published = List.of();
-  /** The frame being handled, as received (for bridging it unchanged) and as copied into the buffer without its tag. */
-  private MemorySegment rxMemory = MemorySegment.NULL;
-  private long rxOffset;
-  private int rxLength;
-  private int frameAt;
-  private int frameLength;
-  private int framePriority;
 
   private Datapath(DatapathConfig config, Link[] links, Port[] ports) {
     this.config = config;
     this.links = links;
     this.ports = ports;
-    this.bridge = config.mode() == ForwardingMode.TRANSPARENT && !config.oneArm();
     List<InetAddress> targets = new ArrayList<>();
     List<Integer> targetPort = new ArrayList<>();
     int serverPort = config.oneArm() ? 0 : 1;
@@ -181,13 +155,14 @@ public final class Datapath implements AutoCloseable {
       targets.add(gw);
       targetPort.add(0);
     }
+    // worker 0 sends the neighbour requests, through its sockets
     PacketSocket[] sockets = new PacketSocket[ports.length];
     long[] macs = new long[ports.length];
     int[] v4 = new int[ports.length];
     InetAddress[] v6 = new InetAddress[ports.length];
     int[] vlans = new int[ports.length];
     for (int i = 0; i < ports.length; i++) {
-      sockets[i] = ports[i].socket();
+      sockets[i] = links[ports[i].link()].sockets()[0];
       macs[i] = ports[i].mac();
       v4[i] = ports[i].ipv4();
       v6[i] = ports[i].v6();
@@ -195,13 +170,6 @@ public final class Datapath implements AutoCloseable {
     }
     this.neighbors = new Neighbors(targets.toArray(InetAddress[]::new), targetPort.stream().mapToInt(Integer::intValue).toArray(),
         sockets, macs, v4, v6, vlans);
-    InetAddress vip = config.vip();
-    this.vipV4 = vip instanceof Inet4Address;
-    byte[] raw = vip.getAddress();
-    ByteBuffer rb = ByteBuffer.wrap(raw);
-    this.vip4 = vipV4 ? rb.getInt(0) : 0;
-    this.vipHi = vipV4 ? 0 : rb.getLong(0);
-    this.vipLo = vipV4 ? 0 : rb.getLong(8);
 
     // Names are checked before the wait for the next hops, so a typo fails at once.
     this.scheduler = Schedulers.create(config.algorithm(), SchedulerConfig.defaults());
@@ -213,8 +181,20 @@ public final class Datapath implements AutoCloseable {
           + " within " + config.resolveTimeout().toMillis() + " ms");
     }
 
-    this.translator = NatTranslators.create(natConfig(config, ports, scheduler, neighbors,
-        gw == null ? 0 : neighbors.macOnWorker(gatewayIndex)));
+    int n = config.workers();
+    boolean bridge = config.mode() == ForwardingMode.TRANSPARENT && !config.oneArm();
+    this.workers = new Worker[n];
+    this.workerThreads = new Thread[n];
+    for (int w = 0; w < n; w++) {
+      PacketSocket[] own = new PacketSocket[links.length];
+      for (int l = 0; l < links.length; l++) {
+        own[l] = links[l].sockets()[w];
+      }
+      PacketTranslator translator = NatTranslators.create(natConfig(config, ports, links, scheduler, neighbors,
+          gw == null ? 0 : neighbors.macOnWorker(gatewayIndex), w, n));
+      workers[w] = new Worker(w, ports, own, translator, neighbors, bridge, config.vip().getAddress());
+      workerThreads[w] = new Thread(workers[w], n == 1 ? "lb-datapath-worker" : "lb-datapath-worker-" + w);
+    }
     if (checker == null) {
       this.monitor = null;
       config.backends().forEach(b -> health.put(b.id(), HealthState.UP));
@@ -235,7 +215,6 @@ public final class Datapath implements AutoCloseable {
       this.monitor = m;
     }
     publish();
-    this.worker = new Thread(this::work, "lb-datapath-worker");
     this.control = new Thread(this::controlLoop, "lb-datapath-control");
   }
 
@@ -257,23 +236,25 @@ public final class Datapath implements AutoCloseable {
       boolean promiscuous = (config.mode() == ForwardingMode.TRANSPARENT && !config.oneArm())
           || config.clientVlan() != UNTAGGED || config.serverVlan() != UNTAGGED;
       List<Port> ports = new ArrayList<>();
-      ports.add(port(config.clientInterface(), config.clientVlan(), links, promiscuous));
+      ports.add(port(config, config.clientInterface(), config.clientVlan(), links, promiscuous));
       String server = config.serverInterface();
       if (server != null) {
-        ports.add(port(server, config.serverVlan(), links, promiscuous));
+        ports.add(port(config, server, config.serverVlan(), links, promiscuous));
       }
       Datapath d = new Datapath(config, links.toArray(Link[]::new), ports.toArray(Port[]::new));
-      d.worker.start();
+      for (Thread t : d.workerThreads) {
+        t.start();
+      }
       d.control.start();
       return d;
     } catch (RuntimeException e) {
-      links.forEach(l -> l.socket().close());
+      links.forEach(l -> closeAll(l.sockets()));
       throw e;
     }
   }
 
   /** Opens the interface's socket unless a port of another VLAN already did, and describes the port. */
-  private static Port port(String name, int vlan, List<Link> links, boolean promiscuous) {
+  private static Port port(DatapathConfig config, String name, int vlan, List<Link> links, boolean promiscuous) {
     int link = -1;
     for (int i = 0; i < links.size(); i++) {
       if (links.get(i).name().equals(name)) {
@@ -287,9 +268,7 @@ public final class Datapath implements AutoCloseable {
       } catch (RuntimeException e) {
         throw new IllegalArgumentException("interface " + name + " not found: " + e.getMessage(), e);
       }
-      PacketSocket s = PacketSocket.open(iface, PacketSocket.Options.defaults().rxRing(RX_FRAMES, FRAME_SIZE).txRing(TX_FRAMES)
-          .promiscuous(promiscuous));
-      links.add(new Link(name, iface, s));
+      links.add(new Link(name, iface, open(config, iface, promiscuous)));
       link = links.size() - 1;
     }
     Link l = links.get(link);
@@ -323,12 +302,58 @@ public final class Datapath implements AutoCloseable {
     int ipv4 = v4 == null ? 0 : ByteBuffer.wrap(v4.getAddress()).getInt();
     ByteBuffer six = ByteBuffer.wrap(v6 == null ? new byte[16] : v6.getAddress());
     String label = vlan == UNTAGGED ? name : name + " VLAN " + vlan;
-    return new Port(label, link, l.socket(), vlan, l.iface().macAddress().toLong(), ipv4, v4, v6, six.getLong(0), six.getLong(8),
-        addresses);
+    return new Port(label, link, vlan, l.iface().macAddress().toLong(), ipv4, v4, v6, six.getLong(0), six.getLong(8), addresses);
   }
 
-  private static NatConfig natConfig(DatapathConfig c, Port[] ports, Scheduler scheduler, Neighbors neighbors,
-      long gatewayMac) {
+  /**
+   * Opens one socket per worker on an interface: an RX ring whose frames the worker holds while it
+   * translates them in place and sends them by reference (gathered for one {@code sendmmsg(2)} per
+   * round), offloads carried or undone as configured; with several workers, the members of one
+   * fanout group whose program ({@link Steering}) gives both directions of a flow to one worker.
+   */
+  private static PacketSocket[] open(DatapathConfig config, NetInterface iface, boolean promiscuous) {
+    PacketSocket.Options options = PacketSocket.Options.defaults()
+        .rxRing(RX_FRAMES, FRAME_SIZE)
+        .holdFrames(true)
+        .txBatch(Worker.BATCH)
+        .offloads(config.offloads())
+        .promiscuous(promiscuous);
+    if (config.workers() > 1) {
+      // A group per interface (ids are per network namespace; a random one keeps other datapaths' apart).
+      options = options.fanout(steering(config), ThreadLocalRandom.current().nextInt(0x10000));
+    }
+    PacketSocket[] sockets = new PacketSocket[config.workers()];
+    try {
+      for (int w = 0; w < sockets.length; w++) {
+        sockets[w] = PacketSocket.open(iface, options);
+      }
+      return sockets;
+    } catch (RuntimeException e) {
+      closeAll(sockets);
+      throw e;
+    }
+  }
+
+  /** The fanout program that gives both directions of every flow to one worker. */
+  private static long[] steering(DatapathConfig config) {
+    byte[] vip = config.vip().getAddress();
+    int vip4 = vip.length == 4 ? ByteBuffer.wrap(vip).getInt() : 0;
+    int[] snat4 = config.snat().stream().map(InetAddress::getAddress).filter(a -> a.length == 4)
+        .mapToInt(a -> ByteBuffer.wrap(a).getInt()).toArray();
+    return Steering.program(config.workers(), vip4, snat4);
+  }
+
+  private static void closeAll(@Nullable PacketSocket[] sockets) {
+    for (PacketSocket s : sockets) {
+      if (s != null) {
+        s.close();
+      }
+    }
+  }
+
+  /** The translator of worker {@code w} of {@code n}: its own share of the source-NAT ports ({@link Steering}). */
+  private static NatConfig natConfig(DatapathConfig c, Port[] ports, Link[] links, Scheduler scheduler, Neighbors neighbors,
+      long gatewayMac, int w, int n) {
     NatConfig.Builder b = NatConfig.builder(c.mode(), scheduler);
     int proto = c.vipPort() == 0 ? 0 : 6;
     b.vip(new NatConfig.Vip(c.vip(), proto, c.vipPort(), c.mode() == ForwardingMode.DSR_DSCP ? c.dscp() : -1));
@@ -342,6 +367,7 @@ public final class Datapath implements AutoCloseable {
       b.clientGateway(gateway);
     }
     c.snat().forEach(b::snatAddress);
+    b.snatPorts(Steering.snatPortLow(w, n), Steering.snatPortHigh(w, n));
     b.hairpinSnat(c.hairpinSnat());
     for (String s : c.serverSubnets()) {
       Cidr cidr = Cidr.parse("--server-subnet", s);
@@ -350,7 +376,7 @@ public final class Datapath implements AutoCloseable {
     NatPort[] sides = new NatPort[ports.length];
     for (int i = 0; i < ports.length; i++) {
       sides[i] = new NatPort(i, MacAddress.ofLong(ports[i].mac()), ports[i].addresses(),
-          Math.max(576, ports[i].socket().netInterface().mtu()));
+          Math.max(576, links[ports[i].link()].iface().mtu()));
     }
     b.ports(sides[0], sides[ports.length - 1]);
     b.neighbors(neighbors);
@@ -364,35 +390,57 @@ public final class Datapath implements AutoCloseable {
    */
   private void resolve(Duration timeout, @Nullable InetAddress gateway) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    ByteBuffer b = buffer;
-    io.github.lb4j.linux.FrameHandler[] learn = new io.github.lb4j.linux.FrameHandler[links.length];
+    ReceivedFrame.Handler[] learn = new ReceivedFrame.Handler[links.length];
     for (int i = 0; i < links.length; i++) {
       int link = i;
-      learn[i] = (memory, offset, length) -> {
-        int port = admit(link, memory, offset, length);
-        if (port < 0 || frameLength < EthernetFlyweight.HEADER_LENGTH) {
-          return;
-        }
-        int type = b.getShort(frameAt + 12) & 0xFFFF;
-        if (type == EthernetFlyweight.ETHER_TYPE_ARP) {
-          neighbors.onArp(port, b, frameAt, frameLength);
-        } else if (type == EthernetFlyweight.ETHER_TYPE_IPV6 && frameLength >= 14 + 40 + 4 && (b.get(frameAt + 14 + 6) & 0xFF) == 58) {
-          neighbors.onIcmpv6(port, b, frameAt, frameLength);
-        }
-      };
+      learn[i] = f -> learn(link, f);
     }
-    while (System.nanoTime() < deadline && !neighbors.allResolved()) {
-      if (Thread.interrupted()) {
-        closeSockets();
-        throw new StartCancelledException(gateway == null || neighbors.macOnWorker(gatewayIndex) != 0
-            ? "stopped while resolving the servers' MAC addresses"
-            : "stopped while waiting for --gateway " + Endpoints.host(gateway) + " to answer "
-                + (gateway instanceof Inet4Address ? "ARP" : "neighbor solicitation") + " on " + ports[0].name());
+    try {
+      while (System.nanoTime() < deadline && !neighbors.allResolved()) {
+        if (Thread.interrupted()) {
+          throw new StartCancelledException(gateway == null || neighbors.macOnWorker(gatewayIndex) != 0
+              ? "stopped while resolving the servers' MAC addresses"
+              : "stopped while waiting for --gateway " + Endpoints.host(gateway) + " to answer "
+                  + (gateway instanceof Inet4Address ? "ARP" : "neighbor solicitation") + " on " + ports[0].name());
+        }
+        neighbors.sendDue(System.nanoTime());
+        for (Link l : links) {
+          l.sockets()[0].flush();
+        }
+        for (int i = 0; i < links.length; i++) {
+          PacketSocket s = links[i].sockets()[0];
+          if (s.poll(20)) {
+            s.receive(learn[i], Worker.BATCH);
+            s.release();
+          }
+        }
       }
-      neighbors.sendDue(System.nanoTime());
-      for (int i = 0; i < links.length; i++) {
-        if (links[i].socket().poll(20)) {
-          links[i].socket().receive(learn[i], BATCH);
+    } catch (RuntimeException e) {
+      closeSockets();
+      throw e;
+    }
+  }
+
+  /** Learns the next hops' MACs from an ARP frame or a neighbor advertisement received while starting. */
+  private void learn(int link, ReceivedFrame f) {
+    ByteBuffer b = f.buffer();
+    int at = f.offset();
+    int length = f.length();
+    int vlan = UNTAGGED;
+    if (length >= 18 && (b.getShort(at + 12) & 0xFFFF) == 0x8100) {
+      vlan = b.getShort(at + 14) & 0x0FFF;
+      MemorySegment.copy(f.memory(), at, f.memory(), at + 4, 12);
+      at += 4;
+      length -= 4;
+      vlan = vlan == 0 ? UNTAGGED : vlan;
+    }
+    for (int p = 0; p < ports.length; p++) {
+      if (ports[p].link() == link && ports[p].vlan() == vlan && length >= EthernetFlyweight.HEADER_LENGTH) {
+        int type = b.getShort(at + 12) & 0xFFFF;
+        if (type == EthernetFlyweight.ETHER_TYPE_ARP) {
+          neighbors.onArp(p, b, at, length);
+        } else if (type == EthernetFlyweight.ETHER_TYPE_IPV6 && length >= 14 + 40 + 4 && (b.get(at + 14 + 6) & 0xFF) == 58) {
+          neighbors.onIcmpv6(p, b, at, length);
         }
       }
     }
@@ -400,267 +448,8 @@ public final class Datapath implements AutoCloseable {
 
   private void closeSockets() {
     for (Link l : links) {
-      l.socket().close();
+      closeAll(l.sockets());
     }
-  }
-
-  /**
-   * Copies a received frame into the buffer without its 802.1Q tag and finds its port: sets {@link
-   * #frameAt}, {@link #frameLength} and {@link #framePriority}.
-   *
-   * @return the port, or -1 when no port serves its VLAN (counted) or it is too long
-   */
-  private int admit(int link, MemorySegment memory, long offset, int length) {
-    if (length > BUFFER - 2 * HEADROOM) {
-      bump(Counter.OVERSIZE);
-      return -1;
-    }
-    MemorySegment.copy(memory, offset, bufferSegment, HEADROOM, length);
-    int at = HEADROOM;
-    int vlan = UNTAGGED;
-    int priority = 0;
-    int tpid = length >= EthernetFlyweight.HEADER_LENGTH ? buffer.getShort(at + 12) & 0xFFFF : 0;
-    if (tpid == TPID_8021AD) {
-      // service-tagged (QinQ) frames belong to no port
-      bump(Counter.OTHER_VLAN);
-      return -1;
-    }
-    if (length >= EthernetFlyweight.HEADER_LENGTH + 4 && tpid == TPID_8021Q) {
-      int tci = buffer.getShort(at + 14) & 0xFFFF;
-      vlan = tci & 0x0FFF;
-      priority = tci & 0xF000;
-      MemorySegment.copy(bufferSegment, at, bufferSegment, at + 4, 12);
-      at += 4;
-      length -= 4;
-      if (vlan == 0) {
-        // A priority-tagged frame belongs to the untagged port (IEEE 802.1Q section 9.6).
-        vlan = UNTAGGED;
-      }
-    }
-    for (int p = 0; p < ports.length; p++) {
-      if (ports[p].link() == link && ports[p].vlan() == vlan) {
-        frameAt = at;
-        frameLength = length;
-        framePriority = priority;
-        return p;
-      }
-    }
-    bump(Counter.OTHER_VLAN);
-    return -1;
-  }
-
-  // ---------------------------------------------------------------- worker
-
-  private void work() {
-    try (Poller poller = Poller.open(links.length)) {
-      for (Link l : links) {
-        poller.add(l.socket().fd(), Poller.IN);
-      }
-      io.github.lb4j.linux.FrameHandler[] handlers = new io.github.lb4j.linux.FrameHandler[links.length];
-      for (int i = 0; i < links.length; i++) {
-        int link = i;
-        handlers[i] = (memory, offset, length) -> onFrame(link, memory, offset, length);
-      }
-      while (running) {
-        neighbors.sendDue(System.nanoTime());
-        poller.poll(50);
-        // timeouts and session counts follow the clock even when few frames arrive
-        translator.flowTable().refreshClock();
-        boolean more = true;
-        while (more && running) {
-          more = false;
-          for (int i = 0; i < links.length; i++) {
-            if (links[i].socket().receive(handlers[i], BATCH) == BATCH) {
-              more = true;
-            }
-          }
-          for (Link l : links) {
-            flush(l);
-          }
-        }
-      }
-    } catch (Throwable t) {
-      failure = t;
-      running = false;
-      LOG.error("datapath worker stopped: {}", t.toString());
-    }
-  }
-
-  private void flush(Link l) {
-    try {
-      if (l.socket().flush() < 0) {
-        bump(Counter.TX_DROPPED);
-      }
-    } catch (RuntimeException e) {
-      bump(Counter.TX_ERRORS);
-    }
-  }
-
-  private void onFrame(int link, MemorySegment memory, long offset, int length) {
-    bump(Counter.RX_FRAMES);
-    int port = admit(link, memory, offset, length);
-    if (port < 0) {
-      return;
-    }
-    rxMemory = memory;
-    rxOffset = offset;
-    rxLength = length;
-    int at = frameAt;
-    int len = frameLength;
-    if (len < EthernetFlyweight.HEADER_LENGTH) {
-      translateAndSend(port, Direction.CLIENT_TO_SERVER);
-      return;
-    }
-    ByteBuffer b = buffer;
-    int etherType = b.getShort(at + EthernetFlyweight.ETHER_TYPE_OFFSET) & 0xFFFF;
-    Direction d;
-    if (etherType == EthernetFlyweight.ETHER_TYPE_ARP) {
-      neighbors.onArp(port, b, at, len);
-      d = Direction.CLIENT_TO_SERVER;
-    } else if (etherType == EthernetFlyweight.ETHER_TYPE_IPV4 && len >= MIN_IPV4_FRAME) {
-      int dst = b.getInt(at + 14 + 16);
-      if (vipV4 && dst == vip4) {
-        d = Direction.CLIENT_TO_SERVER;
-      } else if (isHostV4(dst)) {
-        bump(Counter.HOST_FRAMES);
-        return;
-      } else {
-        d = port == 0 && ports.length > 1 ? Direction.CLIENT_TO_SERVER : Direction.SERVER_TO_CLIENT;
-      }
-    } else if (etherType == EthernetFlyweight.ETHER_TYPE_IPV6 && len >= 14 + 40) {
-      long hi = b.getLong(at + 14 + 24);
-      long lo = b.getLong(at + 14 + 32);
-      int next = b.get(at + 14 + 6) & 0xFF;
-      int icmpType = next == 58 && len >= 14 + 40 + 4 ? b.get(at + 14 + 40) & 0xFF : -1;
-      if (icmpType == 136) {
-        neighbors.onIcmpv6(port, b, at, len);
-      }
-      if ((!vipV4 && hi == vipHi && lo == vipLo) || (icmpType >= 133 && icmpType <= 137)) {
-        d = Direction.CLIENT_TO_SERVER;
-      } else if (isHostV6(hi, lo)) {
-        bump(Counter.HOST_FRAMES);
-        return;
-      } else {
-        d = port == 0 && ports.length > 1 ? Direction.CLIENT_TO_SERVER : Direction.SERVER_TO_CLIENT;
-      }
-    } else {
-      d = port == 0 && ports.length > 1 ? Direction.CLIENT_TO_SERVER : Direction.SERVER_TO_CLIENT;
-    }
-    translateAndSend(port, d);
-  }
-
-  private boolean isHostV4(int address) {
-    for (Port p : ports) {
-      if (p.ipv4() == address && address != 0) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private boolean isHostV6(long hi, long lo) {
-    for (Port p : ports) {
-      if (p.v6Hi() == hi && p.v6Lo() == lo && (hi | lo) != 0) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private void translateAndSend(int port, Direction d) {
-    Frame f = frame.set(buffer, frameAt, frameLength).ingressPort(port);
-    int v = translator.translate(f, d);
-    int action = Verdict.action(v);
-    if (action == Verdict.DROP && bridge && bridges(Verdict.reason(v))) {
-      bridge(port);
-      return;
-    }
-    if (action == Verdict.FORWARD) {
-      int out = Verdict.port(v);
-      if (out < ports.length) {
-        send(ports[out], f);
-      }
-    } else if (action == Verdict.REPLY) {
-      send(ports[port], f);
-    }
-  }
-
-  private boolean isOwnMac(long mac) {
-    for (Port p : ports) {
-      if (p.mac() == mac) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * Whether an inline transparent balancer passes a frame the translator dropped for this reason to
-   * the other side: frames for no VIP, replies of no tracked flow, ARP and neighbor discovery about
-   * other hosts, other EtherTypes, ICMP errors about other traffic. Malformed frames are not bridged.
-   */
-  private static boolean bridges(@Nullable DropReason reason) {
-    return reason == DropReason.NOT_FOR_VIP || reason == DropReason.NO_FLOW || reason == DropReason.POLICY
-        || reason == DropReason.UNSUPPORTED || reason == DropReason.ICMP_UNMATCHED || reason == DropReason.FRAGMENT_UNMATCHED;
-  }
-
-  /**
-   * Sends the frame being handled, as it was received, out of the other port (inline transparent:
-   * the balancer is a bridge for what it does not balance), unless it is addressed to the balancer
-   * itself or to the VIP, or is a frame bridges never forward (01:80:C2:00:00:0X, IEEE 802.1D 7.12.6).
-   */
-  private void bridge(int port) {
-    int out = ports.length - 1 - port;
-    int ingress = admit(ports[port].link(), rxMemory, rxOffset, rxLength);
-    if (ingress != port || out == port) {
-      return;
-    }
-    ByteBuffer b = buffer;
-    long dst = EthernetFlyweight.destination(b, frameAt);
-    if (isOwnMac(dst) || (dst & 0xFFFF_FFFF_FFF0L) == 0x0180_C200_0000L || isForVip(b, frameAt, frameLength)) {
-      return;
-    }
-    bump(Counter.BRIDGED);
-    send(ports[out], frame.set(b, frameAt, frameLength));
-  }
-
-  private boolean isForVip(ByteBuffer b, int at, int length) {
-    int type = b.getShort(at + EthernetFlyweight.ETHER_TYPE_OFFSET) & 0xFFFF;
-    if (type == EthernetFlyweight.ETHER_TYPE_IPV4 && length >= MIN_IPV4_FRAME) {
-      return vipV4 && b.getInt(at + 14 + 16) == vip4;
-    }
-    return type == EthernetFlyweight.ETHER_TYPE_IPV6 && length >= 14 + 40 && !vipV4
-        && b.getLong(at + 14 + 24) == vipHi && b.getLong(at + 14 + 32) == vipLo;
-  }
-
-  /**
-   * Sends a frame out of a port, with the port's 802.1Q tag put in after the source MAC when it has
-   * a VLAN (keeping the priority of the frame's own tag, if it came with one).
-   */
-  private void send(Port p, Frame f) {
-    int off = f.offset();
-    int length = f.length();
-    if (p.vlan() != UNTAGGED) {
-      MemorySegment.copy(bufferSegment, off, bufferSegment, off - 4, 12);
-      buffer.putShort(off + 8, (short) TPID_8021Q);
-      buffer.putShort(off + 10, (short) (framePriority | p.vlan()));
-      off -= 4;
-      length += 4;
-    }
-    try {
-      if (p.socket().send(bufferSegment, off, length) < 0) {
-        bump(Counter.TX_DROPPED);
-      } else {
-        bump(Counter.TX_FRAMES);
-      }
-    } catch (RuntimeException e) {
-      bump(Counter.TX_ERRORS);
-    }
-  }
-
-  private void bump(Counter c) {
-    int i = c.ordinal();
-    COUNTS.setOpaque(counts, i, counts[i] + 1);
   }
 
   // ---------------------------------------------------------------- control
@@ -728,18 +517,31 @@ public final class Datapath implements AutoCloseable {
   // ---------------------------------------------------------------- reading
 
   /**
-   * Returns a datapath counter.
+   * Returns a datapath counter, summed over the workers (frames sent: over their sockets).
    *
    * @param c the counter
    * @return its value
    */
   long count(Counter c) {
-    return (long) COUNTS.getOpaque(counts, c.ordinal());
+    long sum = 0;
+    if (c == Counter.TX_FRAMES) {
+      for (Link l : links) {
+        for (PacketSocket s : l.sockets()) {
+          sum += s.framesSent();
+        }
+      }
+      return sum;
+    }
+    for (Worker w : workers) {
+      sum += w.count(c);
+    }
+    return sum;
   }
 
   /**
    * Returns what the sockets did to receive frames as on the wire (checksums completed, super-frames
-   * segmented, VLAN tags restored) or could not do, summed over the interfaces. Any thread.
+   * segmented, VLAN tags restored), or to carry their offloads, or could not do, and what gathered
+   * sends dropped, summed over the interfaces and workers. Any thread.
    *
    * @param c the counter
    * @return its value
@@ -747,30 +549,54 @@ public final class Datapath implements AutoCloseable {
   public long count(PacketSocket.Counter c) {
     long sum = 0;
     for (Link l : links) {
-      sum += l.socket().count(c);
+      for (PacketSocket s : l.sockets()) {
+        sum += s.count(c);
+      }
+    }
+    if (c == PacketSocket.Counter.MALFORMED_OFFLOAD) {
+      for (Worker w : workers) {
+        sum += w.malformedOffloads();
+      }
     }
     return sum;
   }
 
   /**
    * Returns a translator event counter (forwarded requests and replies, ARP replies, the seed's
-   * pitfalls S6.1 and S6.2, ...).
+   * pitfalls S6.1 and S6.2, ...), summed over the workers' translators.
    *
    * @param counter the counter
    * @return its value
    */
   public long count(NatCounter counter) {
-    return translator.count(counter);
+    long sum = 0;
+    for (Worker w : workers) {
+      sum += w.translator().count(counter);
+    }
+    return sum;
   }
 
   /**
-   * Returns how many frames the translator dropped for a reason.
+   * Returns how many frames the translators dropped for a reason.
    *
    * @param reason the reason
    * @return the count
    */
   public long drops(DropReason reason) {
-    return translator.drops(reason);
+    long sum = 0;
+    for (Worker w : workers) {
+      sum += w.translator().drops(reason);
+    }
+    return sum;
+  }
+
+  /**
+   * Returns how many workers run the packet path (one thread, one flow table each).
+   *
+   * @return the number of workers
+   */
+  public int workers() {
+    return workers.length;
   }
 
   /**
@@ -783,21 +609,35 @@ public final class Datapath implements AutoCloseable {
   }
 
   /**
-   * Returns whether the worker is running; false after {@link #close} or when it failed.
+   * Returns whether every worker is running; false after {@link #close} or when one failed.
    *
-   * @return whether the worker is running
+   * @return whether the workers run
    */
   public boolean running() {
-    return running;
+    if (!running) {
+      return false;
+    }
+    for (Worker w : workers) {
+      if (!w.running()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
-   * Returns the error that stopped the worker, if any.
+   * Returns the error that stopped a worker, if any.
    *
    * @return the error, or null
    */
   public @Nullable Throwable failure() {
-    return failure;
+    for (Worker w : workers) {
+      Throwable t = w.failure();
+      if (t != null) {
+        return t;
+      }
+    }
+    return null;
   }
 
   /**
@@ -809,7 +649,11 @@ public final class Datapath implements AutoCloseable {
   public String status() {
     StringBuilder sb = new StringBuilder();
     sb.append("mode ").append(config.mode().modeName()).append('\n');
-    sb.append("running ").append(running).append('\n');
+    sb.append("running ").append(running()).append('\n');
+    sb.append("workers ").append(workers.length).append('\n');
+    for (Worker w : workers) {
+      sb.append("worker.").append(w.index()).append(".rx_frames ").append(w.count(Counter.RX_FRAMES)).append('\n');
+    }
     sb.append("vip ").append(Endpoints.format(config.vip(), config.vipPort())).append('\n');
     sb.append("eligible ").append(published.size()).append('\n');
     for (Backend b : config.backends()) {
@@ -871,12 +715,22 @@ public final class Datapath implements AutoCloseable {
     out.flush();
   }
 
-  /** Stops the threads, the health checks and closes every socket. Idempotent; blocks until stopped. */
+  /**
+   * Stops the workers (each ends its round: every frame it took is sent or dropped, counted, and its
+   * ring frames go back to the kernel), the control thread and the health checks, and closes every
+   * socket. Idempotent; blocks until stopped.
+   */
   @Override
   public void close() {
     running = false;
+    for (Worker w : workers) {
+      w.stop();
+    }
     try {
-      worker.join(TimeUnit.SECONDS.toMillis(5));
+      for (Thread t : workerThreads) {
+        t.join(TimeUnit.SECONDS.toMillis(5));
+      }
+      control.interrupt();
       control.join(TimeUnit.SECONDS.toMillis(5));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -893,7 +747,15 @@ public final class Datapath implements AutoCloseable {
     if (file != null) {
       writeStatus(file);
     }
-    if (!worker.isAlive()) {
+    boolean stopped = true;
+    for (int i = 0; i < workers.length; i++) {
+      if (workerThreads[i].isAlive()) {
+        stopped = false;
+      } else {
+        workers[i].closePoller();
+      }
+    }
+    if (stopped) {
       closeSockets();
     }
   }

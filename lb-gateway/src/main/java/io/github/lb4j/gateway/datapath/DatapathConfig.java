@@ -2,6 +2,7 @@ package io.github.lb4j.gateway.datapath;
 
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.ForwardingMode;
+import io.github.lb4j.linux.PacketSocket;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -44,6 +45,8 @@ public final class DatapathConfig {
   private final int fall;
   private final @Nullable Path statusFile;
   private final Duration resolveTimeout;
+  private final int workers;
+  private final PacketSocket.OffloadMode offloads;
 
   private DatapathConfig(Builder b) {
     this.mode = b.mode;
@@ -67,6 +70,10 @@ public final class DatapathConfig {
     this.fall = b.fall;
     this.statusFile = b.statusFile;
     this.resolveTimeout = b.resolveTimeout;
+    this.workers = b.workers;
+    // the kernel cannot be asked to segment an IPIP super-frame through a packet socket
+    this.offloads = b.offloads == PacketSocket.OffloadMode.CARRY && b.mode == ForwardingMode.DSR_IPIP
+        ? PacketSocket.OffloadMode.UNDO : b.offloads;
   }
 
   /**
@@ -189,6 +196,21 @@ public final class DatapathConfig {
     return resolveTimeout;
   }
 
+  /** {@return how many workers run the packet path, each with its own thread, sockets and flow table} */
+  public int workers() {
+    return workers;
+  }
+
+  /**
+   * {@return what the sockets do with the interfaces' offloads: {@code CARRY} (partial checksums and
+   * super-frames translated as they are and sent on for the kernel to finish; {@code dsr-ipip} undoes
+   * them, as no packet socket can hand the kernel an encapsulated super-frame) or {@code UNDO}
+   * (checksums completed and super-frames cut into segments in user space)}
+   */
+  public PacketSocket.OffloadMode offloads() {
+    return offloads;
+  }
+
   /** Builds a {@link DatapathConfig}; one thread; allocates. */
   public static final class Builder {
     private final ForwardingMode mode;
@@ -212,6 +234,8 @@ public final class DatapathConfig {
     private int fall = 2;
     private @Nullable Path statusFile;
     private Duration resolveTimeout = Duration.ofSeconds(3);
+    private int workers = 1;
+    private PacketSocket.OffloadMode offloads = PacketSocket.OffloadMode.CARRY;
 
     private Builder(ForwardingMode mode) {
       this.mode = Objects.requireNonNull(mode, "mode");
@@ -423,6 +447,34 @@ public final class DatapathConfig {
         throw new IllegalArgumentException("--resolve-timeout must be positive, was " + timeout);
       }
       this.resolveTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Sets how many workers run the packet path.
+     *
+     * @param n 1..64
+     * @return this builder
+     */
+    public Builder workers(int n) {
+      if (n < 1 || n > 64) {
+        throw new IllegalArgumentException("--workers must be in 1..64, was " + n);
+      }
+      this.workers = n;
+      return this;
+    }
+
+    /**
+     * Sets what the sockets do with the interfaces' offloads.
+     *
+     * @param mode {@code CARRY} or {@code UNDO}
+     * @return this builder
+     */
+    public Builder offloads(PacketSocket.OffloadMode mode) {
+      if (mode == PacketSocket.OffloadMode.AS_RECEIVED) {
+        throw new IllegalArgumentException("--offloads must be carry or undo: a forwarder cannot send frames as the kernel holds them");
+      }
+      this.offloads = mode;
       return this;
     }
 

@@ -11,6 +11,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,8 +26,11 @@ import org.jspecify.annotations.Nullable;
  * server calling the VIP), asks for it; such a neighbour becomes one of up to {@link #DYNAMIC}
  * further targets (the oldest replaced when all are taken), resolved and refreshed like the others.
  *
- * <p>Threads: {@link #sendDue} and {@link #onArp} run on the datapath worker (or on the starting
- * thread before the worker exists); {@link #mac} and {@link #version} may be read from any thread.
+ * <p>Threads: {@link #sendDue} runs on worker 0 (or on the starting thread before the workers
+ * exist); {@link #onArp}, {@link #onIcmpv6} and the translators' requests for a neighbour on any
+ * worker, serialized by this table's lock (rare: a neighbour's answer, an unknown neighbour, once per
+ * round for what is due); lookups take no lock and may see an entry a round late; {@link #mac} and
+ * {@link #version} may be read from any thread.
  * Sending reuses one buffer; learning a new or changed MAC is the only allocation-free-violating
  * event and happens rarely (one {@code MacAddress} per change is created by readers). Never blocks.
  */
@@ -60,6 +64,7 @@ final class Neighbors implements NeighborTable {
   private final ByteBuffer out = ByteBuffer.allocateDirect(128);
   private final MemorySegment outSegment = MemorySegment.ofBuffer(out);
   private volatile long version;
+  private volatile IntConsumer onResolved = i -> { };
 
   /**
    * Creates the table.
@@ -181,7 +186,7 @@ final class Neighbors implements NeighborTable {
 
   /** The translator needs an unknown IPv4 neighbour: it becomes a target, asked at the next {@link #sendDue}. */
   @Override
-  public void resolveIpv4(int on, int address) {
+  public synchronized void resolveIpv4(int on, int address) {
     if (address != 0 && indexOfV4(address) < 0 && on < sockets.length) {
       int i = nextDynamic();
       targetV4[i] = address;
@@ -193,7 +198,7 @@ final class Neighbors implements NeighborTable {
 
   /** The translator needs an unknown IPv6 neighbour: it becomes a target, solicited at the next {@link #sendDue}. */
   @Override
-  public void resolveIpv6(int on, long high, long low) {
+  public synchronized void resolveIpv6(int on, long high, long low) {
     if ((high | low) != 0 && macOfV6OnWorker(high, low) == 0 && indexOfV6(high, low) < 0 && on < sockets.length) {
       int i = nextDynamic();
       targetV4[i] = 0;
@@ -257,7 +262,7 @@ final class Neighbors implements NeighborTable {
    *
    * @param now {@link System#nanoTime()}
    */
-  void sendDue(long now) {
+  synchronized void sendDue(long now) {
     for (int i = 0; i < used; i++) {
       if ((i >= fixed && !dynamic[i]) || !resolvable(i)) {
         continue;
@@ -339,7 +344,7 @@ final class Neighbors implements NeighborTable {
    * @param frame the frame's offset (untagged)
    * @param length the frame's length
    */
-  void onIcmpv6(int ingress, ByteBuffer b, int frame, int length) {
+  synchronized void onIcmpv6(int ingress, ByteBuffer b, int frame, int length) {
     int icmp = frame + EthernetFlyweight.HEADER_LENGTH + 40;
     if (length < EthernetFlyweight.HEADER_LENGTH + 40 + 24 || (b.get(icmp) & 0xFF) != 136) {
       return;
@@ -359,13 +364,26 @@ final class Neighbors implements NeighborTable {
 
   private void learn(int i, long mac) {
     if (mac != 0 && (mac & 0x0100_0000_0000L) == 0) {
+      long before;
       synchronized (macs) {
-        if (macs[i] != mac) {
+        before = macs[i];
+        if (before != mac) {
           macs[i] = mac;
           version++;
         }
       }
+      if (before == 0 && i < fixed) {
+        onResolved.accept(i);
+      }
     }
+  }
+
+  /**
+   * Sets what to do when a configured next hop is resolved for the first time: called with its
+   * index, on the thread that learned it (a worker, or the starting thread); it must not block.
+   */
+  void onResolved(IntConsumer listener) {
+    this.onResolved = listener;
   }
 
   private void request(int i) {
@@ -400,7 +418,7 @@ final class Neighbors implements NeighborTable {
    * @param frame the frame's offset (untagged)
    * @param length the frame's length
    */
-  void onArp(int ingress, ByteBuffer b, int frame, int length) {
+  synchronized void onArp(int ingress, ByteBuffer b, int frame, int length) {
     int a = frame + EthernetFlyweight.HEADER_LENGTH;
     if (length < EthernetFlyweight.HEADER_LENGTH + ArpFlyweight.LENGTH
         || (b.getShort(a + ArpFlyweight.PROTOCOL_TYPE_OFFSET) & 0xFFFF) != EthernetFlyweight.ETHER_TYPE_IPV4) {
