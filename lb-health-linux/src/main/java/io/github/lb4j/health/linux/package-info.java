@@ -4,6 +4,6 @@
  * exported; reached through {@link io.github.lb4j.api.HealthCheckers}.
  */
 @NullMarked
-package io.github.lb4j.linux.health;
+package io.github.lb4j.health.linux;
 
 import org.jspecify.annotations.NullMarked;

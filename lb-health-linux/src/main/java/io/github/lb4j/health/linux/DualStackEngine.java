@@ -1,4 +1,4 @@
-package io.github.lb4j.linux.health;
+package io.github.lb4j.health.linux;
 
 import io.github.lb4j.api.HealthReason;
 import io.github.lb4j.api.HealthResult;
@@ -11,6 +11,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -44,6 +45,8 @@ abstract class DualStackEngine extends ProbeEngine {
   final @Nullable Family v6;
   final Arena arena = Arena.ofShared();
   final MemorySegment sendBuffer;
+  /** {@link #sendBuffer} as a big-endian buffer, for lb-nat's {@code Checksums}. */
+  final ByteBuffer sendView;
   final MemorySegment receiveBuffer;
 
   /**
@@ -56,6 +59,7 @@ abstract class DualStackEngine extends ProbeEngine {
     Family six = null;
     try {
       this.sendBuffer = arena.allocate(BUFFER, 8);
+      this.sendView = sendBuffer.asByteBuffer();
       this.receiveBuffer = arena.allocate(BUFFER, 8);
       four = new Family(open.apply(StandardProtocolFamily.INET));
       try {

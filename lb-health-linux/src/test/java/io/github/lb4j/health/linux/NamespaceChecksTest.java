@@ -1,4 +1,4 @@
-package io.github.lb4j.linux.health;
+package io.github.lb4j.health.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

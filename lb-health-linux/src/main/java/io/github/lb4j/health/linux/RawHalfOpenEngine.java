@@ -1,4 +1,4 @@
-package io.github.lb4j.linux.health;
+package io.github.lb4j.health.linux;
 
 import io.github.lb4j.api.HealthReason;
 import io.github.lb4j.api.HealthResult;
@@ -7,6 +7,7 @@ import io.github.lb4j.api.Protocol;
 import io.github.lb4j.linux.Bpf;
 import io.github.lb4j.linux.IpSocket;
 import io.github.lb4j.linux.NativeCallException;
+import io.github.lb4j.nat.header.Checksums;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -46,6 +47,7 @@ final class RawHalfOpenEngine extends DualStackEngine {
 
   private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
   private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+  private static final int TCP = 6;
   private static final int SYN = 0x02;
   private static final int RST = 0x04;
   private static final int ACK = 0x10;
@@ -168,8 +170,25 @@ final class RawHalfOpenEngine extends DualStackEngine {
       b.set(ValueLayout.JAVA_BYTE, 21, (byte) 4);
       b.set(BE16, 22, (short) (p.ipv6() ? 1440 : 1460));
     }
-    b.set(BE16, 16, (short) InternetChecksum.tcp(r.source(), p.addressBytes, b, 0, length));
+    b.set(BE16, 16, (short) tcpChecksum(r.source(), p.addressBytes, length));
     return length;
+  }
+
+  /** RFC 9293 §3.1 (IPv4) and RFC 8200 §8.1 (IPv6): the segment's sum over the pseudo-header. */
+  private int tcpChecksum(byte[] source, byte[] destination, int length) {
+    long pseudo = source.length == 4
+        ? Checksums.pseudoHeaderV4(word32(source, 0), word32(destination, 0), TCP, length)
+        : Checksums.pseudoHeaderV6(word64(source, 0), word64(source, 8), word64(destination, 0), word64(destination, 8),
+            TCP, length);
+    return ~Checksums.fold(Checksums.sum(sendView, 0, length, pseudo)) & 0xFFFF;
+  }
+
+  private static int word32(byte[] b, int at) {
+    return (b[at] & 0xFF) << 24 | (b[at + 1] & 0xFF) << 16 | (b[at + 2] & 0xFF) << 8 | (b[at + 3] & 0xFF);
+  }
+
+  private static long word64(byte[] b, int at) {
+    return (long) word32(b, at) << 32 | (word32(b, at + 4) & 0xFFFF_FFFFL);
   }
 
   @Override

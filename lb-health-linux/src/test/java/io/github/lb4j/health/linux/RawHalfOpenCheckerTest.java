@@ -1,4 +1,4 @@
-package io.github.lb4j.linux.health;
+package io.github.lb4j.health.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -46,7 +46,7 @@ class RawHalfOpenCheckerTest {
   void openPort_isHealthy_andTheServerNeverAccepts() throws Exception {
     try (HealthChecker c = halfOpen();
         ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
-      assertThat(c).as("lb-health delegates way=raw to lb-linux").isInstanceOf(SocketChecker.class);
+      assertThat(c).as("lb-health delegates way=raw to lb-health-linux").isInstanceOf(SocketChecker.class);
       assertThat(c.name()).isEqualTo("tcp-half-open");
       HealthResult r = c.check(new InetSocketAddress("127.0.0.1", server.getLocalPort()), Duration.ofSeconds(2)).get(5, TimeUnit.SECONDS);
       assertThat(r.healthy()).as(r.toString()).isTrue();
@@ -136,11 +136,12 @@ class RawHalfOpenCheckerTest {
           tcpdump.destroy();
           tcpdump.waitFor(5, TimeUnit.SECONDS);
         }
-        String fields = Shell.run("tshark", "-Q", "-r", pcap.toString(), "-T", "fields", "-E", "separator=,",
+        String fields = Shell.run("tshark", "-Q", "-r", pcap.toString(), "-o", "tcp.check_checksum:TRUE", "-T", "fields", "-E", "separator=,",
             "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "tcp.flags.syn", "-e", "tcp.flags.ack",
-            "-e", "tcp.flags.reset", "-e", "tcp.flags.fin", "-e", "tcp.len");
-        System.out.println("half-open capture (srcport,dstport,syn,ack,rst,fin,len):\n" + fields);
+            "-e", "tcp.flags.reset", "-e", "tcp.flags.fin", "-e", "tcp.len", "-e", "tcp.checksum.status");
+        System.out.println("half-open capture (srcport,dstport,syn,ack,rst,fin,len,checksum status):\n" + fields);
         List<String> fromChecker = new ArrayList<>();
+        List<String> synChecksums = new ArrayList<>();
         List<String> fromServer = new ArrayList<>();
         for (String row : fields.strip().split("\n")) {
           String[] f = row.trim().split(",");
@@ -150,7 +151,12 @@ class RawHalfOpenCheckerTest {
           String flags = (on(f[2]) ? "S" : "") + (on(f[3]) ? "A" : "") + (on(f[4]) ? "R" : "") + (on(f[5]) ? "F" : "")
               + (Integer.parseInt(f[6]) > 0 ? "D" : "");
           (Integer.parseInt(f[1]) == port ? fromChecker : fromServer).add(flags);
+          if (flags.equals("S") && f.length > 7) {
+            synChecksums.add(f[7]);
+          }
         }
+        // The SYN's checksum is lb4j's own (lb-nat's Checksums over the pseudo-header): tshark's 1 is "good".
+        assertThat(synChecksums).as("tcp.checksum.status of the SYN: " + fields).containsExactly("1");
         assertThat(fromChecker).as("checker -> server: " + fields).first().isEqualTo("S");
         assertThat(fromChecker.subList(1, fromChecker.size())).as("then only RSTs: " + fields).isNotEmpty().allMatch("R"::equals);
         assertThat(fromServer).as("server -> checker: " + fields).containsExactly("SA");

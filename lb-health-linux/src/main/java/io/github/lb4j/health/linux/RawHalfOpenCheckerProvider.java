@@ -1,4 +1,4 @@
-package io.github.lb4j.linux.health;
+package io.github.lb4j.health.linux;
 
 import io.github.lb4j.api.HealthChecker;
 import io.github.lb4j.api.NanoClock;

@@ -1,10 +1,11 @@
-package io.github.lb4j.linux.health;
+package io.github.lb4j.health.linux;
 
 import io.github.lb4j.api.HealthReason;
 import io.github.lb4j.api.HealthResult;
 import io.github.lb4j.api.NanoClock;
 import io.github.lb4j.linux.IpSocket;
 import io.github.lb4j.linux.MissingCapabilityException;
+import io.github.lb4j.nat.header.Checksums;
 import io.github.lb4j.api.Protocol;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -144,7 +145,7 @@ final class IcmpEngine extends DualStackEngine {
     b.set(BE16, 4, (short) identifier);
     b.set(BE16, 6, (short) p.key);
     if (!f.ipv6) {
-      b.set(BE16, 2, (short) InternetChecksum.of(b, 0, length));
+      b.set(BE16, 2, (short) Checksums.checksum(sendView, 0, length));
     }
     return sendTo(f, p, length);
   }
