@@ -6,6 +6,7 @@ import io.github.lb4j.api.MacAddress;
 import io.github.lb4j.testing.Capability;
 import io.github.lb4j.testing.NamespaceLab;
 import io.github.lb4j.testing.Requirements;
+import io.github.lb4j.testing.linux.NetworkNamespace;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -10,6 +10,7 @@ import io.github.lb4j.api.HealthReason;
 import io.github.lb4j.api.HealthResult;
 import io.github.lb4j.testing.Capability;
 import io.github.lb4j.testing.Requirements;
+import io.github.lb4j.testing.linux.ThreadCapabilities;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -129,12 +130,12 @@ class IcmpCheckerTest {
     long gid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
     Requirements.require(gid < Long.parseLong(bounds[0]) || gid > Long.parseLong(bounds[1]),
         "ping sockets are allowed here (range " + range + "), so icmp works without CAP_NET_RAW");
-    Throwable raw = WithoutCapabilities.call(() -> catchThrowable(() -> HealthCheckers.create("icmp", Map.of("socket", "raw"))), Capability.NET_RAW);
+    Throwable raw = ThreadCapabilities.without(() -> catchThrowable(() -> HealthCheckers.create("icmp", Map.of("socket", "raw"))), Capability.NET_RAW);
     assertThat(raw).isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("CAP_NET_RAW");
-    Throwable auto = WithoutCapabilities.call(() -> catchThrowable(() -> HealthCheckers.create("icmp", Map.of())), Capability.NET_RAW);
+    Throwable auto = ThreadCapabilities.without(() -> catchThrowable(() -> HealthCheckers.create("icmp", Map.of())), Capability.NET_RAW);
     assertThat(auto).isInstanceOf(UnsupportedOperationException.class)
         .hasMessageContaining("neither is allowed").hasMessageContaining("ping_group_range").hasMessageContaining("CAP_NET_RAW");
-    Throwable halfOpen = WithoutCapabilities.call(() -> catchThrowable(() -> HealthCheckers.create("tcp-half-open", Map.of("way", "raw"))), Capability.NET_RAW);
+    Throwable halfOpen = ThreadCapabilities.without(() -> catchThrowable(() -> HealthCheckers.create("tcp-half-open", Map.of("way", "raw"))), Capability.NET_RAW);
     assertThat(halfOpen).isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("CAP_NET_RAW");
   }
 
