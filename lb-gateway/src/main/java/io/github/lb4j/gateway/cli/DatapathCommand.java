@@ -2,9 +2,9 @@ package io.github.lb4j.gateway.cli;
 
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.ForwardingMode;
+import io.github.lb4j.gateway.config.Durations;
 import io.github.lb4j.gateway.datapath.Datapath;
 import io.github.lb4j.gateway.datapath.DatapathConfig;
-import io.github.lb4j.gateway.proxy.Durations;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -2,8 +2,8 @@ package io.github.lb4j.gateway.cli;
 
 import io.github.lb4j.api.HealthCheckers;
 import io.github.lb4j.api.Schedulers;
+import io.github.lb4j.gateway.config.Durations;
 import io.github.lb4j.gateway.demo.Demo;
-import io.github.lb4j.gateway.proxy.Durations;
 import java.io.Console;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -12,9 +12,9 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code lb demo}: balancing, health checks, failover and slow start on loopback, with no set-up. */
 @Command(

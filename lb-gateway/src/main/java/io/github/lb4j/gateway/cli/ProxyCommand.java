@@ -1,8 +1,9 @@
 package io.github.lb4j.gateway.cli;
 
+import io.github.lb4j.gateway.config.Durations;
+import io.github.lb4j.gateway.config.Endpoints;
+import io.github.lb4j.gateway.config.ProxyConfigFile;
 import io.github.lb4j.gateway.proxy.BackendStatus;
-import io.github.lb4j.gateway.proxy.Endpoints;
-import io.github.lb4j.gateway.proxy.ProxyConfigFile;
 import io.github.lb4j.gateway.proxy.ProxyServer;
 import io.github.lb4j.gateway.proxy.ProxyStats;
 import java.nio.file.Path;
@@ -15,9 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code lb proxy}: runs a {@link ProxyServer} until SIGINT or SIGTERM. Flags and the configuration
@@ -106,7 +107,7 @@ final class ProxyCommand implements Callable<Integer> {
       entries.addAll(ProxyConfigFile.read(config));
     }
     entries.addAll(flagEntries());
-    long statusMillis = io.github.lb4j.gateway.proxy.Durations.parse("--status-interval", statusInterval).toMillis();
+    long statusMillis = io.github.lb4j.gateway.config.Durations.parse("--status-interval", statusInterval).toMillis();
     ProxyServer proxy = ProxyConfigFile.apply(entries, ProxyServer.builder()).build();
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook = new Thread(() -> {

@@ -1,16 +1,16 @@
 package io.github.lb4j.gateway.cli;
 
+import io.github.lb4j.gateway.config.Endpoints;
 import io.github.lb4j.gateway.demo.HttpBackend;
-import io.github.lb4j.gateway.proxy.Endpoints;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code lb serve}: the demo's tiny HTTP/1.1 server, for trying the proxy and for benchmarks. */
 @Command(

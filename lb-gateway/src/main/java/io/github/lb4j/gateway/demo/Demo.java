@@ -2,9 +2,9 @@ package io.github.lb4j.gateway.demo;
 
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.HealthState;
+import io.github.lb4j.gateway.config.Durations;
+import io.github.lb4j.gateway.config.Endpoints;
 import io.github.lb4j.gateway.proxy.BackendStatus;
-import io.github.lb4j.gateway.proxy.Durations;
-import io.github.lb4j.gateway.proxy.Endpoints;
 import io.github.lb4j.gateway.proxy.HealthCheckSpec;
 import io.github.lb4j.gateway.proxy.ProxyServer;
 import io.github.lb4j.gateway.proxy.ProxyStats;

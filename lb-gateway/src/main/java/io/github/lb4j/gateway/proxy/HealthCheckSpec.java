@@ -1,5 +1,6 @@
 package io.github.lb4j.gateway.proxy;
 
+import io.github.lb4j.gateway.config.Durations;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;

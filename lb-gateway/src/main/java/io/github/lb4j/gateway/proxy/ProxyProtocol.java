@@ -69,7 +69,7 @@ public enum ProxyProtocol {
    * @param proxy the address and port the client connected to
    * @param out the buffer to append to, in fill mode
    */
-  public void write(InetSocketAddress client, InetSocketAddress proxy, ByteBuffer out) {
+  void write(InetSocketAddress client, InetSocketAddress proxy, ByteBuffer out) {
     if (this == NONE) {
       return;
     }

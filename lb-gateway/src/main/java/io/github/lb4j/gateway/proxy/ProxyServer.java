@@ -12,6 +12,8 @@ import io.github.lb4j.api.Scheduler;
 import io.github.lb4j.api.SchedulerConfig;
 import io.github.lb4j.api.Schedulers;
 import io.github.lb4j.api.SessionCounters;
+import io.github.lb4j.gateway.config.Durations;
+import io.github.lb4j.gateway.config.Endpoints;
 import io.github.lb4j.health.HealthMonitor;
 import java.io.IOException;
 import java.net.BindException;

@@ -1,8 +1,10 @@
-package io.github.lb4j.gateway.proxy;
+package io.github.lb4j.gateway.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.lb4j.gateway.proxy.HealthCheckSpec;
+import io.github.lb4j.gateway.proxy.ProxyServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

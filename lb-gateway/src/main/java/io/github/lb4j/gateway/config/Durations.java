@@ -1,4 +1,4 @@
-package io.github.lb4j.gateway.proxy;
+package io.github.lb4j.gateway.config;
 
 import java.time.Duration;
 import java.util.Locale;

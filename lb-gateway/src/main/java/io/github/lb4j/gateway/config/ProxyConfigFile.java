@@ -1,7 +1,10 @@
-package io.github.lb4j.gateway.proxy;
+package io.github.lb4j.gateway.config;
 
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.NoBackendPolicy;
+import io.github.lb4j.gateway.proxy.HealthCheckSpec;
+import io.github.lb4j.gateway.proxy.ProxyProtocol;
+import io.github.lb4j.gateway.proxy.ProxyServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
