@@ -23,8 +23,9 @@ import org.jspecify.annotations.Nullable;
  * {@code http-check expect status|string|rstring} and its {@code !} negation.
  *
  * <p>Plain HTTP runs non-blocking on the shared loop; HTTPS runs on the loop's small blocking pool
- * (JSSE's socket API), with the same deadline. The timeout bounds the whole exchange, so a server
- * that trickles its response a byte at a time fails with {@link HealthReason#TIMEOUT}.
+ * (JSSE's socket API), with the same deadline. The timeout bounds the whole exchange up to the end
+ * of the response (the body is read to its end even when only the status matters), so a server that
+ * trickles its response, or its body after fast headers, fails with {@link HealthReason#TIMEOUT}.
  *
  * <p>Thread-safe; see {@link BaseChecker}.
  */
