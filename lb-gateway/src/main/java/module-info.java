@@ -13,6 +13,8 @@ module io.github.lb4j.gateway {
   requires io.github.lb4j.linux;
   requires info.picocli;
   requires org.slf4j;
+  // sun.misc.Signal: lb proxy drains on SIGTERM and stops at once on a second signal.
+  requires jdk.unsupported;
 
   exports io.github.lb4j.gateway.proxy;
   exports io.github.lb4j.gateway.datapath;

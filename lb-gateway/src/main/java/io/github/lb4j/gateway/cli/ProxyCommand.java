@@ -4,15 +4,17 @@ import io.github.lb4j.gateway.config.Durations;
 import io.github.lb4j.gateway.config.Endpoints;
 import io.github.lb4j.gateway.config.ProxyConfigFile;
 import io.github.lb4j.gateway.proxy.BackendStatus;
+import io.github.lb4j.gateway.proxy.DrainReport;
 import io.github.lb4j.gateway.proxy.ProxyServer;
 import io.github.lb4j.gateway.proxy.ProxyStats;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
@@ -82,6 +84,10 @@ final class ProxyCommand implements Callable<Integer> {
   @Option(names = "--idle-timeout", paramLabel = "DURATION", description = "Close connections silent this long (default 0s: never).")
   @Nullable String idleTimeout;
 
+  @Option(names = "--drain-timeout", paramLabel = "DURATION",
+      description = "On SIGTERM or SIGINT: stop accepting, let open connections finish for this long, then cut them (default 30s); a second signal stops at once.")
+  @Nullable String drainTimeout;
+
   @Option(names = "--proxy-protocol", paramLabel = "none|v1|v2", description = "PROXY protocol header towards backends (default none).")
   @Nullable String proxyProtocol;
 
@@ -107,31 +113,46 @@ final class ProxyCommand implements Callable<Integer> {
       entries.addAll(ProxyConfigFile.read(config));
     }
     entries.addAll(flagEntries());
-    long statusMillis = io.github.lb4j.gateway.config.Durations.parse("--status-interval", statusInterval).toMillis();
+    long statusMillis = Durations.parse("--status-interval", statusInterval).toMillis();
     ProxyServer proxy = ProxyConfigFile.apply(entries, ProxyServer.builder()).build();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      proxy.close();
-      stopped.countDown();
-    }, "lb-shutdown");
+    PrintWriter out = spec.commandLine().getOut();
     try {
       proxy.start();
     } catch (Exception e) {
       proxy.close();
       throw e;
     }
-    Runtime.getRuntime().addShutdownHook(hook);
-    spec.commandLine().getOut().println("lb proxy: listening on "
-        + proxy.listenAddresses().stream().map(Endpoints::format).collect(Collectors.joining(", "))
-        + ", algorithm " + proxy.scheduler().name()
-        + (proxy.healthCheck() == null ? ", no health check" : ", check " + proxy.healthCheck().checker())
-        + ", " + proxy.status().size() + " backends; Ctrl-C stops");
-    while (!stopped.await(statusMillis > 0 ? statusMillis : 3_600_000, TimeUnit.MILLISECONDS)) {
-      if (statusMillis > 0) {
-        printStatus(proxy);
+    try (StopSignals signals = StopSignals.install(() -> {
+      out.println("lb proxy: second signal: stopping at once");
+      proxy.close();
+    })) {
+      out.println("lb proxy: listening on "
+          + proxy.listenAddresses().stream().map(Endpoints::format).collect(Collectors.joining(", "))
+          + ", algorithm " + proxy.scheduler().name()
+          + (proxy.healthCheck() == null ? ", no health check" : ", check " + proxy.healthCheck().checker())
+          + ", " + proxy.status().size() + " backends; SIGTERM or Ctrl-C drains for up to "
+          + Durations.format(proxy.drainTimeout()) + ", a second one stops at once");
+      while (!signals.await(statusMillis > 0 ? statusMillis : 3_600_000)) {
+        if (statusMillis > 0) {
+          printStatus(proxy);
+        }
       }
+      out.println("lb proxy: " + signals.name() + ": stopped accepting; draining " + proxy.stats().active()
+          + " connections for up to " + Durations.format(proxy.drainTimeout()) + " (a second signal stops at once)");
+      out.println("lb proxy: " + describe(proxy.drain(), proxy.drainTimeout()));
+      return signals.exitStatus();
     }
-    return 0;
+  }
+
+  /** One line saying how the drain ended, what finished and what was cut. */
+  static String describe(DrainReport r, Duration timeout) {
+    String counts = r.finished() + " connections finished, " + (r.cut() == 0 ? "none" : r.cut()) + " cut";
+    String took = String.format(Locale.ROOT, "%.1fs", r.elapsed().toNanos() / 1e9);
+    return switch (r.outcome()) {
+      case COMPLETE -> "drained in " + took + ": " + counts;
+      case DEADLINE -> "drain timeout " + Durations.format(timeout) + " passed: " + counts;
+      case STOPPED -> "stopped at once by a second signal after " + took + ": " + counts;
+    };
   }
 
   private void printStatus(ProxyServer proxy) {
@@ -180,6 +201,7 @@ final class ProxyCommand implements Callable<Integer> {
     add(out, "connect-timeout", connectTimeout, "--connect-timeout");
     add(out, "connect-attempts", connectAttempts, "--connect-attempts");
     add(out, "idle-timeout", idleTimeout, "--idle-timeout");
+    add(out, "drain-timeout", drainTimeout, "--drain-timeout");
     add(out, "proxy-protocol", proxyProtocol, "--proxy-protocol");
     add(out, "no-backend", noBackend, "--no-backend");
     add(out, "seed", seed, "--seed");

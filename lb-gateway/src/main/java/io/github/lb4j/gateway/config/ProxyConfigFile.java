@@ -45,6 +45,7 @@ import org.jspecify.annotations.Nullable;
  * connect-timeout = 5s
  * connect-attempts = 3
  * idle-timeout = 5m                 # 0s: never
+ * drain-timeout = 30s               # on SIGTERM: how long open connections may finish
  * proxy-protocol = v2               # none, v1 or v2
  * no-backend = fail-closed          # or fail-open
  * seed = 42
@@ -82,7 +83,7 @@ public final class ProxyConfigFile {
 
   private static final List<String> SCALAR_KEYS = List.of("algorithm", "slow-start", "seed", "no-backend", "check",
       "check.interval", "check.timeout", "check.rise", "check.fall", "connect-timeout", "connect-attempts",
-      "idle-timeout", "proxy-protocol", "event-loops", "buffer-size", "backlog");
+      "idle-timeout", "drain-timeout", "proxy-protocol", "event-loops", "buffer-size", "backlog");
 
   private ProxyConfigFile() {}
 
@@ -250,6 +251,7 @@ public final class ProxyConfigFile {
       case "connect-timeout" -> b.connectTimeout(Durations.parse("connect-timeout", v));
       case "connect-attempts" -> b.connectAttempts(integer(e, "connect-attempts", 0));
       case "idle-timeout" -> b.idleTimeout(Durations.parse("idle-timeout", v));
+      case "drain-timeout" -> b.drainTimeout(Durations.parse("drain-timeout", v));
       case "proxy-protocol" -> b.proxyProtocol(ProxyProtocol.parse(v));
       case "event-loops" -> b.eventLoops(integer(e, "event-loops", 0));
       case "buffer-size" -> b.bufferSize(integer(e, "buffer-size", 0));

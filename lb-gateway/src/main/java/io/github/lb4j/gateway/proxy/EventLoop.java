@@ -72,6 +72,16 @@ final class EventLoop implements Runnable {
     });
   }
 
+  /** Stops selecting on every listener; the server closes them afterwards. This loop's thread. */
+  void stopAccepting() {
+    for (SelectionKey k : selector.keys()) {
+      if (k.attachment() instanceof ServerSocketChannel) {
+        k.cancel();
+      }
+    }
+    pausedListeners.clear();
+  }
+
   void execute(Runnable task) {
     tasks.add(task);
     selector.wakeup();
@@ -120,6 +130,7 @@ final class EventLoop implements Runnable {
         }
       }
       for (int i = sessions.size() - 1; i >= 0; i--) {
+        server.cutSessions.increment();
         sessions.get(i).close();
       }
       try {

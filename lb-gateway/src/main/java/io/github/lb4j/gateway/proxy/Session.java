@@ -377,6 +377,7 @@ final class Session {
     state = CLOSED;
     loop.remove(this);
     loop.server.closedSessions.increment();
+    loop.server.sessionEnded();
     closeQuietly(client);
     closeQuietly(backend);
     BackendLoad l = load;
