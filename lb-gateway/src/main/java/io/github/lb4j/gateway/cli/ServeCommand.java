@@ -24,8 +24,9 @@ final class ServeCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = {"-l", "--listen"}, paramLabel = "HOST:PORT", required = true, description = "Address of one server; repeatable.")
-  List<String> listen = new ArrayList<>();
+  @Option(names = {"-l", "--listen"}, paramLabel = "HOST:PORT", required = true, converter = Converters.EndpointConverter.class,
+      description = "Address of one server; repeatable.")
+  List<InetSocketAddress> listen = new ArrayList<>();
 
   @Override
   public Integer call() throws Exception {
@@ -33,8 +34,7 @@ final class ServeCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     try {
       int n = 0;
-      for (String l : listen) {
-        InetSocketAddress a = Endpoints.parse("--listen", l);
+      for (InetSocketAddress a : listen) {
         HttpBackend s = new HttpBackend("web-" + (++n), a);
         servers.add(s);
         try {

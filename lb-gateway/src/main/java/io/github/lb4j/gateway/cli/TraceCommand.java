@@ -10,16 +10,18 @@ import io.github.lb4j.nat.NatConfig;
 import io.github.lb4j.nat.NatTrace;
 import io.github.lb4j.nat.NatTranslators;
 import io.github.lb4j.nat.PacketTranslator;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code lb trace --mode MODE}: lb-nat's packet walk of one TCP request (SYN) and its reply through a
@@ -39,6 +41,8 @@ final class TraceCommand implements Callable<Integer> {
 
   private static final MacAddress ROUTER_MAC = MacAddress.parse("02:00:5e:00:00:01");
   private static final MacAddress BALANCER_MAC = MacAddress.parse("02:00:5e:00:00:02");
+  private static final MacAddress RS1_MAC = MacAddress.parse("02:00:5e:00:00:11");
+  private static final MacAddress RS2_MAC = MacAddress.parse("02:00:5e:00:00:12");
   private static final int DSCP = 10;
 
   @Spec CommandSpec spec;
@@ -56,17 +60,29 @@ final class TraceCommand implements Callable<Integer> {
   @Option(names = {"-a", "--algorithm"}, paramLabel = "NAME", description = "Scheduler that picks the real server (default ${DEFAULT-VALUE}).")
   String algorithm = "maglev";
 
+  /** Fails before the walk, naming what is wrong, when the pcap cannot be written where asked. */
+  private static void checkWritable(Path file) {
+    if (Files.isDirectory(file)) {
+      throw new IllegalArgumentException("--pcap " + file + ": is a directory; give a file name");
+    }
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null && !Files.isDirectory(parent)) {
+      throw new IllegalArgumentException("--pcap " + file + ": the folder " + parent + " does not exist");
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     ForwardingMode m = ForwardingMode.parse(mode);
+    if (pcap != null) {
+      checkWritable(pcap);
+    }
     Scheduler scheduler = Schedulers.create(algorithm, SchedulerConfig.defaults());
     InetAddress client = InetAddress.getByName(ipv6 ? "2001:db8:2::10" : "203.0.113.10");
     InetAddress vip = InetAddress.getByName(ipv6 ? "2001:db8:1::10" : "198.51.100.10");
     scheduler.update(List.of(
-        Backend.of("rs-1", InetAddress.getByName(ipv6 ? "2001:db8:3::11" : "192.0.2.11"), 80)
-            .withMac(MacAddress.parse("02:00:5e:00:00:11")),
-        Backend.of("rs-2", InetAddress.getByName(ipv6 ? "2001:db8:3::12" : "192.0.2.12"), 80)
-            .withMac(MacAddress.parse("02:00:5e:00:00:12"))));
+        Backend.of("rs-1", InetAddress.getByName(ipv6 ? "2001:db8:3::11" : "192.0.2.11"), 80).withMac(RS1_MAC),
+        Backend.of("rs-2", InetAddress.getByName(ipv6 ? "2001:db8:3::12" : "192.0.2.12"), 80).withMac(RS2_MAC)));
     NatConfig.Builder b = NatConfig.builder(m, scheduler)
         .vip(new NatConfig.Vip(vip, 6, 80, m == ForwardingMode.DSR_DSCP ? DSCP : -1))
         .balancer(BALANCER_MAC, InetAddress.getByName("198.51.100.2"), InetAddress.getByName("2001:db8:1::2"))
@@ -80,8 +96,17 @@ final class TraceCommand implements Callable<Integer> {
     NatTrace trace = NatTrace.walk(translator, client, 40_000, ROUTER_MAC, vip, 80);
     PrintWriter out = spec.commandLine().getOut();
     out.print(trace.format());
+    out.println("MAC addresses");
+    out.println("  " + ROUTER_MAC + "  router, the clients' gateway (" + (ipv6 ? "2001:db8:2::10" : "203.0.113.10") + " is behind it)");
+    out.println("  " + BALANCER_MAC + "  balancer (VIP " + (ipv6 ? "2001:db8:1::10" : "198.51.100.10") + ")");
+    out.println("  " + RS1_MAC + "  rs-1 " + (ipv6 ? "2001:db8:3::11" : "192.0.2.11"));
+    out.println("  " + RS2_MAC + "  rs-2 " + (ipv6 ? "2001:db8:3::12" : "192.0.2.12"));
     if (pcap != null) {
-      trace.writePcap(pcap);
+      try {
+        trace.writePcap(pcap);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("--pcap " + pcap + ": cannot write: " + e.getMessage(), e);
+      }
       out.println("wrote " + trace.hops().size() + " frames to " + pcap);
     }
     out.flush();

@@ -50,10 +50,63 @@ public final class Endpoints {
     if (host.isEmpty() || host.equals("*")) {
       return new InetSocketAddress(port);
     }
+    if (looksLiteral(host)) {
+      return new InetSocketAddress(literal(field, host), port);
+    }
     try {
       return new InetSocketAddress(InetAddress.getByName(host), port);
     } catch (UnknownHostException e) {
       throw new IllegalArgumentException(field + " names a host that does not resolve: '" + host + "'");
+    }
+  }
+
+  /** Digits and dots only, or a colon: an address literal, never a name to look up. */
+  private static boolean looksLiteral(String host) {
+    return host.indexOf(':') >= 0 || host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
+  }
+
+  /**
+   * Parses an address literal, without any name lookup: IPv4 as four decimal numbers 0..255 without
+   * leading zeros (RFC 6943 §3.1.1: no octal, no shortened forms such as {@code 10.1}), or IPv6 (RFC
+   * 4291 §2.2), bracketed or not.
+   *
+   * @param field the flag or key being parsed, named in the error
+   * @param text the literal
+   * @return the address
+   * @throws IllegalArgumentException saying why the literal is not an address
+   */
+  public static InetAddress literal(String field, String text) {
+    String t = text.strip();
+    if (t.startsWith("[") && t.endsWith("]")) {
+      t = t.substring(1, t.length() - 1);
+    }
+    if (t.indexOf(':') >= 0) {
+      try {
+        // Brackets make the JDK parse an IPv6 literal and never fall back to a name lookup.
+        return InetAddress.getByName("[" + t + "]");
+      } catch (UnknownHostException e) {
+        throw new IllegalArgumentException(field + ": '" + text + "' is not a valid IPv6 address");
+      }
+    }
+    String[] parts = t.split("\\.", -1);
+    byte[] bytes = new byte[4];
+    boolean valid = parts.length == 4;
+    for (int i = 0; valid && i < 4; i++) {
+      String p = parts[i];
+      valid = !p.isEmpty() && p.length() <= 3 && p.chars().allMatch(c -> c >= '0' && c <= '9')
+          && (p.length() == 1 || p.charAt(0) != '0') && Integer.parseInt(p) <= 255;
+      if (valid) {
+        bytes[i] = (byte) Integer.parseInt(p);
+      }
+    }
+    if (!valid) {
+      throw new IllegalArgumentException(field + ": '" + text
+          + "' is not a valid IPv4 address (four numbers 0..255 without leading zeros, such as 192.0.2.10)");
+    }
+    try {
+      return InetAddress.getByAddress(bytes);
+    } catch (UnknownHostException e) {
+      throw new AssertionError("four bytes are always an address", e);
     }
   }
 

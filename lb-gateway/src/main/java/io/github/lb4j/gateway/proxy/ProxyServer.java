@@ -621,11 +621,19 @@ public final class ProxyServer implements AutoCloseable {
      *
      * @param backend the backend; its weight is the starting weight (0 starts it drained)
      * @return this builder
-     * @throws IllegalArgumentException naming the id when it repeats, or when the port is 0
+     * @throws IllegalArgumentException naming the id when it repeats, when the port is 0, or when
+     *     another backend has the same address and port: as IPVS refuses a real server twice in one
+     *     service, since two entries would silently double its share (give it a weight instead)
      */
     public Builder backend(Backend backend) {
       if (backend.port() == 0) {
         throw new IllegalArgumentException("backend " + backend.id() + " needs a port, was 0");
+      }
+      for (Backend other : backends.values()) {
+        if (other.address().equals(backend.address()) && other.port() == backend.port() && !other.id().equals(backend.id())) {
+          throw new IllegalArgumentException("backend " + backend.id() + " has the address of backend " + other.id() + " ("
+              + Endpoints.format(backend.socketAddress()) + "): one server is one backend; give it a weight instead");
+        }
       }
       if (backends.putIfAbsent(backend.id(), backend) != null) {
         throw new IllegalArgumentException("backend id '" + backend.id() + "' is used twice");
@@ -674,7 +682,7 @@ public final class ProxyServer implements AutoCloseable {
      * @return this builder
      */
     public Builder slowStart(Duration window) {
-      schedulerConfig.slowStart(window);
+      schedulerConfig.slowStart(Durations.requireRepresentable("slow-start", window));
       return this;
     }
 
@@ -733,7 +741,7 @@ public final class ProxyServer implements AutoCloseable {
       if (timeout.isNegative() || timeout.isZero()) {
         throw new IllegalArgumentException("connect-timeout must be positive, was " + Durations.format(timeout));
       }
-      this.connectTimeout = timeout;
+      this.connectTimeout = Durations.requireRepresentable("connect-timeout", timeout);
       return this;
     }
 
@@ -748,7 +756,7 @@ public final class ProxyServer implements AutoCloseable {
       if (timeout.isNegative()) {
         throw new IllegalArgumentException("idle-timeout must not be negative, was " + timeout);
       }
-      this.idleTimeout = timeout;
+      this.idleTimeout = Durations.requireRepresentable("idle-timeout", timeout);
       return this;
     }
 
@@ -779,7 +787,7 @@ public final class ProxyServer implements AutoCloseable {
       if (timeout.isNegative()) {
         throw new IllegalArgumentException("drain-timeout must not be negative, was " + timeout);
       }
-      this.drainTimeout = timeout;
+      this.drainTimeout = Durations.requireRepresentable("drain-timeout", timeout);
       return this;
     }
 
@@ -849,10 +857,10 @@ public final class ProxyServer implements AutoCloseable {
      */
     public ProxyServer build() {
       if (listen.isEmpty()) {
-        throw new IllegalArgumentException("no listen address: give at least one (listen = 127.0.0.1:8080)");
+        throw new IllegalArgumentException("no listen address: add one with listen(address)");
       }
       if (backends.isEmpty()) {
-        throw new IllegalArgumentException("no backend: give at least one (backend web-1 = 127.0.0.1:8081)");
+        throw new IllegalArgumentException("no backend: add one with backend(Backend.of(...))");
       }
       SchedulerConfig config = schedulerConfig.build();
       Scheduler scheduler = Schedulers.create(algorithm, config);

@@ -7,7 +7,7 @@ import io.github.lb4j.gateway.proxy.HealthCheckSpec;
 import io.github.lb4j.gateway.proxy.ProxyServer;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +24,11 @@ class ProxyConfigFileTest {
     Path f = dir.resolve("lb.conf");
     Files.write(f, List.of(lines));
     return ProxyConfigFile.load(f);
+  }
+
+  /** What an error about line {@code n} of the test's file starts with: the path as given, the line. */
+  private String at(int n) {
+    return dir.resolve("lb.conf") + ":" + n + ": ";
   }
 
   private static IllegalArgumentException error(Runnable r) {
@@ -91,7 +96,7 @@ class ProxyConfigFileTest {
         throw new AssertionError(ex);
       }
     });
-    assertThat(e).hasMessageStartingWith("lb.conf:2: unknown key 'algoritm'; known: listen, backend ID, algorithm");
+    assertThat(e).hasMessageStartingWith(at(2) + "unknown key 'algoritm'; known: listen, backend ID, algorithm");
   }
 
   @Test
@@ -103,33 +108,33 @@ class ProxyConfigFileTest {
   @Test
   void badValues_nameTheLineAndTheValue() {
     assertThatThrownBy(() -> load("slow-start = 10"))
-        .hasMessage("lb.conf:1: slow-start must be a duration such as 500ms, 2s, 5m or 1h, was '10'");
+        .hasMessage(at(1) + "slow-start must be a duration such as 500ms, 2s, 5m or 1h, was '10'");
     assertThatThrownBy(() -> load("backend web-1 = 127.0.0.1:99999"))
-        .hasMessage("lb.conf:1: backend web-1 port must be in 0..65535, was 99999 in '127.0.0.1:99999'");
+        .hasMessage(at(1) + "backend web-1 port must be in 0..65535, was 99999 in '127.0.0.1:99999'");
     assertThatThrownBy(() -> load("backend web-1 = 127.0.0.1:80 weight=-2"))
-        .hasMessageStartingWith("lb.conf:1: weight must be in 0..65535 (0 drains), was -2");
+        .hasMessageStartingWith(at(1) + "weight must be in 0..65535 (0 drains), was -2");
     assertThatThrownBy(() -> load("backend web-1 = 127.0.0.1:80", "backend web-1 = 127.0.0.1:81"))
-        .hasMessage("lb.conf:2: backend id 'web-1' is used twice");
+        .hasMessage(at(2) + "backend id 'web-1' is used twice");
     assertThatThrownBy(() -> load("listen = 127.0.0.1"))
-        .hasMessage("lb.conf:1: listen must be host:port, [ipv6]:port or :port, was '127.0.0.1'");
+        .hasMessage(at(1) + "listen must be host:port, [ipv6]:port or :port, was '127.0.0.1'");
     assertThatThrownBy(() -> load("proxy-protocol = v3"))
-        .hasMessage("lb.conf:1: proxy-protocol must be none, v1 or v2, was 'v3'");
+        .hasMessage(at(1) + "proxy-protocol must be none, v1 or v2, was 'v3'");
     assertThatThrownBy(() -> load("connect-attempts = many"))
-        .hasMessage("lb.conf:1: connect-attempts must be a whole number, was 'many'");
+        .hasMessage(at(1) + "connect-attempts must be a whole number, was 'many'");
     assertThatThrownBy(() -> load("connect-attempts = 99"))
-        .hasMessage("lb.conf:1: connect-attempts must be in 1..16, was 99");
+        .hasMessage(at(1) + "connect-attempts must be in 1..16, was 99");
     assertThatThrownBy(() -> load("check = tcp", "check.interval = 1s", "check.timeout = 2s"))
-        .hasMessage("lb.conf:3: check-timeout must not exceed check-interval, was 2s > 1s");
+        .hasMessage(at(3) + "check.timeout must not exceed check.interval, was 2s > 1s");
     assertThatThrownBy(() -> load("check.path = /health"))
-        .hasMessage("lb.conf:1: check.path is set but no check is: add 'check = tcp' (or another checker)");
+        .hasMessage(at(1) + "check.path is set but no check is: add 'check = tcp' (or another checker)");
   }
 
   @Test
   void missingListenOrBackend_isNamedAtBuild() throws IOException {
     assertThatThrownBy(() -> load("backend web-1 = 127.0.0.1:80").build())
-        .hasMessage("no listen address: give at least one (listen = 127.0.0.1:8080)");
+        .hasMessage("no listen address: add one with listen(address)");
     assertThatThrownBy(() -> load("listen = 127.0.0.1:0").build())
-        .hasMessage("no backend: give at least one (backend web-1 = 127.0.0.1:8081)");
+        .hasMessage("no backend: add one with backend(Backend.of(...))");
   }
 
   @Test
@@ -142,8 +147,65 @@ class ProxyConfigFileTest {
   }
 
   @Test
-  void missingFile_isNamed() {
+  void fileThatCannotBeRead_isNamed_missingOrADirectory() {
     assertThatThrownBy(() -> ProxyConfigFile.load(dir.resolve("nope.conf")))
-        .isInstanceOf(NoSuchFileException.class).hasMessageContaining("nope.conf");
+        .isInstanceOf(IllegalArgumentException.class).hasMessage(dir.resolve("nope.conf") + ": no such configuration file");
+    assertThatThrownBy(() -> ProxyConfigFile.load(dir))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage(dir + ": is a directory, not a configuration file");
+  }
+
+  @Test
+  void notUtf8_namesTheLineAndColumnOfTheBadByte() throws IOException {
+    Path f = dir.resolve("lb.conf");
+    byte[] latin1 = "listen = :8080\nbackend web-1 = caf\u00e9:80\n".getBytes(StandardCharsets.ISO_8859_1);
+    Files.write(f, latin1);
+    assertThatThrownBy(() -> ProxyConfigFile.load(f)).hasMessage(at(2) + "not UTF-8 text (byte 0xE9 at column 20)");
+    Files.write(f, "\uFEFFlisten = :8080\r\nbackend web-1 = 127.0.0.1:80\r\n".getBytes(StandardCharsets.UTF_8));
+    assertThat(ProxyConfigFile.read(f)).extracting(ProxyConfigFile.Entry::value).containsExactly(":8080", "127.0.0.1:80");
+  }
+
+  @Test
+  void durationsBeyond292Years_areRefusedClearly() {
+    assertThatThrownBy(() -> load("slow-start = 9999999h"))
+        .hasMessage(at(1) + "slow-start must be at most 2562047h (about 292 years), was '9999999h'");
+    assertThatThrownBy(() -> load("idle-timeout = 99999999999999999999ms"))
+        .hasMessage(at(1) + "idle-timeout must be at most 9223369200000ms (about 292 years), was '99999999999999999999ms'");
+    assertThatThrownBy(() -> ProxyServer.builder().idleTimeout(Duration.ofDays(200_000)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("idle-timeout must be at most 2562047h");
+    assertThatThrownBy(() -> new HealthCheckSpec("tcp", Map.of(), Duration.ofDays(200_000), Duration.ofSeconds(1), 2, 2))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("check.interval must be at most");
+  }
+
+  @Test
+  void theSameAddressTwice_isRefused_asIpvsRefusesIt() {
+    assertThatThrownBy(() -> load("backend a = 127.0.0.1:80", "backend b = 127.0.0.1:80"))
+        .hasMessage(at(2) + "backend b has the address of backend a (127.0.0.1:80): one server is one backend; give it a weight instead");
+    assertThatThrownBy(() -> load("backend a = 127.0.0.1:80", "backend b = localhost:80"))
+        .hasMessageStartingWith(at(2) + "backend b has the address of backend a");
+  }
+
+  @Test
+  void hash_isACommentOnlyAtTheStartOrAfterWhitespace_andBackslashHashIsLiteral() throws IOException {
+    Path f = dir.resolve("lb.conf");
+    Files.write(f, List.of("# a comment line", "listen = 127.0.0.1:0   # after the value", "backend web-1 = 127.0.0.1:80#x",
+        "check = http-content", "check.path = /status#frag", "check.contains = build \\#42 ok # comment\t", "\t# indented"));
+    List<ProxyConfigFile.Entry> entries = ProxyConfigFile.read(f);
+    assertThat(entries).extracting(ProxyConfigFile.Entry::key, ProxyConfigFile.Entry::value).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("listen", "127.0.0.1:0"),
+        org.assertj.core.groups.Tuple.tuple("backend web-1", "127.0.0.1:80#x"),
+        org.assertj.core.groups.Tuple.tuple("check", "http-content"),
+        org.assertj.core.groups.Tuple.tuple("check.path", "/status#frag"),
+        org.assertj.core.groups.Tuple.tuple("check.contains", "build #42 ok"));
+  }
+
+  @Test
+  void invalidAddressLiterals_areInvalidAddresses_notUnresolvableHosts() {
+    assertThatThrownBy(() -> load("backend a = 300.1.1.1:80"))
+        .hasMessage(at(1) + "backend a: '300.1.1.1' is not a valid IPv4 address (four numbers 0..255 without leading zeros, such as 192.0.2.10)");
+    assertThatThrownBy(() -> load("backend a = 10.1:80")).hasMessageContaining("'10.1' is not a valid IPv4 address");
+    assertThatThrownBy(() -> load("backend a = 010.0.0.1:80")).hasMessageContaining("'010.0.0.1' is not a valid IPv4 address");
+    assertThatThrownBy(() -> load("listen = [1::2::3]:80")).hasMessage(at(1) + "listen: '1::2::3' is not a valid IPv6 address");
+    assertThatThrownBy(() -> load("backend a = no-such-host.invalid:80"))
+        .hasMessage(at(1) + "backend a names a host that does not resolve: 'no-such-host.invalid'");
   }
 }
