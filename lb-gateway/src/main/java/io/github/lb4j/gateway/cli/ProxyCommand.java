@@ -183,10 +183,12 @@ final class ProxyCommand implements Callable<Integer> {
     ProxyStats s = proxy.stats();
     StringBuilder sb = new StringBuilder();
     sb.append("accepted=").append(s.accepted()).append(" active=").append(s.active()).append(" rejected=")
-        .append(s.rejected()).append(" retries=").append(s.retries());
+        .append(s.rejected()).append(" retries=").append(s.retries()).append(" connect-failures=").append(s.connectFailures())
+        .append(" local-shortages=").append(s.localShortages());
     for (BackendStatus b : proxy.status()) {
       sb.append(" | ").append(b.backend().id()).append(' ').append(b.health()).append(" w=").append(b.backend().weight())
-          .append(" active=").append(b.activeSessions()).append(" total=").append(b.totalSessions());
+          .append(" active=").append(b.activeSessions()).append(" total=").append(b.totalSessions())
+          .append(" failures=").append(b.connectFailures());
     }
     spec.commandLine().getOut().println(sb);
   }

@@ -1,6 +1,6 @@
 package io.github.lb4j.gateway.config;
 
-import java.net.Inet6Address;
+import io.github.lb4j.api.Addresses;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -111,17 +111,13 @@ public final class Endpoints {
   }
 
   /**
-   * Prints an endpoint as {@link #parse} reads it.
+   * Prints an endpoint as {@link #parse} reads it, IPv6 compressed as RFC 5952 writes it ({@code
+   * [::1]:8080}, not {@code [0:0:0:0:0:0:0:1]:8080}).
    *
    * @param a the address
    * @return {@code host:port} or {@code [v6]:port}
    */
   public static String format(InetSocketAddress a) {
-    InetAddress ip = a.getAddress();
-    if (ip == null) {
-      return a.getHostString() + ":" + a.getPort();
-    }
-    String host = ip.getHostAddress();
-    return ip instanceof Inet6Address ? "[" + host + "]:" + a.getPort() : host + ":" + a.getPort();
+    return Addresses.format(a);
   }
 }

@@ -34,6 +34,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -89,6 +90,8 @@ import org.slf4j.LoggerFactory;
 public final class ProxyServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
+  /** At most one warning about a local shortage per this gap; the ones between are counted in it. */
+  private static final long SHORTAGE_WARNING_GAP_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final List<InetSocketAddress> requestedListen;
   private final Scheduler scheduler;
@@ -128,6 +131,10 @@ public final class ProxyServer implements AutoCloseable {
   final LongAdder closedSessions = new LongAdder();
   /** Sessions the event loops closed because the proxy stopped (cut), not because they ended. */
   final LongAdder cutSessions = new LongAdder();
+  /** Accepts and backend sockets that failed for the proxy's own lack of descriptors or ports. */
+  final LongAdder localShortages = new LongAdder();
+  private final AtomicLong lastShortageWarning = new AtomicLong(System.nanoTime() - SHORTAGE_WARNING_GAP_NANOS);
+  private final LongAdder shortagesSinceWarning = new LongAdder();
 
   private ProxyServer(Builder b, Scheduler scheduler, SessionCounters counters, @Nullable HealthChecker checker) {
     this.requestedListen = List.copyOf(b.listen);
@@ -300,7 +307,7 @@ public final class ProxyServer implements AutoCloseable {
   public ProxyStats stats() {
     long acc = accepted.sum();
     return new ProxyStats(acc, acc - closedSessions.sum(), rejected.sum(), connectFailures.sum(), retries.sum(),
-        connectTimeouts.sum(), idleTimeouts.sum());
+        connectTimeouts.sum(), idleTimeouts.sum(), localShortages.sum());
   }
 
   /**
@@ -504,6 +511,32 @@ public final class ProxyServer implements AutoCloseable {
       return d.toNanos();
     } catch (ArithmeticException e) {
       return Long.MAX_VALUE / 2;
+    }
+  }
+
+  /**
+   * Tells whether an I/O error is the proxy's own shortage rather than a peer's doing: no file
+   * descriptor left (EMFILE, ENFILE), no local port (EADDRNOTAVAIL) or no buffer (ENOBUFS).
+   */
+  static boolean isLocalShortage(IOException e) {
+    String m = e.getMessage();
+    return m != null && (m.contains("Too many open files") || m.contains("Cannot assign requested address")
+        || m.contains("No buffer space available"));
+  }
+
+  /**
+   * Counts a local shortage and warns about it at most once per 10 s, with the number of others since
+   * the last warning, so that a descriptor storm gives a few lines, not one per connection. Any thread.
+   */
+  void localShortage(String what, IOException e) {
+    localShortages.increment();
+    shortagesSinceWarning.increment();
+    long now = System.nanoTime();
+    long last = lastShortageWarning.get();
+    if (now - last >= SHORTAGE_WARNING_GAP_NANOS && lastShortageWarning.compareAndSet(last, now)) {
+      long n = shortagesSinceWarning.sumThenReset();
+      LOG.warn("cannot {}: {}; {} such failures in the last {} s (accepts back off; raise the limit with ulimit -n)",
+          what, e.getMessage(), n, TimeUnit.NANOSECONDS.toSeconds(SHORTAGE_WARNING_GAP_NANOS));
     }
   }
 

@@ -91,10 +91,15 @@ final class LbProcess implements AutoCloseable {
     try {
       await().atMost(HANG_GUARD).until(() -> out.stream().anyMatch(line) || ended());
     } catch (org.awaitility.core.ConditionTimeoutException e) {
-      throw new AssertionError("no such line within " + HANG_GUARD + "; out " + out + ", err " + err, e);
+      throw new AssertionError("no such line within " + HANG_GUARD + "; out " + tail(out) + ", err " + tail(err), e);
     }
     return out.stream().filter(line).findFirst()
-        .orElseThrow(() -> new AssertionError("lb ended (" + process.exitValue() + ") without the line; out " + out + ", err " + err));
+        .orElseThrow(() -> new AssertionError("lb ended (" + process.exitValue() + ") without the line; out " + tail(out) + ", err "
+            + tail(err)));
+  }
+
+  private static List<String> tail(List<String> lines) {
+    return lines.subList(Math.max(0, lines.size() - 20), lines.size());
   }
 
   /**
@@ -108,7 +113,7 @@ final class LbProcess implements AutoCloseable {
   /** Waits for the process to end and returns its exit status. */
   int awaitExit() throws InterruptedException {
     if (!process.waitFor(HANG_GUARD.toSeconds(), TimeUnit.SECONDS)) {
-      throw new AssertionError("lb did not end; out " + out + ", err " + err);
+      throw new AssertionError("lb did not end; out " + tail(out) + ", err " + tail(err));
     }
     // The reader threads may still be draining the pipes.
     await().atMost(HANG_GUARD).until(this::ended);

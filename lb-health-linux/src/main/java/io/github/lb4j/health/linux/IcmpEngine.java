@@ -1,12 +1,13 @@
 package io.github.lb4j.health.linux;
 
+import io.github.lb4j.api.Addresses;
 import io.github.lb4j.api.HealthReason;
 import io.github.lb4j.api.HealthResult;
 import io.github.lb4j.api.NanoClock;
+import io.github.lb4j.api.Protocol;
 import io.github.lb4j.linux.IpSocket;
 import io.github.lb4j.linux.MissingCapabilityException;
 import io.github.lb4j.nat.header.Checksums;
-import io.github.lb4j.api.Protocol;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.StandardProtocolFamily;
@@ -190,7 +191,7 @@ final class IcmpEngine extends DualStackEngine {
     if (type == 0) {
       Probe p = match(f, b, at, n - at, false);
       if (p != null && f.socket.sourceIs(p.addressBytes)) {
-        complete(p, HealthResult.healthy(roundTrip(p), "echo reply from " + p.address.getHostAddress()));
+        complete(p, HealthResult.healthy(roundTrip(p), "echo reply from " + Addresses.format(p.address)));
       }
     } else if ((type == 3 || type == 11) && !f.socket.isPing()) {
       int inner = at + ECHO_HEADER;
@@ -214,7 +215,7 @@ final class IcmpEngine extends DualStackEngine {
     if (type == 129) {
       Probe p = match(f, b, 0, n, false);
       if (p != null && f.socket.sourceIs(p.addressBytes)) {
-        complete(p, HealthResult.healthy(roundTrip(p), "echo reply from " + p.address.getHostAddress()));
+        complete(p, HealthResult.healthy(roundTrip(p), "echo reply from " + Addresses.format(p.address)));
       }
     } else if ((type == 1 || type == 3) && !f.socket.isPing()) {
       int inner = ECHO_HEADER;
@@ -260,7 +261,7 @@ final class IcmpEngine extends DualStackEngine {
     } else {
       what = type == 11 ? "ICMP time exceeded" : "ICMP destination unreachable code " + code + unreachableName(code);
     }
-    return HealthResult.unhealthy(HealthReason.UNREACHABLE, elapsed(p), what + " for " + p.address.getHostAddress());
+    return HealthResult.unhealthy(HealthReason.UNREACHABLE, elapsed(p), what + " for " + Addresses.format(p.address));
   }
 
   private static String unreachableName(int code) {
@@ -281,6 +282,6 @@ final class IcmpEngine extends DualStackEngine {
   @Override
   HealthResult timeoutResult(Probe p, long now) {
     return HealthResult.unhealthy(HealthReason.TIMEOUT, now - p.startNanos,
-        "no echo reply from " + p.address.getHostAddress() + " within " + TimeUnit.NANOSECONDS.toMillis(p.timeoutNanos) + " ms");
+        "no echo reply from " + Addresses.format(p.address) + " within " + TimeUnit.NANOSECONDS.toMillis(p.timeoutNanos) + " ms");
   }
 }

@@ -1,5 +1,6 @@
 package io.github.lb4j.health.linux;
 
+import io.github.lb4j.api.Addresses;
 import io.github.lb4j.api.HealthReason;
 import io.github.lb4j.api.HealthResult;
 import io.github.lb4j.api.NanoClock;
@@ -109,7 +110,7 @@ final class RawHalfOpenEngine extends DualStackEngine {
     try {
       r = reserve(f, p);
     } catch (IOException e) {
-      complete(p, HealthResult.unhealthy(HealthReason.UNREACHABLE, elapsed(p), "no route to " + p.address.getHostAddress() + ": " + e.getMessage()));
+      complete(p, HealthResult.unhealthy(HealthReason.UNREACHABLE, elapsed(p), "no route to " + Addresses.format(p.address) + ": " + e.getMessage()));
       return;
     }
     if (r == null) {
@@ -211,7 +212,7 @@ final class RawHalfOpenEngine extends DualStackEngine {
     }
     String what = (f.ipv6 ? "ICMPv6 type " : "ICMP type ") + f.socket.errorType() + " code " + f.socket.errorCode();
     complete(p, HealthResult.unhealthy(HealthReason.UNREACHABLE, elapsed(p),
-        what + " for the SYN to " + p.address.getHostAddress() + ":" + p.port));
+        what + " for the SYN to " + Addresses.format(p.address, p.port)));
   }
 
   /** A SYN/ACK or RST that the socket filter let through. */
@@ -240,7 +241,7 @@ final class RawHalfOpenEngine extends DualStackEngine {
     if (!fromTarget || (flags & ACK) == 0 || ack != p.sequence + 1) {
       return;
     }
-    String target = p.address.getHostAddress() + ":" + p.port;
+    String target = Addresses.format(p.address, p.port);
     if ((flags & RST) != 0) {
       complete(p, HealthResult.unhealthy(HealthReason.REFUSED, elapsed(p), "RST from " + target));
     } else if ((flags & SYN) != 0) {
@@ -271,6 +272,6 @@ final class RawHalfOpenEngine extends DualStackEngine {
   @Override
   HealthResult timeoutResult(Probe p, long now) {
     return HealthResult.unhealthy(HealthReason.TIMEOUT, now - p.startNanos, "no SYN/ACK or RST from "
-        + p.address.getHostAddress() + ":" + p.port + " within " + TimeUnit.NANOSECONDS.toMillis(p.timeoutNanos) + " ms");
+        + Addresses.format(p.address, p.port) + " within " + TimeUnit.NANOSECONDS.toMillis(p.timeoutNanos) + " ms");
   }
 }

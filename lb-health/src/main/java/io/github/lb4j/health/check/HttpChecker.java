@@ -1,5 +1,6 @@
 package io.github.lb4j.health.check;
 
+import io.github.lb4j.api.Addresses;
 import io.github.lb4j.api.HealthReason;
 import io.github.lb4j.api.HealthResult;
 import java.io.IOException;
@@ -84,7 +85,7 @@ final class HttpChecker extends BaseChecker {
     if (fixed != null) {
       return fixed;
     }
-    String h = target.getAddress().getHostAddress();
+    String h = Addresses.format(target.getAddress());
     int zone = h.indexOf('%');
     if (zone >= 0) {
       h = h.substring(0, zone);
