@@ -1,6 +1,7 @@
 package io.github.lb4j.health.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.github.lb4j.api.HealthChecker;
 import io.github.lb4j.api.HealthCheckers;
@@ -73,12 +74,11 @@ class NamespaceChecksTest {
   void icmp_toAHostThatDropsEchoes_timesOutWithinItsTimeout() throws Exception {
     try (HealthChecker c = inClient("icmp", Map.of("socket", "raw"))) {
       assertThat(check(c, "192.0.2.4", 0, 2000).healthy()).as("the path works").isTrue();
-      long start = System.nanoTime();
       HealthResult r = check(c, "192.0.2.2", 0, 400);
-      long took = System.nanoTime() - start;
+      // The checker's own deadline decided (its detail names it); deadlines_followTheInjectedClock
+      // shows that it is the deadline that fires, on an injected clock.
       assertThat(r.reason()).as(r.toString()).isEqualTo(HealthReason.TIMEOUT);
       assertThat(r.detail()).isEqualTo("no echo reply from 192.0.2.2 within 400 ms");
-      assertThat(took).isBetween(TimeUnit.MILLISECONDS.toNanos(390), TimeUnit.MILLISECONDS.toNanos(3000));
     }
   }
 
@@ -137,8 +137,8 @@ class NamespaceChecksTest {
     try {
       Probe p = new Probe(this, InetAddress.getByName("192.0.2.2"), 0, TimeUnit.SECONDS.toNanos(60));
       engine.submit(p);
-      Thread.sleep(300);
-      assertThat(p.future).as("60 s of injected time have not passed").isNotDone();
+      // However long the wall clock runs, the deadline waits for the injected clock.
+      await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(30)).until(() -> !p.future.isDone());
       now.addAndGet(TimeUnit.SECONDS.toNanos(60));
       engine.poller.wakeup();
       HealthResult r = p.future.get(5, TimeUnit.SECONDS);
@@ -154,7 +154,6 @@ class NamespaceChecksTest {
   void close_completesChecksInFlightWithClosed() throws Exception {
     HealthChecker c = inClient("icmp", Map.of("socket", "raw"));
     CompletableFuture<HealthResult> pending = c.check(new InetSocketAddress("192.0.2.2", 0), Duration.ofSeconds(30));
-    Thread.sleep(50);
     c.close();
     HealthResult r = pending.get(5, TimeUnit.SECONDS);
     assertThat(r.reason()).isEqualTo(HealthReason.CLOSED);

@@ -2,6 +2,7 @@ package io.github.lb4j.health.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.github.lb4j.api.HealthChecker;
 import io.github.lb4j.api.HealthCheckers;
@@ -131,7 +132,9 @@ class RawHalfOpenCheckerTest {
           HealthResult r = c.check(new InetSocketAddress("127.0.0.1", port), Duration.ofSeconds(2)).get(5, TimeUnit.SECONDS);
           assertThat(r.healthy()).as(r.toString()).isTrue();
           assertNeverAccepted(server);
-          Thread.sleep(200);
+          // SYN, SYN/ACK and at least one RST written (tcpdump -U flushes each packet) before it stops.
+          await().atMost(Duration.ofSeconds(30)).until(() -> Shell.attempt("tcpdump", "-r", pcap.toString(), "-nn")
+              .output().lines().filter(l -> l.contains(" IP ")).count() >= 3);
         } finally {
           tcpdump.destroy();
           tcpdump.waitFor(5, TimeUnit.SECONDS);
