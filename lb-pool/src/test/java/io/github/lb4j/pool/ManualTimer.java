@@ -101,6 +101,18 @@ final class ManualTimer implements MonitorScheduler {
     });
   }
 
+  /** Tasks due later than now (a monitor's next checks), not cancelled. */
+  synchronized int scheduledLater() {
+    long now = clock.nanoTime();
+    int n = 0;
+    for (Task t : tasks) {
+      if (!t.cancelled && t.due - now > 0) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   synchronized int pending() {
     int n = 0;
     for (Task t : tasks) {
