@@ -265,7 +265,7 @@ final class Picker {
         o.recordOutcome(m.id, success);
       }
     }
-    if (m.watchDrain) {
+    if (m.watchDrain && m.inFlight() == 0) {
       drainWatcher.accept(m);
     }
   }

@@ -101,6 +101,8 @@ class ConcurrentChurnTest {
               case 5: reportQuietly(pool, b.id(), random.nextBoolean() ? HealthState.DOWN : HealthState.UP); break;
               default: members.put(b.withZone("z" + random.nextInt(3))); break;
             }
+            // One change at a time, as an orchestrator would push them.
+            pool.flush().join();
           }
         } catch (Throwable e) {
           failure.compareAndSet(null, e);
@@ -110,10 +112,13 @@ class ConcurrentChurnTest {
       start.countDown();
       for (Thread t : workers) {
         t.join(TimeUnit.MINUTES.toMillis(5));
+        assertThat(t.isAlive()).as(t.getName() + " finished").isFalse();
       }
       done.set(true);
       churn.join(TimeUnit.MINUTES.toMillis(1));
+      assertThat(churn.isAlive()).isFalse();
       assertThat(failure.get()).isNull();
+      pool.flush().join();
 
       Map<String, Long> expectedSuccesses = sums(successes);
       Map<String, Long> expectedFailures = sums(failures);
