@@ -40,8 +40,10 @@ final class Member {
   /** Set while the member does not serve and work is in flight: completions then check for DRAINED. */
   volatile boolean watchDrain;
 
+  /** The definition from the membership; written on the control context, read by leases on any thread. */
+  volatile Backend backend;
+
   // Control context only.
-  Backend backend;
   /** The backend given to the health monitor (identity tells a stale transition from a current one). */
   Backend monitored;
   /** The copy given to the scheduler (the effective weight), reused while nothing changes. */
