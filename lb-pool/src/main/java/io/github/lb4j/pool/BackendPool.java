@@ -314,7 +314,7 @@ public final class BackendPool implements AutoCloseable {
   /**
    * Returns the scheduler the pool publishes to, for packet paths that select per flow themselves
    * (a NAT translator) and count sessions through {@link #sessions()}; {@code select} is safe from
-   * any thread. Do not call its {@code update}: the pool owns the membership.
+   * any thread. Its {@code update} throws: the pool owns the membership.
    *
    * @return the scheduler
    */

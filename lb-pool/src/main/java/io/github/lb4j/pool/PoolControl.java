@@ -369,7 +369,7 @@ final class PoolControl {
       picker.snapshot = Snapshot.CLOSED;
       return;
     }
-    scheduler.update(eligible, ineligible);
+    scheduler.apply(eligible, ineligible);
     lastEligible = eligible;
     lastIneligible = ineligible;
   }

@@ -27,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * on the calling thread.
  *
  * <p>{@link #select} is the data plane: any thread, allocation-free, non-blocking, as the instance's.
- * {@link #update} is the control plane: the pool's control context only.
+ * {@link #apply} is the control plane: the pool's control context only; {@link #update} is refused.
  */
 final class StripedScheduler implements Scheduler {
 
@@ -81,8 +81,19 @@ final class StripedScheduler implements Scheduler {
     return byStripe[Stripes.current(mask)].select(flow);
   }
 
+  /**
+   * Refused: the pool owns the membership, and an update from outside would be undone at its next
+   * change. Push backends through the pool's {@link MembershipSource} instead.
+   *
+   * @throws UnsupportedOperationException always
+   */
   @Override
   public void update(List<Backend> eligible, List<Backend> ineligible) {
+    throw new UnsupportedOperationException("the pool owns the membership: push backends through its MembershipSource");
+  }
+
+  /** Publishes a membership to every instance. The pool's control context only. */
+  void apply(List<Backend> eligible, List<Backend> ineligible) {
     for (Scheduler s : distinct) {
       s.update(eligible, ineligible);
     }

@@ -83,6 +83,18 @@ class BackendPoolTest {
   }
 
   @Test
+  void theSchedulerView_selectsButRefusesUpdates() {
+    try (BackendPool pool = BackendPool.builder().scheduler("power-of-two-choices").backends(Fixtures.backends(3)).build()) {
+      assertThat(pool.scheduler().name()).isEqualTo("power-of-two-choices");
+      assertThat(pool.scheduler().backends()).hasSize(3);
+      assertThat(pool.scheduler().sessions()).isSameAs(pool.sessions());
+      assertThatThrownBy(() -> pool.scheduler().update(List.of())).isInstanceOf(UnsupportedOperationException.class)
+          .hasMessageContaining("MembershipSource");
+      assertThat(pool.scheduler().backends()).hasSize(3);
+    }
+  }
+
+  @Test
   void refusals_areValuesWithAReason() {
     try (BackendPool pool = BackendPool.builder().backends(List.of()).build()) {
       Lease lease = pool.pick(1L);
