@@ -130,7 +130,7 @@ public final class BackendPool implements AutoCloseable {
    * @return a granted lease to complete, or a refusal that says why
    */
   public Lease pick(long requestKey) {
-    return picker.pick(RequestKeys.flow(requestKey), requestKey, true, null, false);
+    return picker.pick(requestKey, null);
   }
 
   /**
@@ -141,7 +141,7 @@ public final class BackendPool implements AutoCloseable {
    * @return a granted lease to complete, or a refusal that says why
    */
   public Lease pick(FlowKey flow) {
-    return picker.pick(Objects.requireNonNull(flow, "flow"), 0L, false, null, false);
+    return picker.pick(Objects.requireNonNull(flow, "flow"), null, false);
   }
 
   /**
@@ -157,7 +157,7 @@ public final class BackendPool implements AutoCloseable {
    *     excluded backends are eligible)
    */
   public Lease pick(long requestKey, Collection<Backend> excluded) {
-    return picker.pick(RequestKeys.flow(requestKey), requestKey, true, Objects.requireNonNull(excluded, "excluded"), false);
+    return picker.pick(requestKey, Objects.requireNonNull(excluded, "excluded"));
   }
 
   /**
@@ -168,7 +168,7 @@ public final class BackendPool implements AutoCloseable {
    * @return a granted lease to complete, or a refusal that says why
    */
   public Lease pick(FlowKey flow, Collection<Backend> excluded) {
-    return picker.pick(Objects.requireNonNull(flow, "flow"), 0L, false, Objects.requireNonNull(excluded, "excluded"), false);
+    return picker.pick(Objects.requireNonNull(flow, "flow"), Objects.requireNonNull(excluded, "excluded"), false);
   }
 
   /**
@@ -180,7 +180,7 @@ public final class BackendPool implements AutoCloseable {
    * @return a granted connection lease to complete when the connection closes, or a refusal
    */
   public Lease connect(FlowKey flow) {
-    return picker.pick(Objects.requireNonNull(flow, "flow"), 0L, false, null, true);
+    return picker.pick(Objects.requireNonNull(flow, "flow"), null, true);
   }
 
   /**
@@ -192,7 +192,7 @@ public final class BackendPool implements AutoCloseable {
    * @return a granted connection lease, or a refusal that says why
    */
   public Lease connect(FlowKey flow, Collection<Backend> excluded) {
-    return picker.pick(Objects.requireNonNull(flow, "flow"), 0L, false, Objects.requireNonNull(excluded, "excluded"), true);
+    return picker.pick(Objects.requireNonNull(flow, "flow"), Objects.requireNonNull(excluded, "excluded"), true);
   }
 
   // ------------------------------------------------------------------ control plane
@@ -760,7 +760,8 @@ public final class BackendPool implements AutoCloseable {
      * Sets how many stripes the data-plane state is split into: the circuit breaker's counts, and
      * for round robin, random and power-of-two-choices their scheduler instance (each stripe keeps
      * its own turn or random stream, so threads do not contend on one counter). Threads map to
-     * stripes by id. With 1, every thread shares one state and round robin is one global sequence.
+     * stripes in the order they first pick (the first threads of the process take stripes 0, 1, 2, ...).
+     * With 1, every thread shares one state and round robin is one global sequence.
      *
      * @param stripes a power of two, 1 to 64; default the processors rounded up to a power of two, at most 8
      * @return this builder

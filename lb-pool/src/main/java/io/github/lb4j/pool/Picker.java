@@ -82,14 +82,26 @@ final class Picker {
     return feedLatency;
   }
 
-  /** A request pick; {@code key} is meaningful when {@code keyed} (else derived from the flow when needed). */
-  Lease pick(FlowKey flow, long key, boolean keyed, @Nullable Collection<Backend> excluded, boolean connection) {
+  /** A pick by request key. */
+  Lease pick(long key, @Nullable Collection<Backend> excluded) {
+    Stripes.Local local = Stripes.local();
+    return pick(local, RequestKeys.flow(local.flow, key), key, true, excluded, false);
+  }
+
+  /** A pick by flow, of a request or a connection. */
+  Lease pick(FlowKey flow, @Nullable Collection<Backend> excluded, boolean connection) {
+    return pick(Stripes.local(), flow, 0L, false, excluded, connection);
+  }
+
+  /** {@code key} is meaningful when {@code keyed} (else derived from the flow when needed). */
+  private Lease pick(Stripes.Local local, FlowKey flow, long key, boolean keyed, @Nullable Collection<Backend> excluded,
+      boolean connection) {
     Snapshot snap = snapshot;
     if (snap.closed) {
       return refuse(PickStatus.CLOSED);
     }
     boolean retry = excluded != null && !excluded.isEmpty();
-    int stripe = Stripes.current(mask);
+    int stripe = local.probe & mask;
     if (retry && !budget.tryAcquire(requests.sum() + connections.sum())) {
       return refuse(PickStatus.BUDGET);
     }
@@ -105,7 +117,7 @@ final class Picker {
     if (chosen == null) {
       return abandon(gauge, stripe, retry, PickStatus.NO_BACKEND);
     }
-    Member m = resolve(chosen, chooser, flow);
+    Member m = resolve(snap, chosen, chooser, flow);
     boolean limited = false;
     if (m != null && (!retry || !isExcluded(m, excluded))) {
       if (admit(m, connection)) {
@@ -113,21 +125,22 @@ final class Picker {
       }
       limited = true;
     }
-    return pickAgain(chooser, flow, key, keyed, excluded, retry, connection, gauge, stripe, limited);
+    return pickAgain(local, chooser, flow, key, keyed, excluded, retry, connection, gauge, stripe, limited);
   }
 
   /** The slow path: re-hashed attempts, then the scan. */
-  private Lease pickAgain(Scheduler chooser, FlowKey flow, long key, boolean keyed, @Nullable Collection<Backend> excluded,
-      boolean retry, boolean connection, StripedGauge gauge, int stripe, boolean limitedSoFar) {
+  private Lease pickAgain(Stripes.Local local, Scheduler chooser, FlowKey flow, long key, boolean keyed,
+      @Nullable Collection<Backend> excluded, boolean retry, boolean connection, StripedGauge gauge, int stripe,
+      boolean limitedSoFar) {
     boolean limited = limitedSoFar;
     long k = keyed ? key : flow.hash64();
     for (int attempt = 1; attempt <= REHASH_ATTEMPTS; attempt++) {
-      FlowKey again = RequestKeys.flow(RequestKeys.attempt(k, attempt));
+      FlowKey again = RequestKeys.flow(local.flow, RequestKeys.attempt(k, attempt));
       Backend b = chooser.select(again);
       if (b == null) {
         break;
       }
-      Member m = resolve(b, chooser, again);
+      Member m = resolve(snapshot, b, chooser, again);
       if (m == null || (retry && isExcluded(m, excluded))) {
         continue;
       }
@@ -159,8 +172,8 @@ final class Picker {
    * The member of a backend object the scheduler returned. An object two generations old (the
    * thread stalled across two publications) resolves against a fresh snapshot after a fresh select.
    */
-  private @Nullable Member resolve(Backend chosen, Scheduler chooser, FlowKey flow) {
-    Member m = snapshot.lookup(chosen);
+  private @Nullable Member resolve(Snapshot snap, Backend chosen, Scheduler chooser, FlowKey flow) {
+    Member m = snap.lookup(chosen);
     for (int i = 0; m == null && i < STALE_RETRIES; i++) {
       Backend again = chooser.select(flow);
       if (again == null) {

@@ -11,20 +11,18 @@ import io.github.lb4j.api.MutableFlowKey;
  * destination for locality) then hashes the key, with the scheduler's seed, so equal keys stick to
  * one backend and pools with the same seed agree.
  *
- * <p>The flow lives in a thread-local reusable key, valid until the thread's next call here. Any
- * thread; never allocates after the thread's first call; never blocks.
+ * <p>The flow is the calling thread's reusable key ({@link Stripes.Local}), valid until the
+ * thread's next call here. Any thread; never allocates; never blocks.
  */
 final class RequestKeys {
 
   /** The high half of the address: the documentation prefix, so the flow can never be a real one. */
   static final long PREFIX = 0x2001_0DB8_0000_0000L;
 
-  private static final ThreadLocal<MutableFlowKey> SCRATCH = ThreadLocal.withInitial(MutableFlowKey::new);
-
   private RequestKeys() {}
 
-  static FlowKey flow(long key) {
-    return SCRATCH.get().setV6(0, PREFIX, key, 0, PREFIX, key, 0);
+  static FlowKey flow(MutableFlowKey scratch, long key) {
+    return scratch.setV6(0, PREFIX, key, 0, PREFIX, key, 0);
   }
 
   /**
