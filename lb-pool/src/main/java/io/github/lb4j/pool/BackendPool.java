@@ -695,7 +695,8 @@ public final class BackendPool implements AutoCloseable {
      * Sets the pool-wide circuit breaker (Envoy's {@code max_requests} and {@code max_connections},
      * both 1024 by default): a pick beyond either answers {@link PickStatus#CIRCUIT_OPEN} at once,
      * with no queue behind it. The bound is exact; counting is striped per thread group, so picks
-     * below the bound do not contend.
+     * below the bound do not contend. It costs two atomic operations per request on the thread's own
+     * cache line; without a request limit ({@link Integer#MAX_VALUE}) requests skip it.
      *
      * @param maxRequests the most request leases in flight, 1 or more; {@link Integer#MAX_VALUE} for no limit
      * @param maxConnections the most connection leases in flight, 1 or more; {@link Integer#MAX_VALUE} for no limit
@@ -803,8 +804,8 @@ public final class BackendPool implements AutoCloseable {
       NanoClock poolClock = schedulerConfig.clock();
       StripedScheduler scheduler = StripedScheduler.create(algorithm, schedulerConfig, stripes);
       boolean feedLatency = latencyTracking != null ? latencyTracking : "peak-ewma".equals(algorithm);
-      Picker picker = new Picker(scheduler, stripes, maxRequests, maxConnections, budgetPercent, minRetryConcurrency,
-          maxRequestsPerBackend, maxConnectionsPerBackend, leaseTracking, feedLatency);
+      Picker picker = new Picker(scheduler, schedulerConfig.sessions(), stripes, maxRequests, maxConnections, budgetPercent,
+          minRetryConcurrency, maxRequestsPerBackend, maxConnectionsPerBackend, leaseTracking, feedLatency);
       ControlContext context = new ControlContext(controlExecutor);
       PoolControl control = new PoolControl(scheduler, picker, schedulerConfig.sessions(), healthyUntilChecked,
           schedulerConfig.noBackendPolicy(), schedulerConfig.panicThresholdPercent(), listeners);

@@ -5,6 +5,7 @@ import io.github.lb4j.api.BackendLoad;
 import io.github.lb4j.api.HealthState;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One backend id in the pool: its control-plane state (confined to the control context) and what
@@ -48,8 +49,8 @@ final class Member {
   Backend monitored;
   /** The copy given to the scheduler (the effective weight), reused while nothing changes. */
   Backend published;
-  /** The definition {@link #published} was made from. */
-  Backend publishedFrom;
+  /** The definition {@link #published} was made from; {@code null} until first published. */
+  @Nullable Backend publishedFrom;
   AdminState admin = AdminState.ACTIVE;
   int adminWeight = -1;
   HealthState checked;
@@ -64,7 +65,7 @@ final class Member {
     this.backend = backend;
     this.monitored = backend;
     this.published = backend;
-    this.publishedFrom = backend;
+    this.publishedFrom = null;
     this.checked = initialCheck;
     int stripes = picker.stripes();
     this.requestLeases = new Lease[stripes];

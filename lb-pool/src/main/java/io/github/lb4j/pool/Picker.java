@@ -5,6 +5,7 @@ import io.github.lb4j.api.BackendLoad;
 import io.github.lb4j.api.FlowHash;
 import io.github.lb4j.api.FlowKey;
 import io.github.lb4j.api.Scheduler;
+import io.github.lb4j.api.SessionCounters;
 import io.github.lb4j.health.OutlierDetector;
 import java.util.Collection;
 import java.util.EnumMap;
@@ -40,8 +41,10 @@ final class Picker {
   private static final int STALE_RETRIES = 3;
 
   private final StripedScheduler scheduler;
+  private final SessionCounters sessions;
   private final int mask;
-  final StripedGauge requests;
+  /** The circuit breaker's count of requests, or {@code null} without a request limit (the counters then tell). */
+  private final @Nullable StripedGauge requests;
   final StripedGauge connections;
   final RetryBudget budget;
   private final long maxRequestsPerBackend;
@@ -57,12 +60,15 @@ final class Picker {
   /** Told of a completion on a member being watched for its end of drain; set once at build. */
   volatile Consumer<Member> drainWatcher = m -> { };
 
-  Picker(StripedScheduler scheduler, int stripes, int maxRequests, int maxConnections, double budgetPercent,
-      int minRetryConcurrency, int maxRequestsPerBackend, int maxConnectionsPerBackend, boolean tracked,
-      boolean feedLatency) {
+  Picker(StripedScheduler scheduler, SessionCounters sessions, int stripes, int maxRequests, int maxConnections,
+      double budgetPercent, int minRetryConcurrency, int maxRequestsPerBackend, int maxConnectionsPerBackend,
+      boolean tracked, boolean feedLatency) {
     this.scheduler = scheduler;
+    this.sessions = sessions;
     this.mask = stripes - 1;
-    this.requests = new StripedGauge(stripes, maxRequests);
+    // Without a limit there is nothing to admit: the per-backend counters already count every
+    // request, and skipping the gauge saves two atomic operations per request.
+    this.requests = maxRequests == StripedGauge.UNLIMITED ? null : new StripedGauge(stripes, maxRequests);
     this.connections = new StripedGauge(stripes, maxConnections);
     this.budget = new RetryBudget(budgetPercent, minRetryConcurrency);
     this.maxRequestsPerBackend = maxRequestsPerBackend == Integer.MAX_VALUE ? Long.MAX_VALUE : maxRequestsPerBackend;
@@ -102,11 +108,11 @@ final class Picker {
     }
     boolean retry = excluded != null && !excluded.isEmpty();
     int stripe = local.probe & mask;
-    if (retry && !budget.tryAcquire(requests.sum() + connections.sum())) {
+    if (retry && !budget.tryAcquire(activeRequests() + connections.sum())) {
       return refuse(PickStatus.BUDGET);
     }
     StripedGauge gauge = connection ? connections : requests;
-    if (!gauge.tryAcquire(stripe)) {
+    if (gauge != null && !gauge.tryAcquire(stripe)) {
       if (retry) {
         budget.release();
       }
@@ -130,7 +136,7 @@ final class Picker {
 
   /** The slow path: re-hashed attempts, then the scan. */
   private Lease pickAgain(Stripes.Local local, Scheduler chooser, FlowKey flow, long key, boolean keyed,
-      @Nullable Collection<Backend> excluded, boolean retry, boolean connection, StripedGauge gauge, int stripe,
+      @Nullable Collection<Backend> excluded, boolean retry, boolean connection, @Nullable StripedGauge gauge, int stripe,
       boolean limitedSoFar) {
     boolean limited = limitedSoFar;
     long k = keyed ? key : flow.hash64();
@@ -234,8 +240,10 @@ final class Picker {
     return retry ? m.retryLeases[stripe] : m.requestLeases[stripe];
   }
 
-  private Lease abandon(StripedGauge gauge, int stripe, boolean retry, PickStatus why) {
-    gauge.release(stripe);
+  private Lease abandon(@Nullable StripedGauge gauge, int stripe, boolean retry, PickStatus why) {
+    if (gauge != null) {
+      gauge.release(stripe);
+    }
     if (retry) {
       budget.release();
     }
@@ -257,7 +265,10 @@ final class Picker {
     } else {
       load.requestFinished(success);
     }
-    requests.release(stripe);
+    StripedGauge gauge = requests;
+    if (gauge != null) {
+      gauge.release(stripe);
+    }
     finish(m, retry, outcome, success);
   }
 
@@ -287,8 +298,24 @@ final class Picker {
     doubleCompletions.increment();
   }
 
+  /** Requests in flight: the gauge's count, or without a limit the per-backend counters' (no allocation). */
+  long activeRequests() {
+    StripedGauge gauge = requests;
+    if (gauge != null) {
+      return gauge.sum();
+    }
+    long sum = 0;
+    for (int h = 0; ; h++) {
+      BackendLoad l = sessions.byHandle(h);
+      if (l == null) {
+        return sum;
+      }
+      sum += l.pending();
+    }
+  }
+
   PoolStats stats() {
-    return new PoolStats(requests.sum(), connections.sum(), budget.active(), retries.sum(),
+    return new PoolStats(activeRequests(), connections.sum(), budget.active(), retries.sum(),
         refusals.get(PickStatus.NO_BACKEND).sum(), refusals.get(PickStatus.ALL_EXCLUDED).sum(),
         refusals.get(PickStatus.LIMIT).sum(), refusals.get(PickStatus.BUDGET).sum(),
         refusals.get(PickStatus.CIRCUIT_OPEN).sum(), doubleCompletions.sum());

@@ -346,7 +346,9 @@ final class PoolControl {
       byId.put(m.id, s);
       Backend published = m.published;
       if (published.weight() != s.weight() || m.publishedFrom != m.backend) {
-        published = s.weight() == m.backend.weight() ? m.backend : m.backend.withWeight(s.weight());
+        // Always a copy of the pool's own: the copies of one publication are allocated together,
+        // so the lookup of the scheduler's answer reads few cache lines.
+        published = m.backend.withWeight(s.weight());
         m.published = published;
         m.publishedFrom = m.backend;
       }

@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
  * to (in configuration order), and the table from the {@link Backend} objects the scheduler returns
  * to their members.
  *
- * <p>The table holds this publication's backend objects and the previous one's: the scheduler is
+ * <p>The table is keyed and hashed by object identity. It holds this publication's backend
+ * objects and the previous one's: the scheduler is
  * updated after the snapshot is published, so a select that raced with the update returns an object
  * of either generation, and both resolve. Immutable after construction; any thread may read it;
  * {@link #lookup} never allocates or blocks.
@@ -56,9 +57,11 @@ final class Snapshot {
     return out;
   }
 
-  private int slot(Object key) {
-    // Identity hashes are already random; the multiply spreads the low bits we keep.
-    return (System.identityHashCode(key) * 0x9E37_79B9) >>> 8 & mask;
+  private int slot(Backend key) {
+    // The identity hash sits in the object's header: one load, on the line the published copies
+    // share (the pool allocates them together), where the id's hash would need two.
+    int h = System.identityHashCode(key) * 0x9E37_79B9;
+    return (h ^ (h >>> 16)) & mask;
   }
 
   /** The member of a backend object the scheduler returned, or {@code null} when it is older than the previous generation. */

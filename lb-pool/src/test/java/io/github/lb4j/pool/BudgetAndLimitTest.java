@@ -48,8 +48,14 @@ class BudgetAndLimitTest {
   }
 
   @Test
-  void retryBudget_isAShareOfWhatIsInFlight() {
-    try (BackendPool pool = BackendPool.builder().backends(Fixtures.backends(10)).build()) {
+  void retryBudget_isAShareOfWhatIsInFlight_withOrWithoutACircuitBreaker() {
+    for (int limit : new int[] {1024, Integer.MAX_VALUE}) {
+      retryBudget_isAShareOfWhatIsInFlight(limit);
+    }
+  }
+
+  private void retryBudget_isAShareOfWhatIsInFlight(int breaker) {
+    try (BackendPool pool = BackendPool.builder().circuitBreaker(breaker, breaker).backends(Fixtures.backends(10)).build()) {
       List<Lease> inFlight = new ArrayList<>();
       for (int i = 0; i < 100; i++) {
         inFlight.add(pool.pick(i));
@@ -62,6 +68,7 @@ class BudgetAndLimitTest {
       // 20 % of 100, then of the retries added in flight: 100 -> 20, 120 -> 24, 124 -> 24.
       assertThat(granted).isEqualTo(24);
       assertThat(pool.stats().activeRetries()).isEqualTo(24);
+      assertThat(pool.stats().activeRequests()).isEqualTo(124);
     }
   }
 

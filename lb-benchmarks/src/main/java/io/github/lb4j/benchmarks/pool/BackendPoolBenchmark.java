@@ -35,9 +35,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * What does one request cost in a {@link BackendPool}: {@code pick(requestKey)} then {@code
  * complete(SUCCESS, latency)}, with 100 backends of weights 1..4, on one thread and on two threads
- * sharing the pool? The pool runs its defaults: circuit breaker on (1024), retry budget, no
- * per-backend limit, no health inputs, latency tracking as the algorithm needs it (off for these
- * three). Must allocate nothing: run with {@code -prof gc}.
+ * sharing the pool? The pool runs its defaults (retry budget, no per-backend limit, no health
+ * inputs, latency tracking as the algorithm needs it: off for these three) with Envoy's circuit
+ * breaker of 1024 requests, the default, or without it ({@code circuitBreaker=off}: two atomic
+ * operations fewer per request). Must allocate nothing: run with {@code -prof gc}.
  *
  * <p>The peer, {@code handWritten}, is the leanest glue a caller writes without the pool, as the
  * README's "Two planes" snippet does: {@code Scheduler.select} on a reusable flow key for the
@@ -68,6 +69,10 @@ public class BackendPoolBenchmark {
   @Param({"100"})
   public int backends;
 
+  /** The pool's request limit: {@code 1024} (Envoy's default, the pool's) or {@code off}. */
+  @Param({"1024", "off"})
+  public String circuitBreaker;
+
   private BackendPool pool;
   private Scheduler scheduler;
   private SessionCounters counters;
@@ -93,7 +98,8 @@ public class BackendPoolBenchmark {
   @Setup
   public void setUp() {
     List<Backend> set = backends(backends);
-    pool = BackendPool.builder().scheduler(algorithm).seed(SEED).backends(set).build();
+    int limit = circuitBreaker.equals("off") ? Integer.MAX_VALUE : Integer.parseInt(circuitBreaker);
+    pool = BackendPool.builder().scheduler(algorithm).seed(SEED).circuitBreaker(limit, limit).backends(set).build();
     counters = SessionCounters.create();
     scheduler = Schedulers.create(algorithm, SchedulerConfig.builder().sessions(counters).seed(SEED).build());
     scheduler.update(set);
