@@ -26,6 +26,8 @@ public final class DatapathConfig {
   private final ForwardingMode mode;
   private final String clientInterface;
   private final @Nullable String serverInterface;
+  private final int clientVlan;
+  private final int serverVlan;
   private final InetAddress vip;
   private final int vipPort;
   private final int dscp;
@@ -47,6 +49,8 @@ public final class DatapathConfig {
     this.mode = b.mode;
     this.clientInterface = Objects.requireNonNull(b.clientInterface);
     this.serverInterface = b.serverInterface;
+    this.clientVlan = b.clientVlan;
+    this.serverVlan = b.serverInterface == null ? b.clientVlan : b.serverVlan;
     this.vip = Objects.requireNonNull(b.vip);
     this.vipPort = b.vipPort;
     this.dscp = b.dscp;
@@ -75,102 +79,112 @@ public final class DatapathConfig {
     return new Builder(mode);
   }
 
-  /** @return the forwarding mode */
+  /** {@return the forwarding mode} */
   public ForwardingMode mode() {
     return mode;
   }
 
-  /** @return the interface towards the clients (the only one in one-arm) */
+  /** {@return the interface towards the clients (the only one in one-arm)} */
   public String clientInterface() {
     return clientInterface;
   }
 
-  /** @return the interface towards the servers for inline, or null for one-arm */
+  /** {@return the interface towards the servers for inline, or null for one-arm} */
   public @Nullable String serverInterface() {
     return serverInterface;
   }
 
-  /** @return whether the balancer has one interface for both sides */
+  /** {@return the 802.1Q VLAN served on the clients' side (the only side one-arm), -1 for untagged frames} */
+  public int clientVlan() {
+    return clientVlan;
+  }
+
+  /** {@return the 802.1Q VLAN served on the servers' side (one-arm: the clients' side's), -1 for untagged frames} */
+  public int serverVlan() {
+    return serverVlan;
+  }
+
+  /** {@return whether the balancer has one port for both sides (one interface and VLAN)} */
   public boolean oneArm() {
     return serverInterface == null;
   }
 
-  /** @return the VIP */
+  /** {@return the VIP} */
   public InetAddress vip() {
     return vip;
   }
 
-  /** @return the TCP port served on the VIP, 0 for any */
+  /** {@return the TCP port served on the VIP, 0 for any} */
   public int vipPort() {
     return vipPort;
   }
 
-  /** @return the DSCP value of {@code dsr-dscp}, or -1 */
+  /** {@return the DSCP value of {@code dsr-dscp}, or -1} */
   public int dscp() {
     return dscp;
   }
 
-  /** @return the real servers */
+  /** {@return the real servers} */
   public List<Backend> backends() {
     return backends;
   }
 
-  /** @return the next hop towards the clients (router, full NAT, one-arm transparent), or null */
+  /** {@return the next hop towards the clients (router, full NAT, one-arm transparent), or null} */
   public @Nullable InetAddress gateway() {
     return gateway;
   }
 
-  /** @return the source-NAT addresses */
+  /** {@return the source-NAT addresses} */
   public List<InetAddress> snat() {
     return snat;
   }
 
-  /** @return whether hairpin flows (S6.2) are source-NATed */
+  /** {@return whether hairpin flows (S6.2) are source-NATed} */
   public boolean hairpinSnat() {
     return hairpinSnat;
   }
 
-  /** @return the servers' subnets in CIDR notation */
+  /** {@return the servers' subnets in CIDR notation} */
   public List<String> serverSubnets() {
     return serverSubnets;
   }
 
-  /** @return the scheduler's name */
+  /** {@return the scheduler's name} */
   public String algorithm() {
     return algorithm;
   }
 
-  /** @return the health check's name, or {@code none} */
+  /** {@return the health check's name, or {@code none}} */
   public String check() {
     return check;
   }
 
-  /** @return the health check's options */
+  /** {@return the health check's options} */
   public Map<String, String> checkOptions() {
     return checkOptions;
   }
 
-  /** @return the gap between two checks of one server */
+  /** {@return the gap between two checks of one server} */
   public Duration checkInterval() {
     return checkInterval;
   }
 
-  /** @return passes that make a server up */
+  /** {@return passes that make a server up} */
   public int rise() {
     return rise;
   }
 
-  /** @return failures that make a server down */
+  /** {@return failures that make a server down} */
   public int fall() {
     return fall;
   }
 
-  /** @return where the status is written each second, or null */
+  /** {@return where the status is written each second, or null} */
   public @Nullable Path statusFile() {
     return statusFile;
   }
 
-  /** @return how long the start waits for the next hops' MAC addresses */
+  /** {@return how long the start waits for the next hops' MAC addresses} */
   public Duration resolveTimeout() {
     return resolveTimeout;
   }
@@ -180,6 +194,8 @@ public final class DatapathConfig {
     private final ForwardingMode mode;
     private @Nullable String clientInterface;
     private @Nullable String serverInterface;
+    private int clientVlan = -1;
+    private int serverVlan = -1;
     private @Nullable InetAddress vip;
     private int vipPort;
     private int dscp = -1;
@@ -221,12 +237,40 @@ public final class DatapathConfig {
      * @return this builder
      */
     public Builder inline(String clientSide, String serverSide) {
-      if (clientSide.equals(serverSide)) {
-        throw new IllegalArgumentException("--client-interface and --server-interface must differ, both were " + clientSide);
-      }
-      this.clientInterface = clientSide;
-      this.serverInterface = serverSide;
+      this.clientInterface = Objects.requireNonNull(clientSide, "client interface");
+      this.serverInterface = Objects.requireNonNull(serverSide, "server interface");
       return this;
+    }
+
+    /**
+     * Serves 802.1Q-tagged frames of one VLAN on the clients' side (one-arm: the only side) instead
+     * of untagged frames; frames of other VLANs are not forwarded.
+     *
+     * @param vlan 1..4094, or -1 for untagged
+     * @return this builder
+     */
+    public Builder clientVlan(int vlan) {
+      this.clientVlan = checkVlan("--client-vlan", vlan);
+      return this;
+    }
+
+    /**
+     * Serves 802.1Q-tagged frames of one VLAN on the servers' side (inline).
+     *
+     * @param vlan 1..4094, or -1 for untagged
+     * @return this builder
+     */
+    public Builder serverVlan(int vlan) {
+      this.serverVlan = checkVlan("--server-vlan", vlan);
+      return this;
+    }
+
+    private static int checkVlan(String option, int vlan) {
+      // 0 tags priority only and 4095 is reserved (IEEE 802.1Q table 9-2).
+      if (vlan != -1 && (vlan < 1 || vlan > 4094)) {
+        throw new IllegalArgumentException(option + " must be a VLAN id in 1..4094, was " + vlan);
+      }
+      return vlan;
     }
 
     /**
@@ -375,6 +419,9 @@ public final class DatapathConfig {
      * @return this builder
      */
     public Builder resolveTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("--resolve-timeout must be positive, was " + timeout);
+      }
       this.resolveTimeout = timeout;
       return this;
     }
@@ -394,6 +441,14 @@ public final class DatapathConfig {
       }
       if (backends.isEmpty()) {
         throw new IllegalArgumentException("at least one --backend is required");
+      }
+      if (serverInterface != null && serverInterface.equals(clientInterface) && serverVlan == clientVlan) {
+        throw new IllegalArgumentException("--client-interface and --server-interface are both " + clientInterface
+            + (clientVlan == -1 ? "" : " VLAN " + clientVlan) + ": inline needs two interfaces, or two VLANs of one trunk"
+            + " (--client-vlan, --server-vlan)");
+      }
+      if (serverInterface == null && serverVlan != -1) {
+        throw new IllegalArgumentException("--server-vlan is for inline (--client-interface, --server-interface); one-arm takes --vlan");
       }
       boolean v4 = vip instanceof Inet4Address;
       for (Backend b : backends) {

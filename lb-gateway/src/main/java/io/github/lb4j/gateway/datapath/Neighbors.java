@@ -2,6 +2,7 @@ package io.github.lb4j.gateway.datapath;
 
 import io.github.lb4j.api.MacAddress;
 import io.github.lb4j.linux.PacketSocket;
+import io.github.lb4j.nat.NeighborTable;
 import io.github.lb4j.nat.header.ArpFlyweight;
 import io.github.lb4j.nat.header.Checksums;
 import io.github.lb4j.nat.header.EthernetFlyweight;
@@ -19,18 +20,31 @@ import org.jspecify.annotations.Nullable;
  * {@link #REFRESH_NANOS}, so a server that comes back with a new MAC is re-learned; any ARP frame
  * whose sender is a target, and any advertisement for a target, updates its entry.
  *
+ * <p>It is the translator's {@link NeighborTable}: the translator looks next hops up here and,
+ * for an on-link neighbour it does not find (a client of router mode on the clients' network, a
+ * server calling the VIP), asks for it; such a neighbour becomes one of up to {@link #DYNAMIC}
+ * further targets (the oldest replaced when all are taken), resolved and refreshed like the others.
+ *
  * <p>Threads: {@link #sendDue} and {@link #onArp} run on the datapath worker (or on the starting
  * thread before the worker exists); {@link #mac} and {@link #version} may be read from any thread.
  * Sending reuses one buffer; learning a new or changed MAC is the only allocation-free-violating
  * event and happens rarely (one {@code MacAddress} per change is created by readers). Never blocks.
  */
-final class Neighbors {
+final class Neighbors implements NeighborTable {
 
   /** Known entries are asked again this often, to follow a MAC change. */
   static final long REFRESH_NANOS = TimeUnit.SECONDS.toNanos(15);
   private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  /** Requests are built this far into the buffer, so that a VLAN tag can be put in front of them. */
+  private static final int TAG_ROOM = 4;
+  /** Neighbours the translator asked for, besides the configured next hops. */
+  static final int DYNAMIC = 256;
 
   private final InetAddress[] targets;
+  private final int fixed;
+  private int dynamicNext;
+  /** Entries in use: the fixed targets and the dynamic ones added so far (lookups scan no further). */
+  private int used;
   private final int[] targetV4;
   private final long[] targetHi;
   private final long[] targetLo;
@@ -42,6 +56,7 @@ final class Neighbors {
   private final PacketSocket[] sockets;
   private final long[] portMac;
   private final int[] portV4;
+  private final int[] portVlan;
   private final ByteBuffer out = ByteBuffer.allocateDirect(128);
   private final MemorySegment outSegment = MemorySegment.ofBuffer(out);
   private volatile long version;
@@ -55,17 +70,23 @@ final class Neighbors {
    * @param portMac the MAC of each port
    * @param portV4 the IPv4 address of each port's interface (the ARP sender address), 0 when none
    * @param portV6 the IPv6 address of each port's interface (the solicitation's source), null when none
+   * @param portVlan the 802.1Q VLAN of each port, -1 for untagged: requests leave tagged with it
    */
   Neighbors(InetAddress[] targets, int[] port, PacketSocket[] sockets, long[] portMac, int[] portV4,
-      @Nullable InetAddress[] portV6) {
+      @Nullable InetAddress[] portV6, int[] portVlan) {
     this.targets = targets.clone();
-    this.port = port.clone();
+    this.fixed = targets.length;
+    this.used = fixed;
+    int capacity = fixed + DYNAMIC;
+    this.port = java.util.Arrays.copyOf(port, capacity);
     this.sockets = sockets;
     this.portMac = portMac;
     this.portV4 = portV4;
-    this.targetV4 = new int[targets.length];
-    this.targetHi = new long[targets.length];
-    this.targetLo = new long[targets.length];
+    this.portVlan = portVlan;
+    this.targetV4 = new int[capacity];
+    this.targetHi = new long[capacity];
+    this.targetLo = new long[capacity];
+    this.dynamic = new boolean[capacity];
     for (int i = 0; i < targets.length; i++) {
       ByteBuffer raw = ByteBuffer.wrap(targets[i].getAddress());
       if (targets[i] instanceof Inet4Address) {
@@ -84,9 +105,11 @@ final class Neighbors {
         portV6Lo[p] = ByteBuffer.wrap(a.getAddress()).getLong(8);
       }
     }
-    this.macs = new long[targets.length];
-    this.lastAsked = new long[targets.length];
+    this.macs = new long[capacity];
+    this.lastAsked = new long[capacity];
   }
+
+  private final boolean[] dynamic;
 
   /**
    * Returns a target's MAC.
@@ -122,7 +145,7 @@ final class Neighbors {
    * @return its MAC, 0 when it is no target or not resolved
    */
   long macOfV4OnWorker(int address) {
-    for (int i = 0; i < targetV4.length; i++) {
+    for (int i = 0; i < used; i++) {
       if (targetV4[i] == address && address != 0) {
         return macs[i];
       }
@@ -138,12 +161,80 @@ final class Neighbors {
    * @return its MAC, 0 when it is no target or not resolved
    */
   long macOfV6OnWorker(long hi, long lo) {
-    for (int i = 0; i < targetV4.length; i++) {
-      if (targetV4[i] == 0 && targetHi[i] == hi && targetLo[i] == lo) {
+    for (int i = 0; i < used; i++) {
+      if (targetV4[i] == 0 && targetHi[i] == hi && targetLo[i] == lo && (hi | lo) != 0) {
         return macs[i];
       }
     }
     return 0;
+  }
+
+  @Override
+  public long ipv4(int address) {
+    return macOfV4OnWorker(address);
+  }
+
+  @Override
+  public long ipv6(long high, long low) {
+    return macOfV6OnWorker(high, low);
+  }
+
+  /** The translator needs an unknown IPv4 neighbour: it becomes a target, asked at the next {@link #sendDue}. */
+  @Override
+  public void resolveIpv4(int on, int address) {
+    if (address != 0 && indexOfV4(address) < 0 && on < sockets.length) {
+      int i = nextDynamic();
+      targetV4[i] = address;
+      targetHi[i] = 0;
+      targetLo[i] = 0;
+      addDynamic(i, on);
+    }
+  }
+
+  /** The translator needs an unknown IPv6 neighbour: it becomes a target, solicited at the next {@link #sendDue}. */
+  @Override
+  public void resolveIpv6(int on, long high, long low) {
+    if ((high | low) != 0 && macOfV6OnWorker(high, low) == 0 && indexOfV6(high, low) < 0 && on < sockets.length) {
+      int i = nextDynamic();
+      targetV4[i] = 0;
+      targetHi[i] = high;
+      targetLo[i] = low;
+      addDynamic(i, on);
+    }
+  }
+
+  private int indexOfV4(int address) {
+    for (int i = 0; i < used; i++) {
+      if (targetV4[i] == address) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private int indexOfV6(long hi, long lo) {
+    for (int i = 0; i < used; i++) {
+      if (targetV4[i] == 0 && targetHi[i] == hi && targetLo[i] == lo && (dynamic[i] || i < fixed)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private int nextDynamic() {
+    int i = fixed + dynamicNext;
+    dynamicNext = (dynamicNext + 1) % DYNAMIC;
+    used = Math.max(used, i + 1);
+    return i;
+  }
+
+  private void addDynamic(int i, int on) {
+    port[i] = on;
+    lastAsked[i] = 0;
+    dynamic[i] = true;
+    synchronized (macs) {
+      macs[i] = 0;
+    }
   }
 
   /** @return a number that changes whenever an entry changes */
@@ -153,7 +244,7 @@ final class Neighbors {
 
   /** @return whether every target is resolved */
   boolean allResolved() {
-    for (int i = 0; i < targets.length; i++) {
+    for (int i = 0; i < fixed; i++) {
       if (resolvable(i) && macAt(i) == 0) {
         return false;
       }
@@ -167,8 +258,8 @@ final class Neighbors {
    * @param now {@link System#nanoTime()}
    */
   void sendDue(long now) {
-    for (int i = 0; i < targets.length; i++) {
-      if (!resolvable(i)) {
+    for (int i = 0; i < used; i++) {
+      if ((i >= fixed && !dynamic[i]) || !resolvable(i)) {
         continue;
       }
       long wait = macs[i] == 0 ? RETRY_NANOS : REFRESH_NANOS;
@@ -194,10 +285,10 @@ final class Neighbors {
     ByteBuffer b = out;
     b.clear();
     long group = 0x3333_FF00_0000L | (targetLo[i] & 0xFF_FFFFL);
-    EthernetFlyweight.destination(b, 0, group);
-    EthernetFlyweight.source(b, 0, portMac[p]);
-    b.putShort(12, (short) EthernetFlyweight.ETHER_TYPE_IPV6);
-    int ip = EthernetFlyweight.HEADER_LENGTH;
+    EthernetFlyweight.destination(b, TAG_ROOM, group);
+    EthernetFlyweight.source(b, TAG_ROOM, portMac[p]);
+    b.putShort(TAG_ROOM + 12, (short) EthernetFlyweight.ETHER_TYPE_IPV6);
+    int ip = TAG_ROOM + EthernetFlyweight.HEADER_LENGTH;
     b.putInt(ip, 0x6000_0000);
     b.putShort(ip + 4, (short) 32);
     b.put(ip + 6, (byte) 58);
@@ -215,11 +306,27 @@ final class Neighbors {
     b.put(icmp + 25, (byte) 1);
     putMac(b, icmp + 26, portMac[p]);
     b.putShort(icmp + 2, (short) Checksums.transportChecksumV6(b, ip, icmp, 32, 58));
+    transmit(p, icmp + 32 - TAG_ROOM);
+  }
+
+  /**
+   * Sends the frame built at {@link #TAG_ROOM} of the buffer out of a port, with the port's 802.1Q
+   * tag inserted after the source MAC when it has a VLAN.
+   */
+  private void transmit(int p, int length) {
+    int at = TAG_ROOM;
+    if (portVlan[p] >= 0) {
+      MemorySegment.copy(outSegment, TAG_ROOM, outSegment, 0, 12);
+      out.putShort(12, (short) EthernetFlyweight.TPID_8021Q);
+      out.putShort(14, (short) portVlan[p]);
+      at = 0;
+      length += 4;
+    }
     try {
-      sockets[p].send(outSegment, 0, icmp + 32);
+      sockets[p].send(outSegment, at, length);
       sockets[p].flush();
     } catch (RuntimeException e) {
-      // A full or failing queue loses one solicitation; the next is due soon.
+      // A full or failing queue loses one request; the next is due soon.
     }
   }
 
@@ -227,11 +334,12 @@ final class Neighbors {
    * Learns from a neighbor advertisement (its target link-layer option, else its Ethernet source)
    * whose target is a target; the caller checked it is IPv6 carrying ICMPv6 without extension headers.
    *
+   * @param ingress the port the frame arrived on: only targets reached on it are learned
    * @param b the buffer
-   * @param frame the frame's offset
+   * @param frame the frame's offset (untagged)
    * @param length the frame's length
    */
-  void onIcmpv6(ByteBuffer b, int frame, int length) {
+  void onIcmpv6(int ingress, ByteBuffer b, int frame, int length) {
     int icmp = frame + EthernetFlyweight.HEADER_LENGTH + 40;
     if (length < EthernetFlyweight.HEADER_LENGTH + 40 + 24 || (b.get(icmp) & 0xFF) != 136) {
       return;
@@ -242,8 +350,8 @@ final class Neighbors {
     if (length >= EthernetFlyweight.HEADER_LENGTH + 40 + 32 && b.get(icmp + 24) == 2 && b.get(icmp + 25) == 1) {
       mac = ((b.getShort(icmp + 26) & 0xFFFFL) << 32) | (b.getInt(icmp + 28) & 0xFFFF_FFFFL);
     }
-    for (int i = 0; i < targets.length; i++) {
-      if (targetV4[i] == 0 && targetHi[i] == hi && targetLo[i] == lo) {
+    for (int i = 0; i < used; i++) {
+      if (targetV4[i] == 0 && targetHi[i] == hi && targetLo[i] == lo && (i < fixed || dynamic[i]) && port[i] == ingress) {
         learn(i, mac);
       }
     }
@@ -264,10 +372,10 @@ final class Neighbors {
     int p = port[i];
     ByteBuffer b = out;
     b.clear();
-    EthernetFlyweight.destination(b, 0, MacAddress.BROADCAST.toLong());
-    EthernetFlyweight.source(b, 0, portMac[p]);
-    b.putShort(12, (short) EthernetFlyweight.ETHER_TYPE_ARP);
-    int a = EthernetFlyweight.HEADER_LENGTH;
+    EthernetFlyweight.destination(b, TAG_ROOM, MacAddress.BROADCAST.toLong());
+    EthernetFlyweight.source(b, TAG_ROOM, portMac[p]);
+    b.putShort(TAG_ROOM + 12, (short) EthernetFlyweight.ETHER_TYPE_ARP);
+    int a = TAG_ROOM + EthernetFlyweight.HEADER_LENGTH;
     b.putShort(a + ArpFlyweight.HARDWARE_TYPE_OFFSET, (short) ArpFlyweight.HARDWARE_TYPE_ETHERNET);
     b.putShort(a + ArpFlyweight.PROTOCOL_TYPE_OFFSET, (short) EthernetFlyweight.ETHER_TYPE_IPV4);
     b.put(a + ArpFlyweight.HARDWARE_LENGTH_OFFSET, (byte) 6);
@@ -278,33 +386,29 @@ final class Neighbors {
     putMac(b, a + ArpFlyweight.TARGET_HARDWARE_ADDRESS_OFFSET, 0);
     b.putInt(a + ArpFlyweight.TARGET_PROTOCOL_ADDRESS_OFFSET, targetV4[i]);
     // Padding to the 60-byte Ethernet minimum.
-    for (int k = a + ArpFlyweight.LENGTH; k < 60; k++) {
+    for (int k = a + ArpFlyweight.LENGTH; k < TAG_ROOM + 60; k++) {
       b.put(k, (byte) 0);
     }
-    try {
-      sockets[p].send(outSegment, 0, 60);
-      sockets[p].flush();
-    } catch (RuntimeException e) {
-      // A full or failing queue loses one request; the next is due soon.
-    }
+    transmit(p, 60);
   }
 
   /**
    * Learns from an ARP frame (request or reply) whose sender is a target.
    *
+   * @param ingress the port the frame arrived on: only targets reached on it are learned
    * @param b the buffer
-   * @param frame the frame's offset
+   * @param frame the frame's offset (untagged)
    * @param length the frame's length
    */
-  void onArp(ByteBuffer b, int frame, int length) {
+  void onArp(int ingress, ByteBuffer b, int frame, int length) {
     int a = frame + EthernetFlyweight.HEADER_LENGTH;
     if (length < EthernetFlyweight.HEADER_LENGTH + ArpFlyweight.LENGTH
         || (b.getShort(a + ArpFlyweight.PROTOCOL_TYPE_OFFSET) & 0xFFFF) != EthernetFlyweight.ETHER_TYPE_IPV4) {
       return;
     }
     int sender = b.getInt(a + ArpFlyweight.SENDER_PROTOCOL_ADDRESS_OFFSET);
-    for (int i = 0; i < targets.length; i++) {
-      if (targetV4[i] == sender && sender != 0) {
+    for (int i = 0; i < used; i++) {
+      if (targetV4[i] == sender && sender != 0 && port[i] == ingress) {
         learn(i, ((b.getShort(a + ArpFlyweight.SENDER_HARDWARE_ADDRESS_OFFSET) & 0xFFFFL) << 32)
             | (b.getInt(a + ArpFlyweight.SENDER_HARDWARE_ADDRESS_OFFSET + 2) & 0xFFFF_FFFFL));
       }
