@@ -128,4 +128,34 @@ class SessionCountersTest {
   void nonPositiveDecay_isRejected() {
     assertThatThrownBy(() -> SessionCounters.create(now::get, Duration.ZERO)).hasMessageContaining("ewmaDecay");
   }
+
+  @Test
+  void tryRequestStarted_admitsUpToTheLimitExactly() {
+    BackendLoad load = counters.of("a");
+    assertThat(load.tryRequestStarted(2)).isTrue();
+    assertThat(load.tryRequestStarted(2)).isTrue();
+    assertThat(load.tryRequestStarted(2)).isFalse();
+    assertThat(load.pending()).isEqualTo(2);
+    load.requestFinished(true);
+    assertThat(load.tryRequestStarted(2)).isTrue();
+  }
+
+  @Test
+  void requestFinishedWithoutLatency_countsTheOutcomeAndReadsNoClock() {
+    BackendLoad load = counters.of("a");
+    load.requestStarted();
+    load.requestStarted();
+    load.requestStarted();
+    now.addAndGet(5_000_000_000L);
+    load.requestFinished(true);
+    load.requestFinished(false);
+    load.requestCancelled();
+    assertThat(load.pending()).isZero();
+    assertThat(load.successes()).isEqualTo(1);
+    assertThat(load.failures()).isEqualTo(1);
+    assertThat(load.latencyCostNanos()).isZero();
+    load.requestCancelled();
+    assertThat(load.unmatchedCloses()).isEqualTo(1);
+    assertThat(load.pending()).isZero();
+  }
 }
