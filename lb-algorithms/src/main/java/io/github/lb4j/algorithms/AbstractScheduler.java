@@ -34,8 +34,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Slow start</b> (HAProxy {@code slowstart}, Envoy slow start): a backend that joins the
  * selectable set after the first update, or returns to it from drain or ill health, ramps its weight
- * linearly from 10% (Envoy's {@code min_weight_percent}) to 100% over {@link
- * SchedulerConfig#slowStart()}, dated with the injected clock. Load-aware algorithms divide by the
+ * over {@link SchedulerConfig#slowStart()} by Envoy's factor {@code max(minWeightPercent,
+ * (max(elapsed, 1 s) / window)^(1 / aggression))} (defaults 10% and 1.0: linear from 10%), dated
+ * with the injected clock. Load-aware algorithms divide by the
  * ramped weight ({@link SlowStart#WEIGHT}); sequence and draw algorithms admit a ramping backend's
  * turn with probability equal to its share and otherwise choose again ({@link SlowStart#THINNING});
  * hashing algorithms ignore the ramp ({@link SlowStart#NONE}) because moving keys as a weight grows
@@ -45,9 +46,12 @@ import org.jspecify.annotations.Nullable;
  * SchedulerConfig#persistence()} a client source address keeps its backend while it returns within
  * the timeout and the backend stays selectable, in a bounded {@link AffinityTable}.
  *
- * <p><b>Seed</b>: every hash and every random draw derives from {@link SchedulerConfig#seed()}, so
- * instances with equal configuration and seed, fed the same updates and flows in the same order,
- * choose identically.
+ * <p><b>Seed</b>: every hash and every random draw derives from one seed: {@link
+ * SchedulerConfig#seed()} when set, so instances with equal configuration and seed, fed the same
+ * updates and flows in the same order, choose identically (balancers behind ECMP); otherwise a
+ * random seed drawn for this instance, so that restarted clients do not all start their round
+ * robin on the same backend (grpc-java #4462) and nobody can precompute the flows a hash sends to
+ * one backend.
  *
  * @param <T> the algorithm's precomputed per-snapshot table
  */
@@ -81,6 +85,8 @@ abstract class AbstractScheduler<T> implements Scheduler {
   private final NanoClock clock;
   private final SlowStart slowStart;
   private final long window;
+  private final double minRamp;
+  private final double aggression;
   private final NoBackendPolicy noBackendPolicy;
   private final int panicThresholdPercent;
   private final @Nullable AffinityTable persistence;
@@ -104,10 +110,12 @@ abstract class AbstractScheduler<T> implements Scheduler {
     this.name = name;
     this.sessions = config.sessions();
     this.clock = config.clock();
-    this.seed = config.seed();
+    this.seed = config.seed().isPresent() ? config.seed().getAsLong() : Hashing.randomSeed();
     this.slowStart = slowStart;
     long w = config.slowStart().toNanos();
     this.window = slowStart == SlowStart.NONE ? 0L : w;
+    this.minRamp = config.slowStartMinWeightPercent() / 100.0;
+    this.aggression = config.slowStartAggression();
     this.noBackendPolicy = config.noBackendPolicy();
     this.panicThresholdPercent = config.panicThresholdPercent();
     long timeout = config.persistence().isZero() ? 0L : config.persistence().toNanos();
@@ -264,7 +272,7 @@ abstract class AbstractScheduler<T> implements Scheduler {
     joined.clear();
     joined.putAll(stillJoined);
     T table = build(backends, weights);
-    return new Pool<>(backends, loads, weights, rampStart, window, degraded, table);
+    return new Pool<>(backends, loads, weights, new Pool.Ramp(rampStart, window, minRamp, aggression), degraded, table);
   }
 
   @Override

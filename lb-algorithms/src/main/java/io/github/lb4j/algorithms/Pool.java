@@ -21,10 +21,28 @@ final class Pool<T> {
   /** Full ramp, as a fraction of {@code 1 << WEIGHT_SHIFT}. */
   static final long FULL = 1L << WEIGHT_SHIFT;
 
-  /** Envoy's {@code min_weight_percent} default: a joining backend starts at 10% of its weight. */
-  static final double MIN_RAMP = 0.1;
-
   static final long NO_RAMP = Long.MIN_VALUE;
+
+  /** Envoy never dates a ramp below one second: {@code TimeFactor = max(elapsed, 1 s) / window}. */
+  private static final long ONE_SECOND = 1_000_000_000L;
+
+  /**
+   * The slow-start ramps of one snapshot: when each backend (re)joined and Envoy's ramp shape
+   * ({@code min_weight_percent}, {@code aggression}). Immutable.
+   */
+  static final class Ramp {
+    final long[] start;
+    final long window;
+    final double minShare;
+    final double aggression;
+
+    Ramp(long[] start, long window, double minShare, double aggression) {
+      this.start = start;
+      this.window = window;
+      this.minShare = minShare;
+      this.aggression = aggression;
+    }
+  }
 
   final Backend[] backends;
   final BackendLoad[] loads;
@@ -36,18 +54,23 @@ final class Pool<T> {
   final boolean hasRamp;
   final long rampEnd;
   final long window;
+  private final double minShare;
+  private final double inverseAggression;
   /** Index in this pool by {@link BackendLoad#handle()}, -1 for backends not in the pool. */
   final int[] indexByHandle;
   /** {@code true} when this pool includes unhealthy backends (fail-open or panic). */
   final boolean degraded;
   final T table;
 
-  Pool(Backend[] backends, BackendLoad[] loads, int[] weights, long[] rampStart, long window, boolean degraded, T table) {
+  Pool(Backend[] backends, BackendLoad[] loads, int[] weights, Ramp ramps, boolean degraded, T table) {
     this.backends = backends;
     this.loads = loads;
     this.weights = weights;
-    this.rampStart = rampStart;
-    this.window = window;
+    this.rampStart = ramps.start;
+    this.window = ramps.window;
+    this.minShare = ramps.minShare;
+    this.inverseAggression = 1.0 / ramps.aggression;
+    long[] rampStart = ramps.start;
     this.degraded = degraded;
     this.table = table;
     long sum = 0;
@@ -87,7 +110,7 @@ final class Pool<T> {
 
   /**
    * Returns the slow-start share of backend {@code i} at {@code now}, in units of {@link #FULL}:
-   * linear from {@link #MIN_RAMP} to 1 over the window.
+   * Envoy's {@code max(minWeightPercent, (max(elapsed, 1 s) / window)^(1 / aggression))}.
    */
   long rampShare(int i, long now) {
     long start = rampStart[i];
@@ -98,8 +121,9 @@ final class Pool<T> {
     if (elapsed >= window) {
       return FULL;
     }
-    double f = Math.max(MIN_RAMP, elapsed <= 0 ? 0.0 : (double) elapsed / window);
-    return Math.max(1L, (long) (f * FULL));
+    double t = (double) Math.max(elapsed, ONE_SECOND) / window;
+    double f = Math.max(minShare, inverseAggression == 1.0 ? t : Math.pow(Math.min(1.0, t), inverseAggression));
+    return Math.max(1L, Math.min(FULL, (long) (f * FULL)));
   }
 
   /** The weight of backend {@code i} scaled by {@link #FULL} and by its slow-start share. */

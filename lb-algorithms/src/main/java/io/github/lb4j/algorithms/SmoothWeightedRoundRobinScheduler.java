@@ -22,7 +22,7 @@ final class SmoothWeightedRoundRobinScheduler extends AbstractScheduler<int[]> {
 
   SmoothWeightedRoundRobinScheduler(SchedulerConfig config, Options options) {
     super("smooth-weighted-round-robin", config, SlowStart.THINNING);
-    this.turn = new PaddedCounter(FlowHash.mix64(config.seed() ^ 0x5EED_0003_7E00_0001L) >>> 33);
+    this.turn = new PaddedCounter(FlowHash.mix64(seed ^ 0x5EED_0003_7E00_0001L) >>> 33);
   }
 
   @Override

@@ -25,7 +25,7 @@ final class WeightedRoundRobinScheduler extends AbstractScheduler<int[]> {
 
   WeightedRoundRobinScheduler(SchedulerConfig config, Options options) {
     super("weighted-round-robin", config, SlowStart.THINNING);
-    this.turn = new PaddedCounter(FlowHash.mix64(config.seed() ^ 0x5EED_0002_7E00_0001L) >>> 33);
+    this.turn = new PaddedCounter(FlowHash.mix64(seed ^ 0x5EED_0002_7E00_0001L) >>> 33);
   }
 
   @Override
