@@ -97,6 +97,9 @@ abstract class AbstractScheduler<T> implements Scheduler {
   /** One counter for turns and draws, kept across snapshot swaps, started at a seeded position. */
   final PaddedCounter sequence;
 
+  /** The steps of the last update, counted for the test of update cost. Control plane only. */
+  final Work work = new Work();
+
   /** The table of algorithms that precompute nothing. */
   static final Object NO_TABLE = new Object();
 
@@ -190,8 +193,11 @@ abstract class AbstractScheduler<T> implements Scheduler {
 
   @Override
   public final void update(List<Backend> eligible, List<Backend> ineligible) {
+    work.reset();
     List<Backend> healthy = List.copyOf(eligible);
     List<Backend> sick = List.copyOf(ineligible);
+    // Validation, serving lists, pool arrays, ramps and the handle map: a few passes over n.
+    work.add(8L * (healthy.size() + sick.size()));
     Set<String> ids = new HashSet<>();
     for (Backend b : healthy) {
       if (!ids.add(b.id())) {

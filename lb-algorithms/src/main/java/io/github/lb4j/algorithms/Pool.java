@@ -56,8 +56,14 @@ final class Pool<T> {
   final long window;
   private final double minShare;
   private final double inverseAggression;
-  /** Index in this pool by {@link BackendLoad#handle()}, -1 for backends not in the pool. */
-  final int[] indexByHandle;
+  /**
+   * Open-addressing map from {@link BackendLoad#handle()} to index in this pool: handles at even
+   * slots, indexes at odd ones, power-of-two size at least 4n, -1 for empty. Sized by n, not by the
+   * largest handle, so an update stays O(n) however many backends the shared counters have seen.
+   */
+  private final int[] indexByHandle;
+  private final int handleMask;
+  private final int handleShift;
   /** {@code true} when this pool includes unhealthy backends (fail-open or panic). */
   final boolean degraded;
   final T table;
@@ -75,13 +81,11 @@ final class Pool<T> {
     this.table = table;
     long sum = 0;
     int max = 0;
-    int maxHandle = -1;
     boolean ramp = false;
     long end = 0;
     for (int i = 0; i < backends.length; i++) {
       sum += weights[i];
       max = Math.max(max, weights[i]);
-      maxHandle = Math.max(maxHandle, loads[i].handle());
       if (rampStart[i] != NO_RAMP) {
         long e = rampStart[i] + window;
         end = ramp ? (e - end > 0 ? e : end) : e;
@@ -92,10 +96,19 @@ final class Pool<T> {
     this.maxWeight = max;
     this.hasRamp = ramp;
     this.rampEnd = end;
-    this.indexByHandle = new int[maxHandle + 1];
+    int pairs = Integer.highestOneBit(Math.max(1, backends.length) * 4 - 1);
+    this.indexByHandle = new int[pairs * 2];
+    this.handleMask = pairs * 2 - 2;
+    this.handleShift = 32 - Integer.numberOfTrailingZeros(pairs);
     java.util.Arrays.fill(indexByHandle, -1);
     for (int i = 0; i < backends.length; i++) {
-      indexByHandle[loads[i].handle()] = i;
+      int handle = loads[i].handle();
+      int s = slot(handle);
+      while (indexByHandle[s] >= 0) {
+        s = (s + 2) & handleMask;
+      }
+      indexByHandle[s] = handle;
+      indexByHandle[s + 1] = i;
     }
   }
 
@@ -135,7 +148,25 @@ final class Pool<T> {
     return Math.max(1L, (w * rampShare(i, now)) >> WEIGHT_SHIFT);
   }
 
+  /** The index of the backend whose counters have this handle, -1 when it is not in this pool. */
   int indexOfHandle(int handle) {
-    return handle >= 0 && handle < indexByHandle.length ? indexByHandle[handle] : -1;
+    if (handle < 0) {
+      return -1;
+    }
+    int[] map = indexByHandle;
+    for (int s = slot(handle);; s = (s + 2) & handleMask) {
+      int h = map[s];
+      if (h == handle) {
+        return map[s + 1];
+      }
+      if (h < 0) {
+        return -1;
+      }
+    }
+  }
+
+  /** Fibonacci hashing (Knuth, TAOCP vol. 3, 6.4): the top bits of handle x 2^32/phi, as a pair offset. */
+  private int slot(int handle) {
+    return ((handle * 0x9E37_79B9) >>> handleShift) << 1;
   }
 }

@@ -40,6 +40,7 @@ final class PowerOfChoicesScheduler extends AbstractScheduler<AliasTable> {
 
   @Override
   AliasTable build(Backend[] backends, int[] weights) {
+    work.add(4L * weights.length);
     return new AliasTable(weights);
   }
 
