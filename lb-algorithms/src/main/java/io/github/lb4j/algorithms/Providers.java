@@ -157,6 +157,14 @@ public final class Providers {
     }
   }
 
+  /** Registers {@code least-request}: Envoy's weighted least request, active_request_bias and slow start. */
+  public static final class LeastRequest extends Registered {
+    /** Creates the provider (called by {@link java.util.ServiceLoader}). */
+    public LeastRequest() {
+      super("least-request", "Fewest active requests of two choices, or weight / (active + 1)^bias when weights differ (Envoy LEAST_REQUEST)", (c, o) -> new LeastRequestScheduler(c, o));
+    }
+  }
+
   /** Registers {@code maglev}: Maglev table, prime size, weighted, optional bounded loads (Maglev NSDI'16 section 3.4; Envoy maglev_lb). */
   public static final class Maglev extends Registered {
     /** Creates the provider (called by {@link java.util.ServiceLoader}). */

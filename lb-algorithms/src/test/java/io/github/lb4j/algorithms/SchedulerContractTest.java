@@ -166,4 +166,12 @@ class SchedulerContractTest {
       return "locality-least-connections";
     }
   }
+
+  @Nested
+  class LeastRequest extends SchedulerContract {
+    @Override
+    String name() {
+      return "least-request";
+    }
+  }
 }
