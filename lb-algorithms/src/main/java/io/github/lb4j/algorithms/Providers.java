@@ -165,6 +165,14 @@ public final class Providers {
     }
   }
 
+  /** Registers {@code weighted-round-robin-adaptive}: gRPC's weighted_round_robin (gRFC A58). */
+  public static final class WeightedRoundRobinAdaptive extends Registered {
+    /** Creates the provider (called by {@link java.util.ServiceLoader}). */
+    public WeightedRoundRobinAdaptive() {
+      super("weighted-round-robin-adaptive", "Weights from backend load reports, qps / (utilization + eps/qps x penalty), static stride picks (gRPC weighted_round_robin, gRFC A58)", (c, o) -> new AdaptiveWeightedRoundRobinScheduler(c, o));
+    }
+  }
+
   /** Registers {@code maglev}: Maglev table, prime size, weighted, optional bounded loads (Maglev NSDI'16 section 3.4; Envoy maglev_lb). */
   public static final class Maglev extends Registered {
     /** Creates the provider (called by {@link java.util.ServiceLoader}). */

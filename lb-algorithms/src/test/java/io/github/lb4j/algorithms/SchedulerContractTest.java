@@ -174,4 +174,12 @@ class SchedulerContractTest {
       return "least-request";
     }
   }
+
+  @Nested
+  class WeightedRoundRobinAdaptive extends SchedulerContract {
+    @Override
+    String name() {
+      return "weighted-round-robin-adaptive";
+    }
+  }
 }
