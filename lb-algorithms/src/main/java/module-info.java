@@ -20,6 +20,7 @@ module io.github.lb4j.algorithms {
       io.github.lb4j.algorithms.Providers.PeakEwma,
       io.github.lb4j.algorithms.Providers.LeastRequest,
       io.github.lb4j.algorithms.Providers.WeightedRoundRobinAdaptive,
+      io.github.lb4j.algorithms.Providers.Aperture,
       io.github.lb4j.algorithms.Providers.Maglev,
       io.github.lb4j.algorithms.Providers.RingHash,
       io.github.lb4j.algorithms.Providers.Jump,

@@ -173,6 +173,14 @@ public final class Providers {
     }
   }
 
+  /** Registers {@code aperture}: Finagle's deterministic aperture. */
+  public static final class Aperture extends Registered {
+    /** Creates the provider (called by {@link java.util.ServiceLoader}). */
+    public Aperture() {
+      super("aperture", "Power of two choices within this client's contiguous slice of the backend ring, chosen by its coordinate (Finagle deterministic aperture)", (c, o) -> new ApertureScheduler(c, o));
+    }
+  }
+
   /** Registers {@code maglev}: Maglev table, prime size, weighted, optional bounded loads (Maglev NSDI'16 section 3.4; Envoy maglev_lb). */
   public static final class Maglev extends Registered {
     /** Creates the provider (called by {@link java.util.ServiceLoader}). */

@@ -22,7 +22,7 @@ final class Fixtures {
       "weighted-least-connections", "shortest-expected-delay", "never-queue", "source-hash",
       "four-tuple-hash", "random", "weighted-random", "power-of-two-choices", "peak-ewma", "maglev",
       "ring-hash", "jump", "rendezvous", "failover", "locality-least-connections", "least-request",
-      "weighted-round-robin-adaptive");
+      "weighted-round-robin-adaptive", "aperture");
 
   private Fixtures() {}
 

@@ -182,4 +182,12 @@ class SchedulerContractTest {
       return "weighted-round-robin-adaptive";
     }
   }
+
+  @Nested
+  class Aperture extends SchedulerContract {
+    @Override
+    String name() {
+      return "aperture";
+    }
+  }
 }
