@@ -59,7 +59,8 @@ final class TraceCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ForwardingMode m = ForwardingMode.parse(mode);
-    Scheduler scheduler = Schedulers.create(algorithm, SchedulerConfig.defaults());
+    // A fixed seed: the walk of the fixed example topology is the same on every run (and in the README).
+    Scheduler scheduler = Schedulers.create(algorithm, SchedulerConfig.builder().seed(0).build());
     InetAddress client = InetAddress.getByName(ipv6 ? "2001:db8:2::10" : "203.0.113.10");
     InetAddress vip = InetAddress.getByName(ipv6 ? "2001:db8:1::10" : "198.51.100.10");
     scheduler.update(List.of(
