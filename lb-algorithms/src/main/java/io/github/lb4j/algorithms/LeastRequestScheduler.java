@@ -2,6 +2,7 @@ package io.github.lb4j.algorithms;
 
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.BackendLoad;
+import io.github.lb4j.api.FlowHash;
 import io.github.lb4j.api.FlowKey;
 import io.github.lb4j.api.SchedulerConfig;
 
@@ -34,6 +35,7 @@ final class LeastRequestScheduler extends AbstractScheduler<LeastRequestSchedule
   private static final int REDRAWS = 4;
   private static final int TRIES = 16;
   private static final int THINNING_TRIES = 8;
+  private static final long ACCEPT_KEY = 0x4C45_4153_5452_4551L;
 
   /** The alias table of the weights and whether they are all equal. Immutable. */
   static final class Table {
@@ -51,9 +53,10 @@ final class LeastRequestScheduler extends AbstractScheduler<LeastRequestSchedule
   private final int choices;
   private final double bias;
   // The cached fewest active requests of the pool: racy by design (a stale value only shifts the
-  // acceptance rate until the next rescan), never a reason to synchronize.
+  // acceptance rate until the next rescan), never a reason to synchronize. The countdown is a plain
+  // field so that counting selects costs no fence; a lost decrement only delays a rescan.
   private volatile long fewestActive;
-  private volatile int untilRescan;
+  private int untilRescan;
   private volatile Object scannedTable = new Object();
 
   LeastRequestScheduler(SchedulerConfig config, Options options) {
@@ -149,9 +152,12 @@ final class LeastRequestScheduler extends AbstractScheduler<LeastRequestSchedule
     long floor = fewestActive(pool);
     int best = -1;
     for (int t = 0; t < TRIES; t++) {
-      int c = draw(pool, now, ramping);
+      long random = nextRandom();
+      int c = draw(pool, random, now, ramping);
       long a = active(pool.loads[c]);
-      if (accept(a, floor)) {
+      // The acceptance draw comes from the same 64 random bits, remixed (SplitMix64 is a
+      // bijection with full avalanche), so a try costs one step of the shared stream.
+      if (accept(a, floor, FlowHash.mix64(random ^ ACCEPT_KEY))) {
         return c;
       }
       if (best < 0 || heavier(pool, c, best, now, ramping)) {
@@ -161,12 +167,12 @@ final class LeastRequestScheduler extends AbstractScheduler<LeastRequestSchedule
     return best;
   }
 
-  /** Accepts a draw with probability ((floor + 1) / (active + 1))^bias. */
-  private boolean accept(long active, long floor) {
+  /** Accepts a draw with probability ((floor + 1) / (active + 1))^bias, from 64 random bits. */
+  private boolean accept(long active, long floor, long random) {
     if (bias == 0.0 || active <= floor) {
       return true;
     }
-    double u = Hashing.unitOpen(nextRandom());
+    double u = Hashing.unitOpen(random);
     if (bias == 1.0) {
       return u * (active + 1) < floor + 1;
     }
@@ -181,9 +187,9 @@ final class LeastRequestScheduler extends AbstractScheduler<LeastRequestSchedule
   }
 
   /** A draw proportional to weight, thinned by the slow-start ramp while some backend ramps. */
-  private int draw(Pool<Table> pool, long now, boolean ramping) {
+  private int draw(Pool<Table> pool, long random, long now, boolean ramping) {
     AliasTable alias = pool.table.alias;
-    int c = alias.draw(nextRandom());
+    int c = alias.draw(random);
     if (!ramping) {
       return c;
     }

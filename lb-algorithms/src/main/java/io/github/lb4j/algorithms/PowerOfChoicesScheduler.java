@@ -132,10 +132,12 @@ final class PowerOfChoicesScheduler extends AbstractScheduler<AliasTable> {
     if (peakEwma) {
       BackendLoad la = pool.loads[a];
       BackendLoad lb = pool.loads[b];
-      if (la.latencyCostNanos() == 0.0 && lb.latencyCostNanos() == 0.0) {
+      double ca = la.latencyCostNanos();
+      double cb = lb.latencyCostNanos();
+      if (ca == 0.0 && cb == 0.0) {
         return LeastConnectionsScheduler.greaterProduct(outstanding(lb), wa, outstanding(la), wb);
       }
-      return peakLoad(la) * wb < peakLoad(lb) * wa;
+      return peakLoad(ca, outstanding(la)) * wb < peakLoad(cb, outstanding(lb)) * wa;
     }
     return LeastConnectionsScheduler.greaterProduct(load(pool.loads[b]), wa, load(pool.loads[a]), wb);
   }
@@ -148,9 +150,8 @@ final class PowerOfChoicesScheduler extends AbstractScheduler<AliasTable> {
     return l.pending() + l.active();
   }
 
-  static double peakLoad(BackendLoad l) {
-    long outstanding = outstanding(l);
-    double cost = l.latencyCostNanos();
+  /** Finagle's load: cost x (outstanding + 1), or the penalty for outstanding work without a cost. */
+  static double peakLoad(double cost, long outstanding) {
     if (cost == 0.0 && outstanding != 0) {
       return PENALTY + outstanding;
     }
