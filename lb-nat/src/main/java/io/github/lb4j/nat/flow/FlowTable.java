@@ -116,6 +116,7 @@ public final class FlowTable {
   private static final int SIZE = FlowCounter.values().length;
 
   private SlotMoveListener moveListener = (from, to, translation) -> { };
+  private SlotFreeListener freeListener = (slot, translation) -> { };
   private int operations;
   private int now;
   private int rateSecond = -1;
@@ -147,22 +148,22 @@ public final class FlowTable {
     this.now = 0;
   }
 
-  /** @return the number of slots */
+  /** {@return the number of slots} */
   public int capacity() {
     return mask + 1;
   }
 
-  /** @return bytes of flow memory: {@code capacity() * 64} plus the alignment padding */
+  /** {@return bytes of flow memory: {@code capacity() * 64} plus the alignment padding} */
   public long memoryBytes() {
     return (long) slots.length * Long.BYTES;
   }
 
-  /** @return the hash seed of this table */
+  /** {@return the hash seed of this table} */
   public long seed() {
     return seed;
   }
 
-  /** @return the number of live or not yet freed flows; any thread */
+  /** {@return the number of live or not yet freed flows; any thread} */
   public long size() {
     return (long) COUNTS.getOpaque(counts, SIZE);
   }
@@ -203,7 +204,7 @@ public final class FlowTable {
     }
   }
 
-  /** @return the cached time in seconds since the table's epoch */
+  /** {@return the cached time in seconds since the table's epoch} */
   public int nowSeconds() {
     return now;
   }
@@ -496,6 +497,32 @@ public final class FlowTable {
   }
 
   /**
+   * Told when a flow's slot is freed, whatever the cause (closed, expired on lookup or sweep, reused
+   * when expired, evicted), so that a mode keeping resources per flow (the source-NAT ports) releases
+   * them at once. Called on the writer thread, before the slot is cleared; must not allocate and must
+   * not call back into the table.
+   */
+  @FunctionalInterface
+  public interface SlotFreeListener {
+    /**
+     * A flow is being freed.
+     *
+     * @param slot its slot
+     * @param translation its translation word
+     */
+    void freed(int slot, int translation);
+  }
+
+  /**
+   * Sets the listener told when a flow is freed (one listener per table; the translator that owns it).
+   *
+   * @param listener the listener
+   */
+  public void onFree(SlotFreeListener listener) {
+    this.freeListener = java.util.Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
    * Records one packet of a flow: counts it, moves the TCP state on its flags, and pushes the
    * deadline out by the new state's timeout.
    *
@@ -590,6 +617,7 @@ public final class FlowTable {
     long[] s = slots;
     long w4 = s[b + 4];
     int state = (int) ((w4 & STATE_MASK) >>> STATE_SHIFT);
+    freeListener.freed(slot, (int) s[b + 6]);
     int revPos = (int) (s[b + 6] >>> 32);
     if (revPos != 0 && ((int) s[BASE + (revPos - 1) * STRIDE + 5] & LINK_SLOT_MASK) == slot + 1) {
       unlink(revPos - 1);

@@ -47,7 +47,7 @@ public final class FlowTableConfig {
     return new Builder(capacity, sessions);
   }
 
-  /** @return the number of slots, a power of two */
+  /** {@return the number of slots, a power of two} */
   public int capacity() {
     return capacity;
   }
@@ -62,27 +62,27 @@ public final class FlowTableConfig {
     return timeoutSeconds[state];
   }
 
-  /** @return new flows per second above which new flows get no state; 0 for no limit */
+  /** {@return new flows per second above which new flows get no state; 0 for no limit} */
   public long newFlowRateLimit() {
     return newFlowRateLimit;
   }
 
-  /** @return operations between two readings of the clock */
+  /** {@return operations between two readings of the clock} */
   public int clockSampleInterval() {
     return clockSampleInterval;
   }
 
-  /** @return the clock */
+  /** {@return the clock} */
   public NanoClock clock() {
     return clock;
   }
 
-  /** @return the session counters fed by the table */
+  /** {@return the session counters fed by the table} */
   public SessionCounters sessions() {
     return sessions;
   }
 
-  /** @return the hash seed, or empty for a random one per table */
+  /** {@return the hash seed, or empty for a random one per table} */
   public OptionalLong seed() {
     return seed;
   }
@@ -193,7 +193,7 @@ public final class FlowTableConfig {
       return this;
     }
 
-    /** @return the configuration */
+    /** {@return the configuration} */
     public FlowTableConfig build() {
       return new FlowTableConfig(this);
     }
