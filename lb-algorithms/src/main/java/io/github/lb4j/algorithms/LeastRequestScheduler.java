@@ -179,11 +179,19 @@ final class LeastRequestScheduler extends AbstractScheduler<LeastRequestSchedule
     return u < Math.pow((floor + 1.0) / (active + 1.0), bias);
   }
 
-  /** Whether backend a has a larger effective weight than b. */
+  /** Whether backend a has a larger effective weight than b: exact products for bias 0 and 1. */
   private boolean heavier(Pool<Table> pool, int a, int b, long now, boolean ramping) {
-    double ea = pool.effectiveWeight(a, now, ramping) / Math.pow(active(pool.loads[a]) + 1.0, bias);
-    double eb = pool.effectiveWeight(b, now, ramping) / Math.pow(active(pool.loads[b]) + 1.0, bias);
-    return ea > eb;
+    long wa = pool.effectiveWeight(a, now, ramping);
+    long wb = pool.effectiveWeight(b, now, ramping);
+    if (bias == 0.0) {
+      return wa > wb;
+    }
+    long aa = active(pool.loads[a]) + 1;
+    long ab = active(pool.loads[b]) + 1;
+    if (bias == 1.0) {
+      return LeastConnectionsScheduler.greaterProduct(wa, ab, wb, aa);
+    }
+    return wa / Math.pow(aa, bias) > wb / Math.pow(ab, bias);
   }
 
   /** A draw proportional to weight, thinned by the slow-start ramp while some backend ramps. */
