@@ -56,7 +56,12 @@ final class StripedScheduler implements Scheduler {
     }
     byStripe[0] = first;
     for (int s = 1; s < stripes; s++) {
-      byStripe[s] = Schedulers.create(name, config.toBuilder().seed(FlowHash.mix64(config.seed() + s)).build());
+      // With an explicit seed every stripe derives its own from it (reproducible); without one each
+      // stripe's scheduler draws its own random seed, as any default instance does.
+      SchedulerConfig stripeConfig = config.seed().isPresent()
+          ? config.toBuilder().seed(FlowHash.mix64(config.seed().getAsLong() + s)).build()
+          : config;
+      byStripe[s] = Schedulers.create(name, stripeConfig);
     }
     return new StripedScheduler(byStripe, byStripe.clone());
   }
