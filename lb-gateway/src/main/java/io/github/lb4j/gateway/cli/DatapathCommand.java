@@ -2,15 +2,14 @@ package io.github.lb4j.gateway.cli;
 
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.ForwardingMode;
+import io.github.lb4j.gateway.config.Endpoints;
 import io.github.lb4j.gateway.datapath.Datapath;
 import io.github.lb4j.gateway.datapath.DatapathConfig;
 import io.github.lb4j.gateway.datapath.StartCancelledException;
-import io.github.lb4j.gateway.proxy.Endpoints;
-import io.github.lb4j.gateway.proxy.Durations;
 import io.github.lb4j.linux.PacketSocket;
 import java.io.PrintWriter;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,11 +71,13 @@ final class DatapathCommand implements Callable<Integer> {
   @Option(names = {"-b", "--backend"}, paramLabel = "[ID=]IP:PORT", required = true, description = "A real server; repeatable.")
   List<String> backends = new ArrayList<>();
 
-  @Option(names = "--gateway", paramLabel = "IP", description = "Next hop towards the clients (router, full-nat, one-arm transparent).")
-  @Nullable String gateway;
+  @Option(names = "--gateway", paramLabel = "IP", converter = Converters.LiteralAddressConverter.class,
+      description = "Next hop towards the clients (router, full-nat, one-arm transparent).")
+  @Nullable InetAddress gateway;
 
-  @Option(names = "--snat", paramLabel = "IP", description = "Source-NAT address (full-nat, --hairpin-snat); repeatable.")
-  List<String> snat = new ArrayList<>();
+  @Option(names = "--snat", paramLabel = "IP", converter = Converters.LiteralAddressConverter.class,
+      description = "Source-NAT address (full-nat, --hairpin-snat); repeatable.")
+  List<InetAddress> snat = new ArrayList<>();
 
   @Option(names = "--hairpin-snat", description = "Source-NAT a server that calls the VIP (the S6.2 fix).")
   boolean hairpinSnat;
@@ -94,10 +95,11 @@ final class DatapathCommand implements Callable<Integer> {
   String check = "tcp";
 
   @Option(names = "--check-option", paramLabel = "KEY=VALUE", description = "Option of the health check; repeatable.")
-  List<String> checkOptions = new ArrayList<>();
+  Map<String, String> checkOptions = new LinkedHashMap<>();
 
-  @Option(names = "--check-interval", paramLabel = "DURATION", description = "Gap between checks (default: ${DEFAULT-VALUE}).")
-  String checkInterval = "1s";
+  @Option(names = "--check-interval", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Gap between checks (default 1s).")
+  Duration checkInterval = Duration.ofSeconds(1);
 
   @Option(names = "--rise", paramLabel = "N", description = "Passes that make a server up (default: ${DEFAULT-VALUE}).")
   int rise = 2;
@@ -106,14 +108,16 @@ final class DatapathCommand implements Callable<Integer> {
   int fall = 2;
 
   @Option(names = "--resolve-timeout", paramLabel = "DURATION",
-      description = "How long the start waits for the gateway's and servers' MAC addresses (default: ${DEFAULT-VALUE}).")
-  String resolveTimeout = "3s";
+      converter = Converters.DurationConverter.class,
+      description = "How long the start waits for the gateway's and servers' MAC addresses (default 3s).")
+  Duration resolveTimeout = Duration.ofSeconds(3);
 
   @Option(names = "--status-file", paramLabel = "FILE", description = "Write the status and counters here twice a second.")
   @Nullable Path statusFile;
 
-  @Option(names = "--stats-interval", paramLabel = "DURATION", description = "Print the counters this often, 0 never (default: ${DEFAULT-VALUE}).")
-  String statsInterval = "10s";
+  @Option(names = "--stats-interval", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Print the counters this often, 0 never (default 10s).")
+  Duration statsInterval = Duration.ofSeconds(10);
 
   @Option(names = "--workers", paramLabel = "N",
       description = "Packet workers, each with its own thread, sockets and flow table (default: ${DEFAULT-VALUE}).")
@@ -127,7 +131,7 @@ final class DatapathCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     DatapathConfig config = config();
-    Duration stats = statsInterval.equals("0") ? Duration.ZERO : Durations.parse("--stats-interval", statsInterval);
+    Duration stats = statsInterval;
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
@@ -235,6 +239,7 @@ final class DatapathCommand implements Callable<Integer> {
     String[] vipParts = hostAndPort("--vip", vip, false);
     b.vip(literal("--vip", vipParts[0]), vipParts[1].isEmpty() ? 0 : port("--vip", vipParts[1]));
     int n = 0;
+    Map<InetSocketAddress, String> byAddress = new LinkedHashMap<>();
     for (String spec : backends) {
       n++;
       String id = "backend-" + n;
@@ -245,29 +250,28 @@ final class DatapathCommand implements Callable<Integer> {
         at = spec.substring(eq + 1);
       }
       String[] hostPort = hostAndPort("--backend", at, true);
-      b.backend(Backend.of(id, literal("--backend", hostPort[0]), port("--backend", hostPort[1])));
+      Backend backend = Backend.of(id, literal("--backend", hostPort[0]), port("--backend", hostPort[1]));
+      String same = byAddress.putIfAbsent(backend.socketAddress(), id);
+      if (same != null) {
+        // As IPVS refuses a real server twice in one service: two entries would double its share.
+        throw new IllegalArgumentException("--backend " + spec + " has the address of backend " + same
+            + ": one server is one backend");
+      }
+      b.backend(backend);
     }
     if (gateway != null) {
-      b.gateway(literal("--gateway", gateway));
+      b.gateway(gateway);
     }
-    snat.forEach(s -> b.snat(literal("--snat", s)));
+    snat.forEach(b::snat);
     b.hairpinSnat(hairpinSnat);
     serverSubnets.forEach(b::serverSubnet);
     if (dscp != -1) {
       b.dscp(dscp);
     }
     b.algorithm(algorithm);
-    Map<String, String> opts = new LinkedHashMap<>();
-    for (String o : checkOptions) {
-      int eq = o.indexOf('=');
-      if (eq <= 0) {
-        throw new IllegalArgumentException("--check-option must be KEY=VALUE, was '" + o + "'");
-      }
-      opts.put(o.substring(0, eq), o.substring(eq + 1));
-    }
-    b.check(check, opts, Durations.parse("--check-interval", checkInterval), rise, fall);
+    b.check(check, checkOptions, checkInterval, rise, fall);
     b.statusFile(statusFile);
-    b.resolveTimeout(Durations.parse("--resolve-timeout", resolveTimeout));
+    b.resolveTimeout(resolveTimeout);
     b.workers(workers);
     b.offloads(switch (offloads) {
       case "carry" -> PacketSocket.OffloadMode.CARRY;
@@ -329,11 +333,7 @@ final class DatapathCommand implements Callable<Integer> {
     if (!literal) {
       throw new IllegalArgumentException(option + " needs a literal IPv4 or IPv6 address, was '" + text + "'");
     }
-    try {
-      return InetAddress.getByName(t);
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException(option + " needs a literal IPv4 or IPv6 address, was '" + text + "'");
-    }
+    return Endpoints.literal(option, t);
   }
 
   private static int port(String option, String text) {

@@ -1,5 +1,6 @@
 package io.github.lb4j.health.check;
 
+import io.github.lb4j.api.Addresses;
 import io.github.lb4j.api.HealthReason;
 import io.github.lb4j.api.HealthResult;
 import java.io.IOException;
@@ -23,8 +24,9 @@ import org.jspecify.annotations.Nullable;
  * {@code http-check expect status|string|rstring} and its {@code !} negation.
  *
  * <p>Plain HTTP runs non-blocking on the shared loop; HTTPS runs on the loop's small blocking pool
- * (JSSE's socket API), with the same deadline. The timeout bounds the whole exchange, so a server
- * that trickles its response a byte at a time fails with {@link HealthReason#TIMEOUT}.
+ * (JSSE's socket API), with the same deadline. The timeout bounds the whole exchange up to the end
+ * of the response (the body is read to its end even when only the status matters), so a server that
+ * trickles its response, or its body after fast headers, fails with {@link HealthReason#TIMEOUT}.
  *
  * <p>Thread-safe; see {@link BaseChecker}.
  */
@@ -83,7 +85,7 @@ final class HttpChecker extends BaseChecker {
     if (fixed != null) {
       return fixed;
     }
-    String h = target.getAddress().getHostAddress();
+    String h = Addresses.format(target.getAddress());
     int zone = h.indexOf('%');
     if (zone >= 0) {
       h = h.substring(0, zone);
@@ -144,9 +146,14 @@ final class HttpChecker extends BaseChecker {
           int n;
           try {
             n = in.read(buf);
-          } catch (java.net.SocketTimeoutException e) {
-            stage = incomplete(p);
-            return timeout();
+          } catch (IOException e) {
+            // The deadline either timed the read out or closed the socket under it (the watchdog
+            // closes it at the deadline): both are the deadline, described by what had arrived.
+            if (e instanceof java.net.SocketTimeoutException || remainingMillis() == 0) {
+              stage = incomplete(p);
+              return timeout();
+            }
+            throw e;
           }
           HttpResponseParser.State s = n < 0 ? p.eof() : p.push(ByteBuffer.wrap(buf, 0, n));
           if (s == HttpResponseParser.State.DONE) {
