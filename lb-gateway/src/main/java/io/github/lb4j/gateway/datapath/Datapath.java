@@ -5,17 +5,16 @@ import io.github.lb4j.api.Direction;
 import io.github.lb4j.api.DropReason;
 import io.github.lb4j.api.ForwardingMode;
 import io.github.lb4j.api.Frame;
-import io.github.lb4j.api.HealthChecker;
 import io.github.lb4j.api.HealthCheckers;
 import io.github.lb4j.api.HealthState;
 import io.github.lb4j.api.MacAddress;
-import io.github.lb4j.api.Scheduler;
-import io.github.lb4j.api.SchedulerConfig;
-import io.github.lb4j.api.Schedulers;
 import io.github.lb4j.api.Verdict;
 import io.github.lb4j.gateway.config.Endpoints;
-import io.github.lb4j.health.HealthMonitor;
 import io.github.lb4j.linux.NetInterface;
+import io.github.lb4j.pool.AdminState;
+import io.github.lb4j.pool.BackendPool;
+import io.github.lb4j.pool.BackendState;
+import io.github.lb4j.pool.Transition;
 import io.github.lb4j.linux.PacketSocket;
 import io.github.lb4j.linux.ReceivedFrame;
 import io.github.lb4j.nat.NatConfig;
@@ -43,13 +42,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,8 +57,10 @@ import org.slf4j.LoggerFactory;
  * sockets with memory-mapped rings (lb-linux), runs lb-nat's translator of the configured mode on
  * each, and sends what it forwards out of the interface the verdict names. The translator answers
  * ARP and neighbor solicitations for the VIP and the source-NAT addresses; this class resolves the
- * next hops (gateway, real servers) by ARP and IPv6 neighbor discovery, health-checks the real servers with lb-health's {@link
- * HealthMonitor} and publishes "healthy and resolved" servers to the scheduler.
+ * next hops (gateway, real servers) by ARP and IPv6 neighbor discovery. Which servers take new
+ * flows is lb-pool's {@link BackendPool}'s to decide: its health checks, the datapath's report of a
+ * server whose MAC is not known yet, and an operator's drain and weights ({@link #pool()}) reach the
+ * translators' scheduler as the pool's snapshots.
  *
  * <p>Frames addressed to the VIP (and, inline, every frame of the clients' side) travel {@link
  * Direction#CLIENT_TO_SERVER}; the others travel {@link Direction#SERVER_TO_CLIENT}, except frames
@@ -77,10 +76,10 @@ import org.slf4j.LoggerFactory;
  * counts what that took. Inline transparent mode (S5.1) is a bridge: what the translator does not
  * balance passes to the other side unchanged ({@code datapath.bridged}).
  *
- * <p>Threads: one worker thread runs the translator for every interface queue (veth has one queue
- * per side; the flow table has a single writer, so the queues of both sides of one flow share a
- * worker); one control thread applies health and neighbor changes to the scheduler and writes the
- * status. The packet path copies each frame once into a buffer with headroom (for IPIP) and does not
+ * <p>Threads: one thread per worker ({@link DatapathConfig#workers()}), each with its own sockets
+ * (a fanout group per interface steers both directions of a flow to one worker), translator and flow
+ * table; one control thread, the pool's control context, which also writes the status file; the
+ * pool's health-check timer. The packet path translates frames in place in the RX ring and does not
  * allocate. {@link #start} blocks while it resolves the next hops; {@link #close} waits for the
  * threads to stop and closes every socket. Counters may be read from any thread.
  */
@@ -127,16 +126,12 @@ public final class Datapath implements AutoCloseable {
   private final Port[] ports;
   private final Neighbors neighbors;
   private final int gatewayIndex;
-  private final Scheduler scheduler;
   private final Worker[] workers;
   private final Thread[] workerThreads;
-  private final @Nullable HealthMonitor monitor;
-  private final @Nullable HealthChecker checker;
-  private final Map<String, HealthState> health = new ConcurrentHashMap<>();
-  private final AtomicLong healthVersion = new AtomicLong();
-  private final Thread control;
+  private final BackendPool pool;
+  /** The pool's control context, and the status file's writer. */
+  private final ScheduledExecutorService control;
   private volatile boolean running = true;
-  private volatile List<Backend> published = List.of();
 
   private Datapath(DatapathConfig config, Link[] links, Port[] ports) {
     this.config = config;
@@ -172,10 +167,38 @@ public final class Datapath implements AutoCloseable {
         sockets, macs, v4, v6, vlans);
 
     // Names are checked before the wait for the next hops, so a typo fails at once.
-    this.scheduler = Schedulers.create(config.algorithm(), SchedulerConfig.defaults());
-    this.checker = config.check().equals("none") ? null : HealthCheckers.create(config.check(), config.checkOptions());
-    resolve(config.resolveTimeout(), gw);
+    this.control = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "lb-datapath-control");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      this.pool = pool(config, control);
+    } catch (RuntimeException e) {
+      control.shutdownNow();
+      throw e;
+    }
+    // A server whose MAC is not known yet takes no new flows: the datapath reports it down until
+    // the first answer (ARP, neighbor advertisement) comes, on whatever thread learns it.
+    String[] ids = config.backends().stream().map(Backend::id).toArray(String[]::new);
+    // the static membership is applied on the control thread: wait for it before naming its members
+    pool.flush().join();
+    for (String id : ids) {
+      pool.reportHealth(id, HealthState.DOWN, "next hop not resolved");
+    }
+    neighbors.onResolved(i -> {
+      if (i < ids.length) {
+        pool.reportHealth(ids[i], HealthState.UP, "next hop resolved");
+      }
+    });
+    try {
+      resolve(config.resolveTimeout(), gw);
+    } catch (RuntimeException e) {
+      closePool();
+      throw e;
+    }
     if (gw != null && neighbors.macOnWorker(gatewayIndex) == 0) {
+      closePool();
       throw new IllegalStateException("--gateway " + Endpoints.host(gw) + " did not answer "
           + (gw instanceof Inet4Address ? "ARP" : "neighbor solicitation") + " on " + ports[0].name()
           + " within " + config.resolveTimeout().toMillis() + " ms");
@@ -190,32 +213,46 @@ public final class Datapath implements AutoCloseable {
       for (int l = 0; l < links.length; l++) {
         own[l] = links[l].sockets()[w];
       }
-      PacketTranslator translator = NatTranslators.create(natConfig(config, ports, links, scheduler, neighbors,
+      PacketTranslator translator = NatTranslators.create(natConfig(config, ports, links, pool.scheduler(), neighbors,
           gw == null ? 0 : neighbors.macOnWorker(gatewayIndex), w, n));
       workers[w] = new Worker(w, ports, own, translator, neighbors, bridge, config.vip().getAddress());
       workerThreads[w] = new Thread(workers[w], n == 1 ? "lb-datapath-worker" : "lb-datapath-worker-" + w);
     }
-    if (checker == null) {
-      this.monitor = null;
-      config.backends().forEach(b -> health.put(b.id(), HealthState.UP));
-    } else {
-      HealthMonitor m = HealthMonitor.builder(checker)
-          .interval(config.checkInterval())
-          .timeout(config.checkInterval().compareTo(Duration.ofSeconds(1)) < 0 ? config.checkInterval() : Duration.ofSeconds(1))
+    // every report above is applied before the first frame is translated
+    pool.flush().join();
+  }
+
+  /**
+   * The pool that decides which servers take new flows: the configured servers, health-checked
+   * (a server takes new flows once {@code rise} checks passed, as before) and reported down by the
+   * datapath until their MAC is known.
+   */
+  private static BackendPool pool(DatapathConfig config, ScheduledExecutorService control) {
+    BackendPool.Builder b = BackendPool.builder()
+        .scheduler(config.algorithm())
+        .backends(config.backends())
+        .controlExecutor(control)
+        .healthyUntilChecked(false)
+        .listener(Datapath::log);
+    if (!config.check().equals("none")) {
+      Duration interval = config.checkInterval();
+      b.healthCheck(HealthCheckers.create(config.check(), config.checkOptions()), m -> m
+          .interval(interval)
+          .timeout(interval.compareTo(Duration.ofSeconds(1)) < 0 ? interval : Duration.ofSeconds(1))
           .rise(config.rise())
-          .fall(config.fall())
-          .listener((backend, from, to, cause) -> {
-            health.put(backend.id(), to);
-            healthVersion.incrementAndGet();
-            LOG.info("{} {} -> {} ({})", backend.id(), from, to, cause);
-          })
-          .build();
-      config.backends().forEach(b -> health.put(b.id(), HealthState.UNKNOWN));
-      config.backends().forEach(m::add);
-      this.monitor = m;
+          .fall(config.fall()));
     }
-    publish();
-    this.control = new Thread(this::controlLoop, "lb-datapath-control");
+    return b.build();
+  }
+
+  private static void log(Transition t) {
+    BackendState before = t.before();
+    BackendState after = t.after();
+    if (before != null && after != null && before.serving() != after.serving()) {
+      LOG.info("{} {} ({}: {})", t.backendId(), after.serving() ? "takes new flows" : "takes no new flows", t.cause(), t.detail());
+    } else {
+      LOG.debug("{} {} ({})", t.backendId(), t.cause(), t.detail());
+    }
   }
 
   /**
@@ -245,7 +282,10 @@ public final class Datapath implements AutoCloseable {
       for (Thread t : d.workerThreads) {
         t.start();
       }
-      d.control.start();
+      Path file = config.statusFile();
+      if (file != null) {
+        d.control.scheduleWithFixedDelay(() -> d.writeStatus(file), 0, 500, TimeUnit.MILLISECONDS);
+      }
       return d;
     } catch (RuntimeException e) {
       links.forEach(l -> closeAll(l.sockets()));
@@ -352,7 +392,7 @@ public final class Datapath implements AutoCloseable {
   }
 
   /** The translator of worker {@code w} of {@code n}: its own share of the source-NAT ports ({@link Steering}). */
-  private static NatConfig natConfig(DatapathConfig c, Port[] ports, Link[] links, Scheduler scheduler, Neighbors neighbors,
+  private static NatConfig natConfig(DatapathConfig c, Port[] ports, Link[] links, io.github.lb4j.api.Scheduler scheduler, Neighbors neighbors,
       long gatewayMac, int w, int n) {
     NatConfig.Builder b = NatConfig.builder(c.mode(), scheduler);
     int proto = c.vipPort() == 0 ? 0 : 6;
@@ -421,6 +461,11 @@ public final class Datapath implements AutoCloseable {
     }
   }
 
+  private void closePool() {
+    pool.close();
+    control.shutdownNow();
+  }
+
   /** Learns the next hops' MACs from an ARP frame or a neighbor advertisement received while starting. */
   private void learn(int link, ReceivedFrame f) {
     ByteBuffer b = f.buffer();
@@ -452,57 +497,7 @@ public final class Datapath implements AutoCloseable {
     }
   }
 
-  // ---------------------------------------------------------------- control
-
-  private void controlLoop() {
-    long seenNeighbors = -1;
-    long seenHealth = -1;
-    long nextStatus = 0;
-    while (running) {
-      long nv = neighbors.version();
-      long hv = healthVersion.get();
-      if (nv != seenNeighbors || hv != seenHealth) {
-        seenNeighbors = nv;
-        seenHealth = hv;
-        publish();
-      }
-      long now = System.nanoTime();
-      Path file = config.statusFile();
-      if (file != null && now - nextStatus >= 0) {
-        nextStatus = now + TimeUnit.MILLISECONDS.toNanos(500);
-        writeStatus(file);
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-  }
-
-  private final Map<String, Backend> withMac = new LinkedHashMap<>();
-
-  /** Rebuilds the scheduler's eligible set: healthy servers whose MAC is known. Control thread only. */
-  private synchronized void publish() {
-    List<Backend> eligible = new ArrayList<>();
-    List<Backend> ineligible = new ArrayList<>();
-    for (Backend b : config.backends()) {
-      MacAddress mac = neighbors.mac(b.address());
-      Backend cached = withMac.get(b.id());
-      if (cached == null || !java.util.Objects.equals(cached.mac(), mac)) {
-        cached = b.withMac(mac);
-        withMac.put(b.id(), cached);
-      }
-      if (mac != null && health.get(b.id()) == HealthState.UP) {
-        eligible.add(cached);
-      } else {
-        ineligible.add(cached);
-      }
-    }
-    scheduler.update(eligible, ineligible);
-    published = List.copyOf(eligible);
-  }
+  // ---------------------------------------------------------------- status
 
   private void writeStatus(Path file) {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
@@ -600,12 +595,25 @@ public final class Datapath implements AutoCloseable {
   }
 
   /**
-   * Returns the servers currently eligible for new flows (healthy, MAC resolved).
+   * Returns the servers currently taking new flows (healthy, MAC resolved, not drained, weight above
+   * 0), as of the pool's last published change. Allocates the list; any thread.
    *
    * @return the servers, an immutable list
    */
   public List<Backend> eligible() {
-    return published;
+    return pool.backends().stream().filter(BackendState::serving).map(BackendState::backend).toList();
+  }
+
+  /**
+   * Returns the pool that decides which servers take new flows. An operator's drain, maintenance
+   * and weight changes ({@link BackendPool#setAdminState}, {@link BackendPool#setWeight}) reach the
+   * translators' scheduler through it; flows already tracked stay on their server (a drain lets
+   * them end). Any thread.
+   *
+   * @return the pool; closed by {@link #close}
+   */
+  public BackendPool pool() {
+    return pool;
   }
 
   /**
@@ -655,12 +663,18 @@ public final class Datapath implements AutoCloseable {
       sb.append("worker.").append(w.index()).append(".rx_frames ").append(w.count(Counter.RX_FRAMES)).append('\n');
     }
     sb.append("vip ").append(Endpoints.format(config.vip(), config.vipPort())).append('\n');
-    sb.append("eligible ").append(published.size()).append('\n');
-    for (Backend b : config.backends()) {
+    List<BackendState> states = pool.backends();
+    sb.append("eligible ").append(states.stream().filter(BackendState::serving).count()).append('\n');
+    for (BackendState s : states) {
+      Backend b = s.backend();
       MacAddress mac = neighbors.mac(b.address());
       sb.append("backend ").append(b.id()).append(' ').append(Endpoints.format(b.address(), b.port()))
-          .append(' ').append(health.getOrDefault(b.id(), HealthState.UNKNOWN)).append(' ')
-          .append(mac == null ? "unresolved" : mac.toString()).append('\n');
+          .append(' ').append(s.checked()).append(' ')
+          .append(mac == null ? "unresolved" : mac.toString());
+      if (s.admin() != AdminState.ACTIVE) {
+        sb.append(' ').append(s.admin().name().toLowerCase(java.util.Locale.ROOT));
+      }
+      sb.append('\n');
     }
     for (Counter c : Counter.values()) {
       sb.append("datapath.").append(c.name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(count(c)).append('\n');
@@ -683,7 +697,7 @@ public final class Datapath implements AutoCloseable {
    * @return for example {@code "forwarded_requests=1200 forwarded_replies=1180 drop.no_flow=3"}
    */
   public String summary() {
-    StringBuilder sb = new StringBuilder("eligible=").append(published.size());
+    StringBuilder sb = new StringBuilder("eligible=").append(eligible().size());
     for (Counter c : Counter.values()) {
       append(sb, c.name(), count(c));
     }
@@ -730,18 +744,15 @@ public final class Datapath implements AutoCloseable {
       for (Thread t : workerThreads) {
         t.join(TimeUnit.SECONDS.toMillis(5));
       }
-      control.interrupt();
-      control.join(TimeUnit.SECONDS.toMillis(5));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    HealthMonitor m = monitor;
-    if (m != null) {
-      m.close();
-    }
-    HealthChecker c = checker;
-    if (c != null) {
-      c.close();
+    pool.close();
+    control.shutdown();
+    try {
+      control.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     Path file = config.statusFile();
     if (file != null) {
