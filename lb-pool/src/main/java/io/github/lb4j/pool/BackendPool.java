@@ -16,8 +16,14 @@ import io.github.lb4j.health.OutlierDetector;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -195,7 +201,88 @@ public final class BackendPool implements AutoCloseable {
     return picker.pick(Objects.requireNonNull(flow, "flow"), Objects.requireNonNull(excluded, "excluded"), true);
   }
 
+  /**
+   * Leases a backend for one request among those of a subset (Envoy's subset load balancer with a
+   * route's {@code metadata_match}): the backends whose labels include every pair of {@code
+   * subset}, when its keys are exactly one of the configured {@link Builder#subsets selectors};
+   * otherwise the configured {@link SubsetFallback} decides (as it does for {@link #pick(long)} on
+   * a pool with subsets). Any thread; no lock; no allocation; never blocks.
+   *
+   * @param requestKey as for {@link #pick(long)}
+   * @param subset the labels the backend must carry; make it once and reuse it
+   * @return a granted lease, or a refusal ({@link PickStatus#NO_BACKEND} when the subset, or the
+   *     fallback, has no serving backend, or the fallback is {@link SubsetFallback#NO_FALLBACK})
+   */
+  public Lease pick(long requestKey, Subset subset) {
+    return picker.pick(requestKey, Objects.requireNonNull(subset, "subset"), null);
+  }
+
+  /**
+   * Leases a backend of a subset for a retry, never one of {@code excluded}; as {@link
+   * #pick(long, Subset)} and {@link #pick(long, Collection)}.
+   *
+   * @param requestKey the request's key
+   * @param subset the labels the backend must carry
+   * @param excluded the backends already tried
+   * @return a granted lease, or a refusal that says why
+   */
+  public Lease pick(long requestKey, Subset subset, Collection<Backend> excluded) {
+    return picker.pick(requestKey, Objects.requireNonNull(subset, "subset"), Objects.requireNonNull(excluded, "excluded"));
+  }
+
+  /**
+   * Leases a backend of a subset for one request balanced by a flow; as {@link #pick(long, Subset)}.
+   *
+   * @param flow the flow
+   * @param subset the labels the backend must carry
+   * @return a granted lease, or a refusal that says why
+   */
+  public Lease pick(FlowKey flow, Subset subset) {
+    return picker.pick(Objects.requireNonNull(flow, "flow"), Objects.requireNonNull(subset, "subset"), null, false);
+  }
+
+  /**
+   * Leases a backend of a subset for one connection; as {@link #connect(FlowKey)} and {@link
+   * #pick(long, Subset)}. Allocates the lease.
+   *
+   * @param flow the client's flow
+   * @param subset the labels the backend must carry
+   * @return a granted connection lease, or a refusal that says why
+   */
+  public Lease connect(FlowKey flow, Subset subset) {
+    return picker.pick(Objects.requireNonNull(flow, "flow"), Objects.requireNonNull(subset, "subset"), null, true);
+  }
+
   // ------------------------------------------------------------------ control plane
+
+  /**
+   * Marks a backend degraded or not (Envoy's degraded endpoints: an active check's {@code
+   * x-envoy-degraded}, an EDS health status). A degraded backend serves only the share of its
+   * priority's load that the healthy hosts cannot take with the over-provisioning factor, as a
+   * lower priority would (see {@link Builder#overprovisioningFactor}); it still counts among its
+   * priority's hosts.
+   *
+   * @param backendId the backend's id
+   * @param degraded whether it is degraded
+   * @param detail why, for listeners and logs
+   * @return a future completed when the change is applied
+   * @throws IllegalArgumentException naming the id when unknown
+   */
+  public CompletableFuture<Void> setDegraded(String backendId, boolean degraded, String detail) {
+    Objects.requireNonNull(detail, "detail");
+    checkKnown(backendId);
+    return context.submit(() -> control.setDegraded(backendId, degraded, detail));
+  }
+
+  /**
+   * Returns whether a backend is marked degraded ({@link #setDegraded}), as of the last applied change.
+   *
+   * @param backendId the id
+   * @return whether it is a member marked degraded
+   */
+  public boolean isDegraded(String backendId) {
+    return control.isDegraded(backendId);
+  }
 
   /**
    * Sets a backend's administrative state: {@link AdminState#DRAINING} stops new traffic and lets
@@ -445,8 +532,162 @@ public final class BackendPool implements AutoCloseable {
     private @Nullable Boolean latencyTracking;
     private boolean leaseTracking;
     private int stripes = Stripes.defaultCount();
+    private int overprovisioningPercent = PriorityLoad.DEFAULT_OVERPROVISIONING_PERCENT;
+    private @Nullable Map<String, Integer> localityWeights;
+    private @Nullable String localZone;
+    private @Nullable Map<String, Integer> callersPerZone;
+    private int minClusterSize = ZoneAware.DEFAULT_MIN_CLUSTER_SIZE;
+    private List<SortedSet<String>> selectors = List.of();
+    private SubsetFallback subsetFallback = SubsetFallback.NO_FALLBACK;
+    private Map<String, String> defaultSubset = Map.of();
 
     private Builder() {}
+
+    /**
+     * Sets Envoy's over-provisioning factor: a priority level (or a locality, with {@link
+     * #localityWeightedBalancing}) is taken as fully available until its share of healthy hosts
+     * times this factor drops below 100 %; below, traffic spills to the next priority in proportion
+     * (Envoy's priority load computation; see "Priority levels" in its architecture overview).
+     * Backends carry their priority ({@link Backend#withPriority}, 0 the highest); a pool whose
+     * backends are all at priority 0 routes as before.
+     *
+     * @param factor 1.0 to 10.0; default 1.4 (Envoy's), so that a level keeps all its traffic while
+     *     at least 72 % of its hosts are healthy
+     * @return this builder
+     * @throws IllegalArgumentException naming the value when out of range
+     */
+    public Builder overprovisioningFactor(double factor) {
+      if (!(factor >= 1.0 && factor <= 10.0)) {
+        throw new IllegalArgumentException("overprovisioningFactor must be in 1.0..10.0, was " + factor);
+      }
+      this.overprovisioningPercent = (int) Math.round(factor * 100);
+      return this;
+    }
+
+    /**
+     * Turns on Envoy's locality-weighted balancing: within a priority level, a zone ({@link
+     * Backend#zone}) is chosen with probability proportional to its weight times its effective
+     * availability, {@code min(1, factor x healthy / hosts)} ({@code effectiveLocalityWeight} in
+     * Envoy's {@code load_balancer_impl.cc}), then the scheduler balances within it. As in Envoy, a
+     * zone without a weight (and backends without a zone) take no traffic. Exclusive with {@link
+     * #zoneAwareRouting}.
+     *
+     * @param weightsByZone a weight of 0 to {@link Backend#MAX_WEIGHT} per zone name
+     * @return this builder
+     * @throws IllegalArgumentException naming the zone when a weight is out of range
+     */
+    public Builder localityWeightedBalancing(Map<String, Integer> weightsByZone) {
+      Map<String, Integer> copy = new TreeMap<>();
+      Objects.requireNonNull(weightsByZone, "weightsByZone").forEach((zone, w) -> {
+        Objects.requireNonNull(zone, "zone");
+        if (w == null || w < 0 || w > Backend.MAX_WEIGHT) {
+          throw new IllegalArgumentException("weight of zone '" + zone + "' must be in 0.." + Backend.MAX_WEIGHT + ", was " + w);
+        }
+        copy.put(zone, w);
+      });
+      this.localityWeights = Collections.unmodifiableMap(copy);
+      return this;
+    }
+
+    /**
+     * Turns on Envoy's zone-aware routing for callers in {@code localZone}, assuming the callers are
+     * spread over the zones as the pool's backends are (all of them, healthy or not): requests stay
+     * in the local zone while its healthy backends are at least its share of the callers, and the
+     * residual spills to the other zones in proportion to their spare capacity, so that every
+     * backend carries an even load. See {@link #zoneAwareRouting(String, Map)}.
+     *
+     * @param localZone the zone of this caller
+     * @return this builder
+     */
+    public Builder zoneAwareRouting(String localZone) {
+      this.localZone = Objects.requireNonNull(localZone, "localZone");
+      this.callersPerZone = null;
+      return this;
+    }
+
+    /**
+     * Turns on Envoy's zone-aware routing ({@code ZoneAwareLoadBalancerBase} in {@code
+     * load_balancer_impl.cc}) with the callers' spread given (Envoy's local cluster): with callers
+     * 40/40/20 % and healthy backends 25/50/25 % over three zones, a caller of the first zone keeps
+     * 62.5 % of its requests local and sends the rest 2 : 1 to the second and third. It applies at
+     * priority 0, to healthy hosts, when there are at least {@link #zoneAwareMinClusterSize} backends
+     * and two zones with healthy ones, the local zone among them; otherwise the zones share by weight.
+     * Exclusive with {@link #localityWeightedBalancing}.
+     *
+     * @param localZone the zone of this caller
+     * @param callersPerZone how many callers run in each zone (instances, or any proportional count)
+     * @return this builder
+     * @throws IllegalArgumentException naming the zone when a count is negative
+     */
+    public Builder zoneAwareRouting(String localZone, Map<String, Integer> callersPerZone) {
+      Map<String, Integer> copy = new TreeMap<>();
+      Objects.requireNonNull(callersPerZone, "callersPerZone").forEach((zone, n) -> {
+        if (n == null || n < 0) {
+          throw new IllegalArgumentException("callers of zone '" + zone + "' must be 0 or more, was " + n);
+        }
+        copy.put(Objects.requireNonNull(zone, "zone"), n);
+      });
+      this.localZone = Objects.requireNonNull(localZone, "localZone");
+      this.callersPerZone = Collections.unmodifiableMap(copy);
+      return this;
+    }
+
+    /**
+     * Sets the fewest backends at priority 0 for zone-aware routing to apply (Envoy's {@code
+     * min_cluster_size}).
+     *
+     * @param min 1 or more; default 6 (Envoy's)
+     * @return this builder
+     * @throws IllegalArgumentException naming the value when below 1
+     */
+    public Builder zoneAwareMinClusterSize(int min) {
+      this.minClusterSize = atLeastOne("zoneAwareMinClusterSize", min);
+      return this;
+    }
+
+    /**
+     * Turns on Envoy's subset load balancing: each selector is a set of label keys; the backends
+     * with the same values for those keys form a subset, with its own priority levels, zones and
+     * scheduler instances. {@link BackendPool#pick(long, Subset)} balances over the subset named by
+     * a request's labels when their keys are exactly a selector's; otherwise, and for picks without a
+     * subset, the fallback applies ({@code fallback_policy}).
+     *
+     * @param selectors the label key sets, at least one, each non-empty
+     * @param fallback {@link SubsetFallback#NO_FALLBACK} (Envoy's default), {@link
+     *     SubsetFallback#ANY_ENDPOINT} or {@link SubsetFallback#DEFAULT_SUBSET}
+     * @param defaultSubset the labels of the default subset (all of them must match; empty: every
+     *     backend); used with {@link SubsetFallback#DEFAULT_SUBSET} only
+     * @return this builder
+     * @throws IllegalArgumentException when a selector is empty or none is given
+     */
+    public Builder subsets(List<Set<String>> selectors, SubsetFallback fallback, Map<String, String> defaultSubset) {
+      Objects.requireNonNull(selectors, "selectors");
+      if (selectors.isEmpty()) {
+        throw new IllegalArgumentException("subsets need at least one selector (a set of label keys)");
+      }
+      List<SortedSet<String>> copy = new ArrayList<>();
+      for (Set<String> keys : selectors) {
+        if (Objects.requireNonNull(keys, "selector").isEmpty()) {
+          throw new IllegalArgumentException("a subset selector names at least one label key: " + selectors);
+        }
+        SortedSet<String> sorted = new TreeSet<>(keys);
+        if (!copy.contains(sorted)) {
+          copy.add(Collections.unmodifiableSortedSet(sorted));
+        }
+      }
+      this.selectors = List.copyOf(copy);
+      this.subsetFallback = Objects.requireNonNull(fallback, "fallback");
+      this.defaultSubset = Map.copyOf(Objects.requireNonNull(defaultSubset, "defaultSubset"));
+      return this;
+    }
+
+    private RoutingConfig routingConfig() {
+      if (localityWeights != null && localZone != null) {
+        throw new IllegalArgumentException("localityWeightedBalancing and zoneAwareRouting exclude each other (as in Envoy): choose one");
+      }
+      return new RoutingConfig(overprovisioningPercent, localityWeights, localZone, callersPerZone, minClusterSize,
+          selectors, subsetFallback, defaultSubset);
+    }
 
     /**
      * Sets the scheduling algorithm by its registry name.
@@ -808,7 +1049,8 @@ public final class BackendPool implements AutoCloseable {
           minRetryConcurrency, maxRequestsPerBackend, maxConnectionsPerBackend, leaseTracking, feedLatency);
       ControlContext context = new ControlContext(controlExecutor);
       PoolControl control = new PoolControl(scheduler, picker, schedulerConfig.sessions(), healthyUntilChecked,
-          schedulerConfig.noBackendPolicy(), schedulerConfig.panicThresholdPercent(), listeners);
+          schedulerConfig.noBackendPolicy(), schedulerConfig.panicThresholdPercent(), listeners,
+          new Routing(algorithm, schedulerConfig, stripes, routingConfig()));
       picker.drainWatcher = m -> context.execute(() -> control.checkDrained(m));
       Parts parts = new Parts(scheduler, schedulerConfig.sessions(), picker, control, context, poolClock);
       try {

@@ -56,6 +56,8 @@ final class Member {
   HealthState checked;
   HealthState reported = HealthState.UP;
   boolean ejected;
+  /** Envoy's degraded: serves only the share of the load its priority's healthy hosts cannot take. */
+  boolean degraded;
   String detail = "";
   boolean removed;
 

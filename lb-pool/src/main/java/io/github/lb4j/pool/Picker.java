@@ -51,6 +51,8 @@ final class Picker {
   private final long maxConnectionsPerBackend;
   private final boolean tracked;
   private final boolean feedLatency;
+  /** Whether the scheduler hashes: then a route's draws come from the key, not from a random stream. */
+  private final boolean hashing;
   private final Map<PickStatus, LongAdder> refusals = new EnumMap<>(PickStatus.class);
   private final LongAdder doubleCompletions = new LongAdder();
   private final LongAdder retries = new LongAdder();
@@ -64,6 +66,7 @@ final class Picker {
       double budgetPercent, int minRetryConcurrency, int maxRequestsPerBackend, int maxConnectionsPerBackend,
       boolean tracked, boolean feedLatency) {
     this.scheduler = scheduler;
+    this.hashing = StripedScheduler.HASHING.contains(scheduler.name());
     this.sessions = sessions;
     this.mask = stripes - 1;
     // Without a limit there is nothing to admit: the per-backend counters already count every
@@ -90,18 +93,28 @@ final class Picker {
 
   /** A pick by request key. */
   Lease pick(long key, @Nullable Collection<Backend> excluded) {
+    return pick(key, null, excluded);
+  }
+
+  /** A pick by request key within a subset ({@code null}: none). */
+  Lease pick(long key, @Nullable Subset subset, @Nullable Collection<Backend> excluded) {
     Stripes.Local local = Stripes.local();
-    return pick(local, RequestKeys.flow(local.flow, key), key, true, excluded, false);
+    return pick(local, RequestKeys.flow(local.flow, key), key, true, subset, excluded, false);
   }
 
   /** A pick by flow, of a request or a connection. */
   Lease pick(FlowKey flow, @Nullable Collection<Backend> excluded, boolean connection) {
-    return pick(Stripes.local(), flow, 0L, false, excluded, connection);
+    return pick(flow, null, excluded, connection);
+  }
+
+  /** A pick by flow within a subset ({@code null}: none), of a request or a connection. */
+  Lease pick(FlowKey flow, @Nullable Subset subset, @Nullable Collection<Backend> excluded, boolean connection) {
+    return pick(Stripes.local(), flow, 0L, false, subset, excluded, connection);
   }
 
   /** {@code key} is meaningful when {@code keyed} (else derived from the flow when needed). */
-  private Lease pick(Stripes.Local local, FlowKey flow, long key, boolean keyed, @Nullable Collection<Backend> excluded,
-      boolean connection) {
+  private Lease pick(Stripes.Local local, FlowKey flow, long key, boolean keyed, @Nullable Subset subset,
+      @Nullable Collection<Backend> excluded, boolean connection) {
     Snapshot snap = snapshot;
     if (snap.closed) {
       return refuse(PickStatus.CLOSED);
@@ -118,8 +131,11 @@ final class Picker {
       }
       return refuse(PickStatus.CIRCUIT_OPEN);
     }
-    Scheduler chooser = scheduler.forStripe(stripe);
-    Backend chosen = chooser.select(flow);
+    Route route = snap.route(subset);
+    Scheduler chooser = route.needsDraw()
+        ? route.chooser(stripe, hashing ? FlowHash.mix64(keyed ? key : flow.hash64()) : local.nextRandom())
+        : route.single.forStripe(stripe);
+    Backend chosen = chooser == null ? null : chooser.select(flow);
     if (chosen == null) {
       return abandon(gauge, stripe, retry, PickStatus.NO_BACKEND);
     }
@@ -131,11 +147,11 @@ final class Picker {
       }
       limited = true;
     }
-    return pickAgain(local, chooser, flow, key, keyed, excluded, retry, connection, gauge, stripe, limited);
+    return pickAgain(local, route, chooser, flow, key, keyed, excluded, retry, connection, gauge, stripe, limited);
   }
 
   /** The slow path: re-hashed attempts, then the scan. */
-  private Lease pickAgain(Stripes.Local local, Scheduler chooser, FlowKey flow, long key, boolean keyed,
+  private Lease pickAgain(Stripes.Local local, Route route, Scheduler chooser, FlowKey flow, long key, boolean keyed,
       @Nullable Collection<Backend> excluded, boolean retry, boolean connection, @Nullable StripedGauge gauge, int stripe,
       boolean limitedSoFar) {
     boolean limited = limitedSoFar;
@@ -155,7 +171,7 @@ final class Picker {
       }
       limited = true;
     }
-    Member[] selectable = snapshot.selectable;
+    Member[] selectable = route.selectable;
     int n = selectable.length;
     if (n > 0) {
       int start = (int) Long.remainderUnsigned(FlowHash.mix64(k), n);

@@ -42,6 +42,9 @@ final class PoolControl {
   private final NoBackendPolicy noBackendPolicy;
   private final int panicThresholdPercent;
   private final List<PoolListener> listeners;
+  private final Routing routing;
+  /** Set when something only the routes see changed (a degraded mark, locality weights). */
+  private boolean routesDirty = true;
   private final Map<String, Member> members = new LinkedHashMap<>();
   private final List<Transition> pending = new ArrayList<>();
   private @Nullable HealthMonitor monitor;
@@ -55,8 +58,9 @@ final class PoolControl {
   private volatile List<BackendState> states = List.of();
   private volatile Map<String, BackendState> statesById = Map.of();
 
-  PoolControl(StripedScheduler scheduler, Picker picker, SessionCounters sessions, boolean healthyUntilChecked, NoBackendPolicy noBackendPolicy, int panicThresholdPercent, List<PoolListener> listeners) {
+  PoolControl(StripedScheduler scheduler, Picker picker, SessionCounters sessions, boolean healthyUntilChecked, NoBackendPolicy noBackendPolicy, int panicThresholdPercent, List<PoolListener> listeners, Routing routing) {
     this.scheduler = scheduler;
+    this.routing = routing;
     this.picker = picker;
     this.sessions = sessions;
     this.healthyUntilChecked = healthyUntilChecked;
@@ -230,6 +234,24 @@ final class PoolControl {
     commit();
   }
 
+  void setDegraded(String id, boolean degraded, String detail) {
+    Member m = known(id);
+    if (m.degraded == degraded) {
+      return;
+    }
+    BackendState before = snapshotOf(m);
+    m.degraded = degraded;
+    routesDirty = true;
+    record(Transition.Cause.HEALTH_REPORT, m, before, (degraded ? "degraded" : "no longer degraded")
+        + (detail.isEmpty() ? "" : ": " + detail));
+    commit();
+  }
+
+  boolean isDegraded(String id) {
+    Member m = members.get(id);
+    return m != null && m.degraded;
+  }
+
   private Member known(String id) {
     if (closed) {
       throw new IllegalStateException("pool is closed");
@@ -337,6 +359,7 @@ final class PoolControl {
     List<Backend> ineligible = new ArrayList<>();
     List<Member> live = new ArrayList<>(members.size());
     List<Member> liveSick = new ArrayList<>();
+    List<Routing.Host> hosts = new ArrayList<>(members.size());
     Map<Backend, Member> byObject = new IdentityHashMap<>();
     List<BackendState> list = new ArrayList<>(members.size());
     Map<String, BackendState> byId = new LinkedHashMap<>();
@@ -358,14 +381,31 @@ final class PoolControl {
       if (s.weight() > 0) {
         (healthy ? live : liveSick).add(m);
       }
+      hosts.add(new Routing.Host(m, published, s.serving(), m.degraded));
     }
     states = Collections.unmodifiableList(list);
     statesById = Collections.unmodifiableMap(byId);
-    if (sameObjects(eligible, lastEligible) && sameObjects(ineligible, lastIneligible)) {
+    if (!routesDirty && sameObjects(eligible, lastEligible) && sameObjects(ineligible, lastIneligible)) {
       return;
     }
+    routesDirty = false;
     Snapshot previous = picker.snapshot;
-    picker.snapshot = new Snapshot(selectable(live, liveSick), Snapshot.table(byObject, previous), false);
+    // First the table that resolves both generations, under the current routes; then the routes,
+    // whose group schedulers return the new objects as soon as they are updated below.
+    Snapshot tabled = previous.withTable(Snapshot.table(byObject, previous));
+    picker.snapshot = tabled;
+    routing.begin();
+    Snapshot next;
+    if (routing.needed(hosts)) {
+      Route all = routing.route("a", hosts);
+      next = routing.config().subsets()
+          ? tabled.withRoutes(all, routing.subsets(hosts), routing.fallback(hosts, all))
+          : tabled.withRoutes(all, Map.of(), null);
+    } else {
+      next = tabled.withRoutes(Route.single(scheduler, selectable(live, liveSick)), Map.of(), null);
+    }
+    routing.sweep();
+    picker.snapshot = next;
     if (closed) {
       // close() ran on another thread meanwhile; its CLOSED snapshot must be the last one.
       picker.snapshot = Snapshot.CLOSED;

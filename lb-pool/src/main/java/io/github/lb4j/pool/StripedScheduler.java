@@ -35,6 +35,13 @@ final class StripedScheduler implements Scheduler {
   static final Set<String> STRIPED = Set.of("round-robin", "weighted-round-robin", "smooth-weighted-round-robin",
       "random", "weighted-random", "power-of-two-choices", "peak-ewma");
 
+  /**
+   * The algorithms whose choice is a function of the flow or key: a pool's routes then derive
+   * their priority and zone draws from the key too, so equal keys stay together.
+   */
+  static final Set<String> HASHING = Set.of("source-hash", "four-tuple-hash", "maglev", "ring-hash", "jump",
+      "rendezvous", "locality-least-connections");
+
   private final Scheduler[] byStripe;
   private final Scheduler[] distinct;
   private final int mask;
