@@ -3,6 +3,7 @@ package io.github.lb4j.pool;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The labels a request asks its backend to carry (Envoy's route {@code metadata_match}), for the
@@ -73,7 +74,7 @@ public final class Subset {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return o instanceof Subset && ((Subset) o).key.equals(key);
   }
 
