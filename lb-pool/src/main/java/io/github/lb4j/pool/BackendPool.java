@@ -10,9 +10,12 @@ import io.github.lb4j.api.NoBackendPolicy;
 import io.github.lb4j.api.Scheduler;
 import io.github.lb4j.api.SchedulerConfig;
 import io.github.lb4j.api.SessionCounters;
+import io.github.lb4j.health.AgentChecker;
+import io.github.lb4j.health.AgentReport;
 import io.github.lb4j.health.HealthMonitor;
 import io.github.lb4j.health.MonitorScheduler;
 import io.github.lb4j.health.OutlierDetector;
+import io.github.lb4j.health.TrafficObserver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -97,6 +100,8 @@ public final class BackendPool implements AutoCloseable {
   private final @Nullable HealthChecker checker;
   private final @Nullable OutlierDetector detector;
   private final @Nullable MonitorScheduler ownedTimer;
+  private final @Nullable AgentChecks agent;
+  private final @Nullable AgentChecker agentChecker;
   private final NanoClock clock;
   private volatile boolean closed;
 
@@ -111,6 +116,8 @@ public final class BackendPool implements AutoCloseable {
     this.checker = p.checker;
     this.detector = p.detector;
     this.ownedTimer = p.ownedTimer;
+    this.agent = p.agent;
+    this.agentChecker = p.agentChecker;
     this.clock = p.clock;
   }
 
@@ -272,6 +279,53 @@ public final class BackendPool implements AutoCloseable {
     Objects.requireNonNull(detail, "detail");
     checkKnown(backendId);
     return context.submit(() -> control.setDegraded(backendId, degraded, detail));
+  }
+
+  /**
+   * Passes on an out-of-band load report of a backend (an ORCA stream, gRFC A51; gRPC's
+   * weighted_round_robin with {@code enable_oob_load_report}) to every scheduler of the pool that
+   * adapts its weights ({@code weighted-round-robin-adaptive}, gRFC A58); per-request reports go
+   * through {@link Lease#reportLoad}. Any thread; lock-free; no allocation.
+   *
+   * @param backendId the backend that reported
+   * @param qps requests per second it served, 0 or more
+   * @param eps errors per second among them, 0 or more
+   * @param cpuUtilization its CPU utilization
+   * @param applicationUtilization its own utilization measure, used when positive; 0 when none
+   * @return whether a scheduler took it (false for an unknown backend or a scheduler that does not adapt)
+   */
+  public boolean reportLoad(String backendId, double qps, double eps, double cpuUtilization, double applicationUtilization) {
+    return picker.reportLoad(Objects.requireNonNull(backendId, "backendId"), qps, eps, cpuUtilization, applicationUtilization);
+  }
+
+  /**
+   * Records one event of a backend's live traffic for HAProxy's {@code observe} ({@link
+   * Builder#observe}): completions already record theirs (a request's success or failure as a
+   * layer-7 answer, a connection's establishment or failure as layer 4); a proxy that knows more
+   * (an HTTP status, a broken pipe) reports it here. When the backend's consecutive errors reach the
+   * error limit, the observer's action reaches its health check. Any thread; lock-free; no
+   * allocation unless the action fires. Without an observer it does nothing.
+   *
+   * @param backendId the backend
+   * @param event what happened
+   */
+  public void observe(String backendId, TrafficObserver.Event event) {
+    picker.observe(Objects.requireNonNull(backendId, "backendId"), Objects.requireNonNull(event, "event"));
+  }
+
+  /**
+   * Applies an agent's answer to a backend as the pool's own agent checks do ({@link
+   * Builder#agentCheck}): for embedders that query agents themselves.
+   *
+   * @param backendId the backend
+   * @param report what its agent said
+   * @return a future completed when the change is applied
+   * @throws IllegalArgumentException naming the id when unknown
+   */
+  public CompletableFuture<Void> applyAgentReport(String backendId, AgentReport report) {
+    Objects.requireNonNull(report, "report");
+    checkKnown(backendId);
+    return context.submit(() -> control.onAgent(backendId, report));
   }
 
   /**
@@ -462,6 +516,8 @@ public final class BackendPool implements AutoCloseable {
     closeQuietly(monitor);
     closeQuietly(checker);
     closeQuietly(detector);
+    closeQuietly(agent);
+    closeQuietly(agentChecker);
     closeQuietly(ownedTimer);
   }
 
@@ -493,6 +549,8 @@ public final class BackendPool implements AutoCloseable {
     @Nullable HealthChecker checker;
     @Nullable OutlierDetector detector;
     @Nullable MonitorScheduler ownedTimer;
+    @Nullable AgentChecks agent;
+    @Nullable AgentChecker agentChecker;
     NanoClock clock;
 
     Parts(StripedScheduler scheduler, SessionCounters sessions, Picker picker, PoolControl control, ControlContext context,
@@ -540,8 +598,57 @@ public final class BackendPool implements AutoCloseable {
     private List<SortedSet<String>> selectors = List.of();
     private SubsetFallback subsetFallback = SubsetFallback.NO_FALLBACK;
     private Map<String, String> defaultSubset = Map.of();
+    private @Nullable AgentChecker agentChecker;
+    private int agentPort;
+    private Duration agentInterval = Duration.ofSeconds(2);
+    private @Nullable TrafficObserver observer;
 
     private Builder() {}
+
+    /**
+     * Turns on HAProxy's agent check: every backend's agent (on {@code agentPort} of the backend's
+     * address) is asked every {@code interval} how the backend wants to be treated, and the pool
+     * applies the answer: {@code 75%} or {@code weight:N} set the weight (an operator's {@link
+     * BackendPool#setWeight} stands above it), {@code maxconn:N} bounds the backend's requests and
+     * connections in flight, {@code drain} and {@code maint} stop new traffic until {@code ready},
+     * {@code down}, {@code fail} and {@code stopped} until {@code up}. An agent that does not answer
+     * changes nothing (as in HAProxy). Transitions name the agent's line.
+     *
+     * @param checker the agent checker ({@code HealthCheckers.create("agent", ...)} cast to
+     *     {@link AgentChecker}); the pool closes it when it closes
+     * @param agentPort 1 to 65535, or 0 for the backend's own port
+     * @param interval between two queries of one agent, and each query's timeout; positive;
+     *     HAProxy's {@code agent-inter} default is 2 s
+     * @return this builder
+     * @throws IllegalArgumentException naming the value when out of range
+     */
+    public Builder agentCheck(AgentChecker checker, int agentPort, Duration interval) {
+      if (agentPort < 0 || agentPort > 65_535) {
+        throw new IllegalArgumentException("agentPort must be in 0..65535 (0: the backend's port), was " + agentPort);
+      }
+      if (interval.isZero() || interval.isNegative()) {
+        throw new IllegalArgumentException("agent interval must be positive, was " + interval);
+      }
+      this.agentChecker = Objects.requireNonNull(checker, "checker");
+      this.agentPort = agentPort;
+      this.agentInterval = interval;
+      return this;
+    }
+
+    /**
+     * Turns on HAProxy's {@code observe}: lease completions (and {@link BackendPool#observe}) feed
+     * the observer, and when a backend's consecutive errors reach its {@code error-limit}, its
+     * {@code on-error} action reaches the backend's active health check (a failed check counted,
+     * or the backend marked down, and the next check brought forward). Needs {@link #healthCheck},
+     * as in HAProxy.
+     *
+     * @param observer the observer ({@code TrafficObserver.of(LAYER7, 10, FAIL_CHECK)} is HAProxy's default)
+     * @return this builder
+     */
+    public Builder observe(TrafficObserver observer) {
+      this.observer = Objects.requireNonNull(observer, "observer");
+      return this;
+    }
 
     /**
      * Sets Envoy's over-provisioning factor: a priority level (or a locality, with {@link
@@ -1053,9 +1160,12 @@ public final class BackendPool implements AutoCloseable {
           new Routing(algorithm, schedulerConfig, stripes, routingConfig()));
       picker.drainWatcher = m -> context.execute(() -> control.checkDrained(m));
       Parts parts = new Parts(scheduler, schedulerConfig.sessions(), picker, control, context, poolClock);
+      if (observer != null && monitorSettings == null) {
+        throw new IllegalArgumentException("observe needs an active health check to act on (healthCheck(...)), as in HAProxy");
+      }
       try {
         MonitorScheduler t = timer;
-        if (t == null && (monitorSettings != null || detectorSettings != null)) {
+        if (t == null && (monitorSettings != null || detectorSettings != null || agentChecker != null)) {
           t = MonitorScheduler.newThread("lb4j-pool-timer");
           parts.ownedTimer = t;
         }
@@ -1077,7 +1187,19 @@ public final class BackendPool implements AutoCloseable {
           b.listener(relay(context, control::onCheck));
           parts.monitor = b.build();
         }
-        control.attach(parts.monitor, parts.detector);
+        AgentChecks agent = null;
+        AgentChecker ac = agentChecker;
+        if (ac != null && t != null) {
+          parts.agentChecker = ac;
+          agent = new AgentChecks(ac, agentPort, agentInterval, t, (id, report) -> context.execute(() -> control.onAgent(id, report)));
+          parts.agent = agent;
+        }
+        TrafficObserver obs = observer;
+        if (obs != null) {
+          picker.observer = obs;
+          picker.observed = (id, action, detail) -> context.execute(() -> control.onObserved(id, action, detail));
+        }
+        control.attach(parts.monitor, parts.detector, agent);
         parts.source = membership;
         BackendPool pool = new BackendPool(parts);
         membership.start(new Sink(context, control));
@@ -1087,6 +1209,8 @@ public final class BackendPool implements AutoCloseable {
         closeQuietly(parts.monitor);
         closeQuietly(parts.checker);
         closeQuietly(parts.detector);
+        closeQuietly(parts.agent);
+        closeQuietly(parts.agentChecker);
         closeQuietly(parts.ownedTimer);
         throw e;
       }

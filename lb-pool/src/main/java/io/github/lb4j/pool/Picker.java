@@ -6,7 +6,9 @@ import io.github.lb4j.api.FlowHash;
 import io.github.lb4j.api.FlowKey;
 import io.github.lb4j.api.Scheduler;
 import io.github.lb4j.api.SessionCounters;
+import io.github.lb4j.api.LoadReportReceiver;
 import io.github.lb4j.health.OutlierDetector;
+import io.github.lb4j.health.TrafficObserver;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
@@ -59,6 +61,18 @@ final class Picker {
 
   volatile Snapshot snapshot = Snapshot.EMPTY;
   volatile @Nullable OutlierDetector outlier;
+  /** HAProxy's observe: completions feed it; an action it returns goes to {@link #observed}. Set once at build. */
+  volatile @Nullable TrafficObserver observer;
+  /** Told of an observer's action (the control context applies it to the health checks). Set once at build. */
+  volatile ObservedAction observed = (id, action, detail) -> { };
+  /** The scheduler instances that take load reports; republished with the routes. */
+  volatile LoadReportReceiver[] receivers = new LoadReportReceiver[0];
+
+  /** An action of the traffic observer for one backend. */
+  @FunctionalInterface
+  interface ObservedAction {
+    void apply(String backendId, TrafficObserver.Action action, String detail);
+  }
   /** Told of a completion on a member being watched for its end of drain; set once at build. */
   volatile Consumer<Member> drainWatcher = m -> { };
 
@@ -229,18 +243,41 @@ final class Picker {
   }
 
   private boolean admit(Member m, boolean connection) {
+    long agentLimit = m.agentMaxconn;
     if (connection) {
-      if (!m.tryOpenConnection(maxConnectionsPerBackend)) {
+      if (!m.tryOpenConnection(Math.min(maxConnectionsPerBackend, agentLimit))) {
         return false;
       }
       m.load.sessionOpenedInactive();
       return true;
     }
-    if (maxRequestsPerBackend == Long.MAX_VALUE) {
+    long limit = Math.min(maxRequestsPerBackend, agentLimit);
+    if (limit == Long.MAX_VALUE) {
       m.load.requestStarted();
       return true;
     }
-    return m.load.tryRequestStarted(maxRequestsPerBackend);
+    return m.load.tryRequestStarted(limit);
+  }
+
+  /** Forwards a load report to every adapting scheduler instance; lock-free, no allocation. */
+  boolean reportLoad(String backendId, double qps, double eps, double cpu, double application) {
+    boolean taken = false;
+    for (LoadReportReceiver r : receivers) {
+      taken |= r.reportLoad(backendId, qps, eps, cpu, application);
+    }
+    return taken;
+  }
+
+  /** Records one observed event of live traffic; an action that fires goes to the control context. */
+  void observe(String backendId, TrafficObserver.Event event) {
+    TrafficObserver o = observer;
+    if (o == null) {
+      return;
+    }
+    TrafficObserver.Action action = o.record(backendId, event);
+    if (action != TrafficObserver.Action.NONE) {
+      observed.apply(backendId, action, event.name().toLowerCase(java.util.Locale.ROOT) + " reached the error limit");
+    }
   }
 
   private Lease grant(Member m, int stripe, boolean retry, boolean connection) {
@@ -285,10 +322,18 @@ final class Picker {
     if (gauge != null) {
       gauge.release(stripe);
     }
+    if (observer != null && outcome != Outcome.CANCELLED) {
+      // A request's answer is layer 7: a failure is a wrong answer, which layer 4 ignores.
+      observe(m.id, success ? TrafficObserver.Event.HTTP_OK : TrafficObserver.Event.HTTP_BAD_STATUS);
+    }
     finish(m, retry, outcome, success);
   }
 
   void completeConnection(Member m, int stripe, boolean retry, boolean established, Outcome outcome, long latencyNanos) {
+    if (observer != null && outcome != Outcome.CANCELLED) {
+      // A connection that failed before it was established is HAProxy's layer-4 error.
+      observe(m.id, established || outcome == Outcome.SUCCESS ? TrafficObserver.Event.L4_OK : TrafficObserver.Event.L4_ERROR);
+    }
     m.load.sessionClosed(established);
     m.connectionClosed();
     connections.release(stripe);

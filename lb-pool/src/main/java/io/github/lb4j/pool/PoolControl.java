@@ -49,6 +49,7 @@ final class PoolControl {
   private final List<Transition> pending = new ArrayList<>();
   private @Nullable HealthMonitor monitor;
   private @Nullable OutlierDetector detector;
+  private @Nullable AgentChecks agent;
   private List<Backend> lastEligible = List.of();
   private List<Backend> lastIneligible = List.of();
   /** Set by {@link #close()} from any thread; every input checks it first. */
@@ -70,9 +71,10 @@ final class PoolControl {
   }
 
   /** Sets the health inputs; build time, before any membership arrives. */
-  void attach(@Nullable HealthMonitor monitor, @Nullable OutlierDetector detector) {
+  void attach(@Nullable HealthMonitor monitor, @Nullable OutlierDetector detector, @Nullable AgentChecks agent) {
     this.monitor = monitor;
     this.detector = detector;
+    this.agent = agent;
   }
 
   List<BackendState> states() {
@@ -136,6 +138,10 @@ final class PoolControl {
       if (od != null) {
         od.add(b);
       }
+      AgentChecks ac = agent;
+      if (ac != null) {
+        ac.add(b);
+      }
       record(Transition.Cause.ADDED, m, null, "added by the membership");
       return;
     }
@@ -158,6 +164,10 @@ final class PoolControl {
         od.add(b);
         m.ejected = false;
       }
+      AgentChecks ac = agent;
+      if (ac != null) {
+        ac.add(b);
+      }
     }
     record(Transition.Cause.UPDATED, m, before, "updated by the membership: " + old + " -> " + b);
   }
@@ -173,6 +183,10 @@ final class PoolControl {
     OutlierDetector od = detector;
     if (od != null) {
       od.remove(m.id);
+    }
+    AgentChecks ac = agent;
+    if (ac != null) {
+      ac.remove(m.id);
     }
     pending.add(new Transition(Transition.Cause.REMOVED, m.id, before, null, "removed by the membership"));
     watchDrain(m);
@@ -245,6 +259,90 @@ final class PoolControl {
     record(Transition.Cause.HEALTH_REPORT, m, before, (degraded ? "degraded" : "no longer degraded")
         + (detail.isEmpty() ? "" : ": " + detail));
     commit();
+  }
+
+  /**
+   * Applies what a backend's agent said, as HAProxy applies an agent check's answer ({@code
+   * tcpcheck_agent_expect_reply} in {@code src/tcpcheck.c}): a relative weight scales the
+   * membership's weight (capped at {@link Backend#MAX_WEIGHT}), an absolute one replaces it;
+   * {@code maxconn:N} bounds the backend's requests and connections in flight (0: no bound, as
+   * HAProxy's {@code maxconn 0}); {@code drain} and {@code maint} set the agent's administrative
+   * state and {@code ready} clears it (an operator's drain or maintenance stands above it);
+   * {@code down}, {@code fail} and {@code stopped} take the backend out until the agent says
+   * {@code up}. A check without an answer changes nothing: HAProxy does not count an unreachable
+   * agent against the backend.
+   */
+  void onAgent(String id, io.github.lb4j.health.AgentReport report) {
+    Member m = members.get(id);
+    if (closed || m == null || !report.answered()) {
+      return;
+    }
+    BackendState before = snapshotOf(m);
+    boolean wasServing = before.serving();
+    int weight = m.agentWeight;
+    if (report.weightPercent().isPresent()) {
+      // Rounded; a positive percentage of a positive weight never drains (HAProxy keeps such a server at 1).
+      int pct = report.weightPercent().getAsInt();
+      long w = ((long) m.backend.weight() * pct + 50) / 100;
+      weight = (int) Math.min(Backend.MAX_WEIGHT, pct > 0 && m.backend.weight() > 0 ? Math.max(1, w) : w);
+    } else if (report.weight().isPresent()) {
+      weight = report.weight().getAsInt();
+    }
+    AdminState admin = m.agentAdmin;
+    if (report.adminState().isPresent()) {
+      switch (report.adminState().get()) {
+        case DRAIN:
+          admin = AdminState.DRAINING;
+          break;
+        case MAINT:
+          admin = AdminState.MAINTENANCE;
+          break;
+        default:
+          admin = AdminState.ACTIVE;
+          break;
+      }
+    }
+    boolean down = m.agentDown;
+    if (report.operationalState().isPresent()) {
+      down = report.operationalState().get() != io.github.lb4j.health.AgentReport.OperationalState.UP;
+    }
+    if (report.maxconn().isPresent()) {
+      int n = report.maxconn().getAsInt();
+      m.agentMaxconn = n == 0 ? Long.MAX_VALUE : n;
+    }
+    if (weight == m.agentWeight && admin == m.agentAdmin && down == m.agentDown) {
+      return;
+    }
+    String line = report.line().orElse("");
+    if (weight != m.agentWeight) {
+      m.agentWeight = weight;
+      record(Transition.Cause.ADMIN_WEIGHT, m, before, "agent weight " + weight + " ('" + line + "')");
+    }
+    if (admin != m.agentAdmin) {
+      m.agentAdmin = admin;
+      record(Transition.Cause.ADMIN_STATE, m, before, "agent state " + admin + " ('" + line + "')");
+    }
+    if (down != m.agentDown) {
+      m.agentDown = down;
+      m.detail = report.result().detail();
+      record(Transition.Cause.HEALTH_REPORT, m, before, "agent says " + (down ? "down" : "up") + " ('" + line + "')");
+    }
+    if (wasServing && !snapshotOf(m).serving()) {
+      watchDrain(m);
+    } else if (snapshotOf(m).serving()) {
+      m.watchDrain = false;
+    }
+    commit();
+  }
+
+  /** An observer's action: the health monitor counts it, as HAProxy's check does. */
+  void onObserved(String id, io.github.lb4j.health.TrafficObserver.Action action, String detail) {
+    HealthMonitor hm = monitor;
+    Member m = members.get(id);
+    if (closed || hm == null || m == null) {
+      return;
+    }
+    hm.adjust(id, action, detail);
   }
 
   boolean isDegraded(String id) {
@@ -321,20 +419,27 @@ final class PoolControl {
     m.watchDrain = false;
     BackendState s = m.removed ? null : snapshotOf(m);
     pending.add(new Transition(Transition.Cause.DRAINED, m.id, s, s, m.removed
-        ? "removed; nothing in flight any more" : "not serving (" + m.admin + "); nothing in flight any more"));
+        ? "removed; nothing in flight any more" : "not serving (" + admin(m) + "); nothing in flight any more"));
   }
 
   // ------------------------------------------------------------------ publication
 
   private BackendState snapshotOf(Member m) {
-    int weight = m.admin == AdminState.ACTIVE ? (m.adminWeight >= 0 ? m.adminWeight : m.backend.weight()) : 0;
+    AdminState admin = admin(m);
+    int weight = admin == AdminState.ACTIVE
+        ? (m.adminWeight >= 0 ? m.adminWeight : m.agentWeight >= 0 ? m.agentWeight : m.backend.weight()) : 0;
     boolean healthy = healthy(m);
-    return new BackendState(m.backend, m.admin, m.checked, m.reported, m.ejected, weight,
-        m.admin == AdminState.ACTIVE && weight > 0 && healthy, m.detail);
+    return new BackendState(m.backend, admin, m.checked, m.agentDown ? HealthState.DOWN : m.reported, m.ejected, weight,
+        admin == AdminState.ACTIVE && weight > 0 && healthy, m.detail);
+  }
+
+  /** The operator's state, or the agent's when it is more restrictive (ACTIVE < DRAINING < MAINTENANCE). */
+  private static AdminState admin(Member m) {
+    return m.agentAdmin.compareTo(m.admin) > 0 ? m.agentAdmin : m.admin;
   }
 
   private boolean healthy(Member m) {
-    return ok(m.checked) && ok(m.reported) && !m.ejected;
+    return ok(m.checked) && ok(m.reported) && !m.ejected && !m.agentDown;
   }
 
   private boolean ok(HealthState h) {
@@ -412,8 +517,30 @@ final class PoolControl {
       return;
     }
     scheduler.apply(eligible, ineligible);
+    picker.receivers = receivers();
     lastEligible = eligible;
     lastIneligible = ineligible;
+  }
+
+  /** The scheduler instances that adapt to load reports: the pool's own and its routes' groups. */
+  private io.github.lb4j.api.LoadReportReceiver[] receivers() {
+    List<io.github.lb4j.api.LoadReportReceiver> out = new ArrayList<>();
+    for (io.github.lb4j.api.Scheduler s : scheduler.all()) {
+      if (s instanceof io.github.lb4j.api.LoadReportReceiver) {
+        out.add((io.github.lb4j.api.LoadReportReceiver) s);
+      }
+    }
+    for (StripedScheduler g : routing.schedulers()) {
+      if (g == scheduler) {
+        continue;
+      }
+      for (io.github.lb4j.api.Scheduler s : g.all()) {
+        if (s instanceof io.github.lb4j.api.LoadReportReceiver) {
+          out.add((io.github.lb4j.api.LoadReportReceiver) s);
+        }
+      }
+    }
+    return out.toArray(new io.github.lb4j.api.LoadReportReceiver[0]);
   }
 
   /** The scheduler's choice of usable backends (lb-algorithms' AbstractScheduler rules), for the pick's fallback scan. */

@@ -78,6 +78,11 @@ final class StripedScheduler implements Scheduler {
     return byStripe[stripe];
   }
 
+  /** Every distinct instance (one when the algorithm is shared). */
+  Scheduler[] all() {
+    return distinct.clone();
+  }
+
   /** How many instances there are: 1 when the algorithm is shared. */
   int instances() {
     return distinct.length;
