@@ -188,6 +188,10 @@ final class PoolControl {
     if (ac != null) {
       ac.remove(m.id);
     }
+    io.github.lb4j.health.TrafficObserver observer = picker.observer;
+    if (observer != null) {
+      observer.remove(m.id);
+    }
     pending.add(new Transition(Transition.Cause.REMOVED, m.id, before, null, "removed by the membership"));
     watchDrain(m);
   }
@@ -377,6 +381,11 @@ final class PoolControl {
     HealthState was = m.checked;
     m.checked = to;
     m.detail = result.detail();
+    io.github.lb4j.health.TrafficObserver observer = picker.observer;
+    if (observer != null && to == HealthState.UP) {
+      // HAProxy clears the observed errors when a check passes; the pool hears it as the rise to UP.
+      observer.checkPassed(m.id);
+    }
     record(Transition.Cause.HEALTH_CHECK, m, before, was + " -> " + to + ": " + result);
     commit();
   }
