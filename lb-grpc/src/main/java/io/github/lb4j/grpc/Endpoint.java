@@ -23,6 +23,8 @@ final class Endpoint {
   /** Sticky transient failure (gRFC A62): set on TRANSIENT_FAILURE, cleared only by READY. */
   boolean failing;
   Status lastFailure = Status.OK;
+  /** What the last transition of lb4j's active health checks said, for error messages. */
+  String checkDetail = "";
   volatile boolean ready;
 
   Endpoint(String id, Backend backend, EquivalentAddressGroup addresses, Subchannel subchannel) {

@@ -174,11 +174,11 @@ final class Lb4jLoadBalancer extends LoadBalancer {
     if (shutdown || gen != generation) {
       return;
     }
-    if (t.cause() == Transition.Cause.ADDED) {
-      Endpoint e = endpoints.get(t.backendId());
-      if (e != null) {
-        report(e);
-      }
+    Endpoint e = endpoints.get(t.backendId());
+    if (e != null && t.cause() == Transition.Cause.ADDED) {
+      report(e);
+    } else if (e != null && t.cause() == Transition.Cause.HEALTH_CHECK) {
+      e.checkDetail = t.detail();
     }
     updateState();
   }
@@ -276,7 +276,7 @@ final class Lb4jLoadBalancer extends LoadBalancer {
       } else if (s == null) {
         why.append("not yet in the pool");
       } else {
-        why.append(reason(s));
+        why.append(reason(s, e));
       }
       why.append(");");
     }
@@ -288,12 +288,12 @@ final class Lb4jLoadBalancer extends LoadBalancer {
     return Status.UNAVAILABLE.withDescription(why.toString()).withCause(cause);
   }
 
-  private static String reason(BackendState s) {
+  private static String reason(BackendState s, Endpoint e) {
     if (s.ejected()) {
       return "ejected by outlier detection";
     }
     if (s.checked() == HealthState.DOWN) {
-      return "health check down" + (s.detail().isEmpty() ? "" : ": " + s.detail());
+      return "health check down" + (e.checkDetail.isEmpty() ? "" : ": " + e.checkDetail);
     }
     if (s.weight() == 0) {
       return "weight 0 (" + s.admin() + ")";

@@ -47,6 +47,7 @@ final class EchoServer implements AutoCloseable {
   /** Fail every n-th call (1: all, 2: half); 0: never. */
   volatile int failEvery;
   private final Server server;
+  private final InetSocketAddress address;
 
   EchoServer(String name) throws IOException {
     this(name, 0);
@@ -85,10 +86,11 @@ final class EchoServer implements AutoCloseable {
         .addService(ServerServiceDefinition.builder("lb4j.test.Echo").addMethod(METHOD, handler).build())
         .build()
         .start();
+    address = (InetSocketAddress) server.getListenSockets().get(0);
   }
 
   InetSocketAddress address() {
-    return (InetSocketAddress) server.getListenSockets().get(0);
+    return address;
   }
 
   int calls() {

@@ -80,6 +80,13 @@ final class Lab implements AutoCloseable {
     provider.push(addresses);
   }
 
+  /** Makes the resolver answer with this service config (as a DNS TXT record would carry it) from now on. */
+  @SuppressWarnings("unchecked")
+  void resolveServiceConfig(String json) throws IOException {
+    provider.serviceConfig = (Map<String, ?>) JsonParser.parse(json);
+    publish();
+  }
+
   /** A channel whose default service config is {@code serviceConfigJson}. */
   ManagedChannel channel(String serviceConfigJson) throws IOException {
     return channel(serviceConfigJson, UnaryOperator.identity());
@@ -160,11 +167,13 @@ final class Lab implements AutoCloseable {
   static final class Resolver extends NameResolver {
     private final Provider provider;
     private final SynchronizationContext sync;
+    private final NameResolver.Args args;
     private @Nullable Listener2 listener;
 
-    Resolver(Provider provider, SynchronizationContext sync) {
+    Resolver(Provider provider, NameResolver.Args args) {
       this.provider = provider;
-      this.sync = sync;
+      this.sync = args.getSynchronizationContext();
+      this.args = args;
     }
 
     @Override
@@ -183,9 +192,12 @@ final class Lab implements AutoCloseable {
       sync.execute(() -> {
         Listener2 l = listener;
         if (l != null) {
-          l.onResult2(ResolutionResult.newBuilder()
-              .setAddressesOrError(StatusOr.fromValue(addresses))
-              .build());
+          ResolutionResult.Builder r = ResolutionResult.newBuilder().setAddressesOrError(StatusOr.fromValue(addresses));
+          Map<String, ?> config = provider.serviceConfig;
+          if (config != null) {
+            r.setServiceConfig(args.getServiceConfigParser().parseServiceConfig(config));
+          }
+          l.onResult2(r.build());
         }
       });
     }
@@ -200,6 +212,7 @@ final class Lab implements AutoCloseable {
       private final String scheme;
       final List<Resolver> resolvers = new java.util.concurrent.CopyOnWriteArrayList<>();
       volatile List<EquivalentAddressGroup> current = List.of();
+      volatile @Nullable Map<String, ?> serviceConfig;
 
       Provider(String scheme) {
         this.scheme = scheme;
@@ -214,7 +227,7 @@ final class Lab implements AutoCloseable {
 
       @Override
       public NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
-        return scheme.equals(targetUri.getScheme()) ? new Resolver(this, args.getSynchronizationContext()) : null;
+        return scheme.equals(targetUri.getScheme()) ? new Resolver(this, args) : null;
       }
 
       @Override
