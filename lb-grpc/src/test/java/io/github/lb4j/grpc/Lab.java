@@ -87,6 +87,11 @@ final class Lab implements AutoCloseable {
     publish();
   }
 
+  /** What the channel answered to the last resolution it took, or null before the first. */
+  @Nullable Status lastResolutionStatus() {
+    return provider.lastStatus;
+  }
+
   /** A channel whose default service config is {@code serviceConfigJson}. */
   ManagedChannel channel(String serviceConfigJson) throws IOException {
     return channel(serviceConfigJson, UnaryOperator.identity());
@@ -197,7 +202,7 @@ final class Lab implements AutoCloseable {
           if (config != null) {
             r.setServiceConfig(args.getServiceConfigParser().parseServiceConfig(config));
           }
-          l.onResult2(r.build());
+          provider.lastStatus = l.onResult2(r.build());
         }
       });
     }
@@ -213,6 +218,8 @@ final class Lab implements AutoCloseable {
       final List<Resolver> resolvers = new java.util.concurrent.CopyOnWriteArrayList<>();
       volatile List<EquivalentAddressGroup> current = List.of();
       volatile @Nullable Map<String, ?> serviceConfig;
+      /** What the channel answered to the last resolution (the policy's acceptResolvedAddresses status). */
+      volatile @Nullable Status lastStatus;
 
       Provider(String scheme) {
         this.scheme = scheme;

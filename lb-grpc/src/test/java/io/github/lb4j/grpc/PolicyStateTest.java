@@ -102,6 +102,32 @@ class PolicyStateTest {
   }
 
   @Test
+  void weightFromTheResolver_zeroDrainsABackendAndItsReturnRestoresIt() throws Exception {
+    lab = new Lab(2);
+    ManagedChannel ch = lab.channel("{\"loadBalancingConfig\": [{\"lb4j\": {\"scheduler\": \"weighted-round-robin\"}}]}");
+    warmUp(ch, lab);
+    lab.weight(1, 0);
+    await().atMost(PATIENCE).until(() -> Lab.shares(ch, 10).keySet().equals(java.util.Set.of("s0")));
+    assertThat(Lab.shares(ch, 30)).containsExactly(Map.entry("s0", 30));
+    lab.weight(1, 2);
+    await().atMost(PATIENCE).until(() -> Lab.shares(ch, 9).getOrDefault("s1", 0) == 6);
+    assertThat(Lab.shares(ch, 30)).containsEntry("s0", 10).containsEntry("s1", 20);
+  }
+
+  @Test
+  void weightOutOfRange_isRefusedWithTheValue() throws Exception {
+    lab = new Lab(2);
+    ManagedChannel ch = lab.channel("{\"loadBalancingConfig\": [{\"lb4j\": {}}]}");
+    warmUp(ch, lab);
+    lab.weight(0, 70_000);
+    await().atMost(PATIENCE).until(() -> lab.lastResolutionStatus() != null && !lab.lastResolutionStatus().isOk());
+    assertThat(lab.lastResolutionStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(lab.lastResolutionStatus().getDescription()).contains("weight must be in 0..65535").contains("70000");
+    // The refused resolution leaves the last good membership serving (both backends still answer).
+    assertThat(Lab.shares(ch, 20)).containsOnlyKeys("s0", "s1");
+  }
+
+  @Test
   void shutdown_leavesNoPoolThread() throws Exception {
     lab = new Lab(2);
     ManagedChannel ch = lab.channel("""
