@@ -7,6 +7,10 @@
 module com.example.embed {
   requires io.github.lb4j.api;
   requires io.github.lb4j.health;
+  requires io.github.lb4j.pool;
+  // PoolExample: its requests and its loopback replicas.
+  requires java.net.http;
+  requires jdk.httpserver;
   // Not used by the example: compiled here so that every Java 17 module of lb4j is shown to
   // resolve for a JPMS consumer (everything a module-info requires transitively must reach it).
   requires io.github.lb4j.nat;

@@ -9,6 +9,7 @@ module io.github.lb4j.gateway {
   requires transitive io.github.lb4j.api;
   requires io.github.lb4j.algorithms;
   requires io.github.lb4j.health;
+  requires transitive io.github.lb4j.pool;
   requires transitive io.github.lb4j.nat;
   requires transitive io.github.lb4j.linux;
   requires info.picocli;
