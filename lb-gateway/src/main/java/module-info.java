@@ -8,6 +8,7 @@ module io.github.lb4j.gateway {
   requires io.github.lb4j.algorithms;
   requires io.github.lb4j.health;
   requires io.github.lb4j.nat;
+  requires io.github.lb4j.announce;
   requires io.github.lb4j.linux;
   requires info.picocli;
   requires org.slf4j;

@@ -1,12 +1,17 @@
 package io.github.lb4j.gateway.cli;
 
+import io.github.lb4j.announce.BgpConfig;
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.ForwardingMode;
 import io.github.lb4j.gateway.datapath.Datapath;
 import io.github.lb4j.gateway.datapath.DatapathConfig;
 import io.github.lb4j.gateway.proxy.Durations;
 import java.io.PrintWriter;
+import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InterfaceAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +31,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code lb datapath}: the packet-level balancer ({@link Datapath}) on one interface (one-arm) or
  * two (inline), in any forwarding mode; prints its counters periodically and on stop (SIGINT,
- * SIGTERM).
+ * SIGTERM). With {@code --bgp-speaker} it announces the VIP by BGP while it can serve it, and a stop
+ * withdraws the VIP, drains, then stops.
  */
 @Command(
     name = "datapath",
@@ -92,6 +98,51 @@ final class DatapathCommand implements Callable<Integer> {
   @Option(names = "--fall", paramLabel = "N", description = "Failures that make a server down (default: ${DEFAULT-VALUE}).")
   int fall = 2;
 
+  @Option(names = "--seed", paramLabel = "N", description = "Scheduler seed; balancers behind one ECMP group use the same (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--algorithm-option", paramLabel = "KEY=VALUE", description = "Scheduler option, e.g. table-size=65537; repeatable.")
+  List<String> algorithmOptions = new ArrayList<>();
+
+  @Option(names = "--bgp-speaker", paramLabel = "NAME", description = "Announce the VIP by BGP with this speaker: bird or gobgp.")
+  @Nullable String bgpSpeaker;
+
+  @Option(names = "--bgp-local-as", paramLabel = "ASN", description = "This balancer's AS number.")
+  long bgpLocalAs;
+
+  @Option(names = "--bgp-peer", paramLabel = "IP", description = "A router to announce the VIP to (single hop); repeatable.")
+  List<String> bgpPeers = new ArrayList<>();
+
+  @Option(names = "--bgp-peer-as", paramLabel = "ASN", description = "The routers' AS number.")
+  long bgpPeerAs;
+
+  @Option(names = "--bgp-local-address", paramLabel = "IP", description = "Source of the sessions (default: the client interface's address).")
+  @Nullable String bgpLocalAddress;
+
+  @Option(names = "--bgp-router-id", paramLabel = "IPV4", description = "BGP identifier (default: the local address when IPv4).")
+  @Nullable String bgpRouterId;
+
+  @Option(names = "--bgp-next-hop", paramLabel = "IP", description = "Next hop announced for the VIP (default: the session's own address).")
+  @Nullable String bgpNextHop;
+
+  @Option(names = "--bgp-hold-time", paramLabel = "DURATION", description = "BGP hold time, 0 or 3s..65535s (default: ${DEFAULT-VALUE}).")
+  String bgpHoldTime = "9s";
+
+  @Option(names = "--bgp-bfd-interval", paramLabel = "DURATION", description = "Run BFD with this interval (bird only; default: off).")
+  @Nullable String bgpBfdInterval;
+
+  @Option(names = "--bgp-bfd-multiplier", paramLabel = "N", description = "BFD detection multiplier (default: ${DEFAULT-VALUE}).")
+  int bgpBfdMultiplier = 3;
+
+  @Option(names = "--bgp-dir", paramLabel = "DIR", description = "Directory of the speaker's configuration, socket and log (default: a new temporary one).")
+  @Nullable Path bgpDir;
+
+  @Option(names = "--drain-timeout", paramLabel = "DURATION", description = "Longest drain after the withdrawal on stop (default: ${DEFAULT-VALUE}).")
+  String drainTimeout = "30s";
+
+  @Option(names = "--drain-quiet", paramLabel = "DURATION", description = "Silence at the VIP that ends the drain (default: ${DEFAULT-VALUE}).")
+  String drainQuiet = "1s";
+
   @Option(names = "--status-file", paramLabel = "FILE", description = "Write the status and counters here twice a second.")
   @Nullable Path statusFile;
 
@@ -105,10 +156,11 @@ final class DatapathCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
+    long waitSeconds = 15 + config.drainTimeout().toSeconds();
     Thread hook = new Thread(() -> {
       stop.countDown();
       try {
-        stopped.await(10, TimeUnit.SECONDS);
+        stopped.await(waitSeconds, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -131,7 +183,16 @@ final class DatapathCommand implements Callable<Integer> {
           out.flush();
         }
       }
-      d.close();
+      if (config.bgp() != null) {
+        out.println("lb datapath: withdrawing the VIP and draining");
+        out.flush();
+        Datapath.Drain drain = d.drainAndClose();
+        out.println("lb datapath: " + (drain.withdrawn() ? "withdrawn" : "withdrawal not confirmed") + ", "
+            + (drain.drained() ? "drained" : "drain timed out") + " after " + drain.drainMillis() + " ms ("
+            + drain.framesDuringDrain() + " frames to the VIP meanwhile)");
+      } else {
+        d.close();
+      }
       out.println("lb datapath: stopped");
       d.printStatus(out);
       return 0;
@@ -204,7 +265,78 @@ final class DatapathCommand implements Callable<Integer> {
     }
     b.check(check, opts, Durations.parse("--check-interval", checkInterval), rise, fall);
     b.statusFile(statusFile);
+    b.seed(seed);
+    for (String o : algorithmOptions) {
+      int eq = o.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--algorithm-option must be KEY=VALUE, was '" + o + "'");
+      }
+      b.algorithmOption(o.substring(0, eq), o.substring(eq + 1));
+    }
+    b.drain(Durations.parse("--drain-timeout", drainTimeout), Durations.parse("--drain-quiet", drainQuiet));
+    b.announce(bgp(v, oneArm != null ? oneArm : clientInterface));
     return b.build();
+  }
+
+  private @Nullable BgpConfig bgp(InetAddress vipAddress, @Nullable String iface) {
+    if (bgpSpeaker == null) {
+      if (!bgpPeers.isEmpty() || bgpLocalAs != 0) {
+        throw new IllegalArgumentException("--bgp-peer and --bgp-local-as need --bgp-speaker (bird or gobgp)");
+      }
+      return null;
+    }
+    if (bgpPeers.isEmpty()) {
+      throw new IllegalArgumentException("--bgp-speaker needs at least one --bgp-peer");
+    }
+    if (bgpLocalAs == 0 || bgpPeerAs == 0) {
+      throw new IllegalArgumentException("--bgp-speaker needs --bgp-local-as and --bgp-peer-as");
+    }
+    BgpConfig.Builder g = BgpConfig.builder(BgpConfig.Speaker.parse(bgpSpeaker), bgpLocalAs);
+    for (String p : bgpPeers) {
+      g.peer(literal("--bgp-peer", p), bgpPeerAs);
+    }
+    InetAddress peer = literal("--bgp-peer", bgpPeers.get(0));
+    InetAddress local = bgpLocalAddress != null ? literal("--bgp-local-address", bgpLocalAddress) : interfaceAddress(iface, peer);
+    if (local != null) {
+      g.localAddress(local);
+    }
+    if (bgpRouterId != null) {
+      g.routerId(literal("--bgp-router-id", bgpRouterId));
+    }
+    if (bgpNextHop != null) {
+      g.nextHop(literal("--bgp-next-hop", bgpNextHop));
+    }
+    g.vip(vipAddress);
+    g.holdTime(bgpHoldTime.equals("0") ? Duration.ZERO : Durations.parse("--bgp-hold-time", bgpHoldTime));
+    if (bgpBfdInterval != null && !bgpBfdInterval.equals("0")) {
+      g.bfd(Durations.parse("--bgp-bfd-interval", bgpBfdInterval), bgpBfdMultiplier);
+    }
+    if (bgpDir != null) {
+      g.directory(bgpDir);
+    }
+    return g.build();
+  }
+
+  /** The interface's first address of the peer's family: the default source of the BGP sessions. */
+  private static @Nullable InetAddress interfaceAddress(@Nullable String iface, InetAddress peer) {
+    if (iface == null) {
+      return null;
+    }
+    try {
+      NetworkInterface ni = NetworkInterface.getByName(iface);
+      if (ni == null) {
+        return null;
+      }
+      for (InterfaceAddress ia : ni.getInterfaceAddresses()) {
+        InetAddress a = ia.getAddress();
+        if ((a instanceof Inet4Address) == (peer instanceof Inet4Address) && !a.isLinkLocalAddress()) {
+          return a;
+        }
+      }
+    } catch (SocketException e) {
+      return null;
+    }
+    return null;
   }
 
   private static InetAddress literal(String option, String text) {

@@ -1,5 +1,9 @@
 package io.github.lb4j.gateway.datapath;
 
+import io.github.lb4j.announce.AnnouncerStatus;
+import io.github.lb4j.announce.Announcers;
+import io.github.lb4j.announce.BgpConfig;
+import io.github.lb4j.announce.VipAnnouncer;
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.Direction;
 import io.github.lb4j.api.DropReason;
@@ -68,6 +72,13 @@ import org.slf4j.LoggerFactory;
  * {@link Neighbors} as its neighbour table, and makes every link-layer choice itself; this class only
  * moves frames.
  *
+ * <p><b>Scaling out</b>: with {@link DatapathConfig#bgp()} the datapath announces its VIP by BGP
+ * ({@link VipAnnouncer}) while it {@link #canServe() can serve} (running, at least one server
+ * eligible) and withdraws it otherwise; {@link #drainAndClose()} withdraws first, forwards until the
+ * routers have moved the VIP's traffic away, then stops. Balancers with the same scheduler seed,
+ * options and servers choose the same server for a flow, and in the DSR modes forward a flow's
+ * packets without state by that choice, so a flow survives moving from one balancer to another.
+ *
  * <p>Threads: one worker thread runs the translator for every interface queue (veth has one queue
  * per side; the flow table has a single writer, so the queues of both sides of one flow share a
  * worker); one control thread applies health and neighbor changes to the scheduler and writes the
@@ -100,8 +111,20 @@ public final class Datapath implements AutoCloseable {
     /** Frames for the balancer's own kernel addresses, left to the kernel. */
     HOST_FRAMES,
     /** Frames longer than the buffer. */
-    OVERSIZE
+    OVERSIZE,
+    /** Frames addressed to the VIP (what a graceful stop waits to see end). */
+    VIP_FRAMES
   }
+
+  /**
+   * What a graceful stop did.
+   *
+   * @param withdrawn whether the speaker confirmed the withdrawal (true without BGP)
+   * @param drained whether the VIP's traffic stopped before the drain timeout
+   * @param drainMillis how long the drain lasted, from the withdrawal to the stop
+   * @param framesDuringDrain frames that reached the VIP during the drain (forwarded as usual)
+   */
+  public record Drain(boolean withdrawn, boolean drained, long drainMillis, long framesDuringDrain) {}
 
   /** One interface: its kernel identity, its addresses and its socket. */
   private record Port(String name, NetInterface iface, PacketSocket socket, long mac, int ipv4, @Nullable InetAddress v4,
@@ -130,6 +153,8 @@ public final class Datapath implements AutoCloseable {
   private volatile boolean running = true;
   private volatile @Nullable Throwable failure;
   private volatile List<Backend> published = List.of();
+  private volatile @Nullable VipAnnouncer announcer;
+  private volatile boolean withdrawing;
 
   private Datapath(DatapathConfig config, Port[] ports) {
     this.config = config;
@@ -168,7 +193,9 @@ public final class Datapath implements AutoCloseable {
     this.vipLo = vipV4 ? 0 : rb.getLong(8);
 
     // Names are checked before the wait for the next hops, so a typo fails at once.
-    this.scheduler = Schedulers.create(config.algorithm(), SchedulerConfig.defaults());
+    SchedulerConfig.Builder sc = SchedulerConfig.builder().seed(config.seed());
+    config.algorithmOptions().forEach(sc::option);
+    this.scheduler = Schedulers.create(config.algorithm(), sc.build());
     this.checker = config.check().equals("none") ? null : HealthCheckers.create(config.check(), config.checkOptions());
     resolve(config.resolveTimeout());
     if (gw != null && neighbors.macOnWorker(gatewayIndex) == 0) {
@@ -221,6 +248,11 @@ public final class Datapath implements AutoCloseable {
       }
       Datapath d = new Datapath(config, opened.toArray(Port[]::new));
       d.worker.start();
+      BgpConfig bgp = config.bgp();
+      if (bgp != null) {
+        // started from the caller's thread's network namespace, so the speaker runs in it too
+        d.announcer = Announcers.bgp(bgp);
+      }
       d.control.start();
       return d;
     } catch (RuntimeException e) {
@@ -383,6 +415,7 @@ public final class Datapath implements AutoCloseable {
     } else if (etherType == EthernetFlyweight.ETHER_TYPE_IPV4 && length >= MIN_IPV4_FRAME) {
       int dst = b.getInt(HEADROOM + 14 + 16);
       if (vipV4 && dst == vip4) {
+        bump(Counter.VIP_FRAMES);
         d = Direction.CLIENT_TO_SERVER;
       } else if (isHostV4(dst)) {
         bump(Counter.HOST_FRAMES);
@@ -398,7 +431,10 @@ public final class Datapath implements AutoCloseable {
       if (icmpType == 136) {
         neighbors.onIcmpv6(b, HEADROOM, length);
       }
-      if ((!vipV4 && hi == vipHi && lo == vipLo) || (icmpType >= 133 && icmpType <= 137)) {
+      if (!vipV4 && hi == vipHi && lo == vipLo) {
+        bump(Counter.VIP_FRAMES);
+        d = Direction.CLIENT_TO_SERVER;
+      } else if (icmpType >= 133 && icmpType <= 137) {
         d = Direction.CLIENT_TO_SERVER;
       } else if (isHostV6(hi, lo)) {
         bump(Counter.HOST_FRAMES);
@@ -474,6 +510,10 @@ public final class Datapath implements AutoCloseable {
         seenNeighbors = nv;
         seenHealth = hv;
         publish();
+      }
+      VipAnnouncer a = announcer;
+      if (a != null && !withdrawing) {
+        a.serving(canServe());
       }
       long now = System.nanoTime();
       Path file = config.statusFile();
@@ -566,6 +606,86 @@ public final class Datapath implements AutoCloseable {
   }
 
   /**
+   * Tells whether this datapath can serve its VIP: the worker runs and at least one server is
+   * eligible (healthy, MAC resolved). This is what the BGP announcement follows; an embedder with
+   * another announcer can poll it. Any thread; does not allocate.
+   *
+   * @return whether new flows to the VIP would be forwarded
+   */
+  public boolean canServe() {
+    return running && !published.isEmpty();
+  }
+
+  /**
+   * Returns the BGP announcer's status, when the VIP is announced.
+   *
+   * @return the status, or null without BGP
+   */
+  public @Nullable AnnouncerStatus announcement() {
+    VipAnnouncer a = announcer;
+    return a == null ? null : a.status();
+  }
+
+  /**
+   * Stops gracefully: withdraws the VIP (and waits, up to 5 s, for the speaker to confirm), keeps
+   * forwarding while the routers move the VIP's traffic to the other balancers, until no frame
+   * reached the VIP for {@link DatapathConfig#drainQuiet()} or {@link
+   * DatapathConfig#drainTimeout()} passed, then {@link #close()}s. Without BGP there is nothing to
+   * wait for and it closes at once. Blocks; call once, from the thread that owns the datapath.
+   *
+   * @return what the stop did
+   */
+  public Drain drainAndClose() {
+    VipAnnouncer a = announcer;
+    if (a == null || !running) {
+      close();
+      return new Drain(true, true, 0, 0);
+    }
+    withdrawing = true;
+    a.serving(false);
+    boolean withdrawn;
+    try {
+      withdrawn = a.awaitApplied(Duration.ofSeconds(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      close();
+      return new Drain(false, false, 0, 0);
+    }
+    long start = System.nanoTime();
+    long deadline = start + config.drainTimeout().toNanos();
+    long quiet = config.drainQuiet().toNanos();
+    long first = count(Counter.VIP_FRAMES);
+    long seen = first;
+    long lastChange = start;
+    boolean drained = false;
+    while (running) {
+      long now = System.nanoTime();
+      long frames = count(Counter.VIP_FRAMES);
+      if (frames != seen) {
+        seen = frames;
+        lastChange = now;
+      }
+      if (now - lastChange >= quiet) {
+        drained = true;
+        break;
+      }
+      if (now - deadline >= 0) {
+        break;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    LOG.info("drained for {} ms ({} frames to the VIP meanwhile, {})", millis, seen - first, drained ? "quiet" : "timed out");
+    close();
+    return new Drain(withdrawn, drained, millis, seen - first);
+  }
+
+  /**
    * Returns whether the worker is running; false after {@link #close} or when it failed.
    *
    * @return whether the worker is running
@@ -594,6 +714,11 @@ public final class Datapath implements AutoCloseable {
     sb.append("mode ").append(config.mode().modeName()).append('\n');
     sb.append("running ").append(running).append('\n');
     sb.append("eligible ").append(published.size()).append('\n');
+    sb.append("serving ").append(canServe()).append('\n');
+    VipAnnouncer a = announcer;
+    if (a != null) {
+      sb.append(a.status().lines("bgp."));
+    }
     for (Backend b : config.backends()) {
       MacAddress mac = neighbors.mac(b.address());
       sb.append("backend ").append(b.id()).append(' ').append(b.address().getHostAddress()).append(':').append(b.port())
@@ -647,10 +772,18 @@ public final class Datapath implements AutoCloseable {
     out.flush();
   }
 
-  /** Stops the threads, the health checks and closes every socket. Idempotent; blocks until stopped. */
+  /**
+   * Stops the threads, the health checks, the BGP speaker (its peers withdraw the VIP at once: a
+   * stop without {@link #drainAndClose()} cuts the flows in transit) and closes every socket.
+   * Idempotent; blocks until stopped.
+   */
   @Override
   public void close() {
     running = false;
+    VipAnnouncer a = announcer;
+    if (a != null) {
+      a.close();
+    }
     try {
       worker.join(TimeUnit.SECONDS.toMillis(5));
       control.join(TimeUnit.SECONDS.toMillis(5));

@@ -1,0 +1,541 @@
+package io.github.lb4j.gateway.datapath;
+
+import io.github.lb4j.testing.FrrRouter;
+import io.github.lb4j.testing.NamespaceLab;
+import io.github.lb4j.testing.Shell;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The scale-out lab: several {@code lb datapath} balancers behind one router, with the same
+ * scheduler seed and table, in front of real servers, with addresses from the documentation ranges
+ * only.
+ *
+ * <pre>
+ *  c 203.0.113.10 -- r 203.0.113.1 | r br0 192.0.2.1 -+- lb1 192.0.2.2, lb2 .3, lb3 .4   (BGP AS 64513, or VRRP)
+ *                   FRR AS 64512, ECMP               +- s1 192.0.2.11 .. s4 .14          (VIP on lo, DSR)
+ *  VIP 198.51.100.100:8080, routed by r to the balancers that announce it (BGP, ECMP with L4 hashing)
+ *  or to the VRRP address 192.0.2.254 that keepalived moves between two balancers
+ * </pre>
+ *
+ * <p>The router runs FRR ({@link FrrRouter}: bgpd with {@code maximum-paths 8}, bfdd, zebra
+ * installing multipath routes) with {@code fib_multipath_hash_policy=1} for IPv4 and IPv6, so each
+ * flow's five-tuple picks its balancer. Balancers peer with it from a listen range, so they come and
+ * go freely. Namespaces are {@code lb4j<random>-<role>}; {@link #close} stops every process and
+ * deletes them. One thread (the test's); blocks while commands run.
+ */
+final class ScaleOutLab implements AutoCloseable {
+
+  static final String VIP = "198.51.100.100";
+  static final int PORT = 8080;
+  static final String CLIENT = "203.0.113.10";
+  static final String ROUTER = "192.0.2.1";
+  static final String VRRP_ADDRESS = "192.0.2.254";
+  static final long ROUTER_AS = 64512;
+  static final long BALANCER_AS = 64513;
+  static final int DSCP = 10;
+
+  /** How the router reaches the VIP. */
+  enum Routing {
+    /** Every balancer announces the VIP by BGP; the router spreads flows over them by ECMP. */
+    BGP,
+    /** A static route to the VRRP address that keepalived gives the active balancer. */
+    VRRP
+  }
+
+  static final String BGPD = """
+      frr defaults datacenter
+      hostname scale-out-router
+      router bgp 64512
+       bgp router-id 192.0.2.1
+       no bgp ebgp-requires-policy
+       no bgp default ipv4-unicast
+       neighbor LB peer-group
+       neighbor LB remote-as 64513
+       neighbor LB timers 3 9
+       neighbor LB bfd profile fast
+       bgp listen range 192.0.2.0/24 peer-group LB
+       address-family ipv4 unicast
+        neighbor LB activate
+        maximum-paths 8
+       exit-address-family
+      """;
+  static final String BFDD = """
+      bfd
+       profile fast
+        receive-interval 100
+        transmit-interval 100
+        detect-multiplier 3
+      """;
+
+  private final String prefix = "lb4j" + NamespaceLab.uniqueSuffix(6);
+  private final int balancers;
+  private final int servers;
+  private final Routing routing;
+  private final Path dir;
+  private final List<String> namespaces = new ArrayList<>();
+  private final List<Process> processes = new ArrayList<>();
+  private final Map<Integer, Process> datapaths = new LinkedHashMap<>();
+  private final Map<Integer, Process> serverProcesses = new LinkedHashMap<>();
+  private final Thread hook;
+  private @Nullable FrrRouter router;
+
+  private ScaleOutLab(int balancers, int servers, Routing routing) throws IOException {
+    this.balancers = balancers;
+    this.servers = servers;
+    this.routing = routing;
+    this.dir = Files.createTempDirectory(prefix);
+    this.hook = new Thread(this::cleanup, "scale-out-lab-cleanup");
+    Runtime.getRuntime().addShutdownHook(hook);
+  }
+
+  /**
+   * Builds the lab, starts the router and a {@link LabStreamServer} on every server.
+   *
+   * @param balancers how many balancers, 1..9
+   * @param servers how many servers, 1..9
+   * @param routing BGP with ECMP, or VRRP
+   * @return the lab
+   */
+  static ScaleOutLab create(int balancers, int servers, Routing routing) throws IOException {
+    ScaleOutLab lab = new ScaleOutLab(balancers, servers, routing);
+    try {
+      lab.build();
+      for (int i = 1; i <= servers; i++) {
+        lab.startServer(i);
+      }
+      for (int i = 1; i <= servers; i++) {
+        lab.awaitLog(lab.dir.resolve("s" + i + ".log"), "listening", lab.serverProcesses.get(i));
+      }
+      return lab;
+    } catch (IOException | RuntimeException | Error e) {
+      lab.close();
+      throw e;
+    }
+  }
+
+  String ns(String role) {
+    return prefix + "-" + role;
+  }
+
+  Path dir() {
+    return dir;
+  }
+
+  static String balancer(int i) {
+    return "192.0.2." + (1 + i);
+  }
+
+  static String server(int i) {
+    return "192.0.2." + (10 + i);
+  }
+
+  int balancers() {
+    return balancers;
+  }
+
+  FrrRouter router() {
+    FrrRouter r = router;
+    if (r == null) {
+      throw new IllegalStateException("the lab routes by " + routing);
+    }
+    return r;
+  }
+
+  private void build() throws IOException {
+    List<String> roles = new ArrayList<>(List.of("c", "r"));
+    for (int i = 1; i <= balancers; i++) {
+      roles.add("lb" + i);
+    }
+    for (int i = 1; i <= servers; i++) {
+      roles.add("s" + i);
+    }
+    for (String role : roles) {
+      Shell.run("ip", "netns", "add", ns(role));
+      namespaces.add(ns(role));
+      in(role, "ip", "link", "set", "lo", "up");
+    }
+    veth("c", "eth0", "r", "eth0");
+    in("c", "ip", "addr", "add", CLIENT + "/24", "dev", "eth0");
+    in("c", "ip", "route", "add", "default", "via", "203.0.113.1");
+    in("r", "ip", "addr", "add", "203.0.113.1/24", "dev", "eth0");
+    in("r", "ip", "link", "add", "br0", "type", "bridge");
+    in("r", "ip", "link", "set", "br0", "type", "bridge", "forward_delay", "0");
+    in("r", "ip", "addr", "add", ROUTER + "/24", "dev", "br0");
+    sysctl("r", "net/ipv4/ip_forward", "1");
+    sysctl("r", "net/ipv6/conf/all/forwarding", "1");
+    // ECMP by the five-tuple (policy 1: L4), not only the addresses: every client port is a new draw
+    sysctl("r", "net/ipv4/fib_multipath_hash_policy", "1");
+    sysctl("r", "net/ipv6/fib_multipath_hash_policy", "1");
+    for (int i = 1; i <= balancers; i++) {
+      String lb = "lb" + i;
+      veth(lb, "eth0", "r", "p" + lb);
+      in("r", "ip", "link", "set", "p" + lb, "master", "br0");
+      in(lb, "ip", "addr", "add", balancer(i) + "/24", "dev", "eth0");
+      in(lb, "ip", "route", "add", "default", "via", ROUTER);
+      in(lb, "ethtool", "-K", "eth0", "gro", "off", "rx", "off");
+    }
+    for (int i = 1; i <= servers; i++) {
+      String s = "s" + i;
+      veth(s, "eth0", "r", "p" + s);
+      in("r", "ip", "link", "set", "p" + s, "master", "br0");
+      in(s, "ip", "addr", "add", server(i) + "/24", "dev", "eth0");
+      in(s, "ip", "route", "add", "default", "via", ROUTER);
+      // DSR: the VIP on loopback, ARP kept quiet about it (seed S5.3a); rp_filter off for IPIP
+      sysctl(s, "net/ipv4/conf/all/arp_ignore", "1");
+      sysctl(s, "net/ipv4/conf/all/arp_announce", "2");
+      sysctl(s, "net/ipv4/conf/eth0/arp_ignore", "1");
+      sysctl(s, "net/ipv4/conf/eth0/arp_announce", "2");
+      sysctl(s, "net/ipv4/conf/all/rp_filter", "0");
+      sysctl(s, "net/ipv4/conf/eth0/rp_filter", "0");
+      in(s, "ip", "addr", "add", VIP + "/32", "dev", "lo");
+    }
+    in("r", "ip", "link", "set", "br0", "up");
+    if (routing == Routing.BGP) {
+      router = FrrRouter.start(ns("r"), BGPD, BFDD);
+    } else {
+      in("r", "ip", "route", "add", VIP + "/32", "via", VRRP_ADDRESS);
+    }
+  }
+
+  private void veth(String a, String ifA, String b, String ifB) {
+    Shell.run("ip", "-n", ns(a), "link", "add", ifA, "type", "veth", "peer", "name", ifB, "netns", ns(b));
+    // frames captured by AF_PACKET carry complete checksums only without transmit offload
+    in(a, "ethtool", "-K", ifA, "tx", "off");
+    in(b, "ethtool", "-K", ifB, "tx", "off");
+    in(a, "ip", "link", "set", ifA, "up");
+    in(b, "ip", "link", "set", ifB, "up");
+  }
+
+  void sysctl(String role, String key, String value) {
+    in(role, "sh", "-c", "echo " + value + " > /proc/sys/" + key);
+  }
+
+  /** Runs an nft script on every server. */
+  void nftOnServers(String script) throws IOException {
+    for (int i = 1; i <= servers; i++) {
+      Path f = dir.resolve("nft-s" + i);
+      Files.writeString(f, script);
+      in("s" + i, "nft", "-f", f.toString());
+    }
+  }
+
+  void startServer(int i) throws IOException {
+    Path log = dir.resolve("s" + i + ".log");
+    Files.deleteIfExists(log);
+    serverProcesses.put(i, java("s" + i, log, LabStreamServer.class.getName(), List.of("-Xmx48m"), "s" + i, "::", Integer.toString(PORT)));
+  }
+
+  void awaitServer(int i) throws IOException {
+    awaitLog(dir.resolve("s" + i + ".log"), "listening", serverProcesses.get(i));
+  }
+
+  /** Kills server {@code i}'s process (its connections are reset, its port closes). */
+  void killServer(int i) throws InterruptedException {
+    Process p = serverProcesses.remove(i);
+    if (p != null) {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The arguments every balancer shares: mode, VIP, servers, seed, table, fast health checks. */
+  List<String> datapathArgs(String mode, int servers) {
+    List<String> a = new ArrayList<>(List.of("datapath", "--mode", mode, "--interface", "eth0", "--vip", VIP + ":" + PORT,
+        "--seed", "42", "--algorithm-option", "table-size=65537", "--check-interval", "200ms", "--stats-interval", "0"));
+    if (mode.equals("dsr-dscp")) {
+      a.addAll(List.of("--dscp", Integer.toString(DSCP)));
+    }
+    for (int i = 1; i <= servers; i++) {
+      a.addAll(List.of("--backend", "s" + i + "=" + server(i) + ":" + PORT));
+    }
+    return a;
+  }
+
+  /** The BGP arguments of balancer {@code i}: BIRD, hold time 3 s, BFD 100 ms x 3. */
+  List<String> bgpArgs(int i) {
+    return List.of("--bgp-speaker", "bird", "--bgp-local-as", Long.toString(BALANCER_AS), "--bgp-peer", ROUTER,
+        "--bgp-peer-as", Long.toString(ROUTER_AS), "--bgp-hold-time", "3s", "--bgp-bfd-interval", "100ms",
+        "--bgp-bfd-multiplier", "3", "--bgp-dir", dir.resolve("bird-lb" + i).toString(), "--drain-quiet", "1s",
+        "--drain-timeout", "20s");
+  }
+
+  Path status(int i) {
+    return dir.resolve("lb" + i + ".status");
+  }
+
+  Path datapathLog(int i) {
+    return dir.resolve("lb" + i + ".log");
+  }
+
+  /** Starts balancer {@code i} with these arguments (after {@code --status-file}) and waits until it serves. */
+  void startDatapath(int i, List<String> args) throws IOException {
+    Path status = status(i);
+    Files.deleteIfExists(status);
+    List<String> all = new ArrayList<>(args);
+    all.addAll(List.of("--status-file", status.toString()));
+    Process p = java("lb" + i, datapathLog(i), "io.github.lb4j.gateway.cli.Lb", List.of("-Xmx192m"), all.toArray(String[]::new));
+    datapaths.put(i, p);
+    Awaitility.await("lb" + i + " serves").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+      if (!p.isAlive()) {
+        throw new IllegalStateException("lb" + i + " exited with " + p.exitValue() + ": " + Files.readString(datapathLog(i)));
+      }
+      return "true".equals(status(status).get("serving"));
+    });
+  }
+
+  Process datapath(int i) {
+    return datapaths.get(i);
+  }
+
+  /** SIGKILL: the balancer dies at once, as in a crash (its speaker gets the parent-death signal). */
+  void killDatapath(int i) throws InterruptedException {
+    Process p = datapaths.remove(i);
+    p.destroyForcibly();
+    p.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM: the graceful stop (withdraw, drain, stop); returns without waiting. */
+  void stopDatapath(int i) {
+    datapaths.get(i).destroy();
+  }
+
+  /** Waits for a stopped balancer's exit and returns what it printed. */
+  String awaitDatapathExit(int i, Duration timeout) throws IOException, InterruptedException {
+    Process p = datapaths.remove(i);
+    if (p != null && !p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly();
+      throw new IllegalStateException("lb" + i + " did not stop within " + timeout + ": " + Files.readString(datapathLog(i)));
+    }
+    return Files.readString(datapathLog(i));
+  }
+
+  /** The router's next hops for the VIP (balancers' addresses), from its kernel table. */
+  Set<String> nextHops() {
+    return router().nextHops(VIP);
+  }
+
+  /** Starts the stream client in the client's namespace. */
+  StreamClient streamClient(int connections, int intervalMillis) throws IOException {
+    Path log = dir.resolve("client-" + System.nanoTime() + ".err");
+    List<String> cmd = javaCommand("c", LabStreamClient.class.getName(), List.of("-Xmx128m"), VIP, Integer.toString(PORT),
+        Integer.toString(connections), Integer.toString(intervalMillis));
+    Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
+    processes.add(p);
+    StreamClient c = new StreamClient(p, log);
+    String hello = c.readLine();
+    if (!hello.startsWith("started")) {
+      throw new IllegalStateException("stream client: " + hello + " " + Files.readString(log));
+    }
+    return c;
+  }
+
+  /** The stream client's process: commands on its standard input, answers on its output. */
+  static final class StreamClient {
+    private final Process process;
+    private final Path errors;
+    private final BufferedReader out;
+    private final OutputStream in;
+
+    StreamClient(Process process, Path errors) {
+      this.process = process;
+      this.errors = errors;
+      this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
+      this.in = process.getOutputStream();
+    }
+
+    synchronized String ask(String command) throws IOException {
+      in.write((command + "\n").getBytes(StandardCharsets.US_ASCII));
+      in.flush();
+      return readLine();
+    }
+
+    String readLine() throws IOException {
+      String line = out.readLine();
+      if (line == null) {
+        throw new IOException("the stream client ended: " + Files.readString(errors));
+      }
+      return line;
+    }
+
+    /** {@code progress}: connected, failed, fewest exchanges of a live connection. */
+    long[] progress() throws IOException {
+      String[] f = ask("progress").split(" ");
+      return new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3])};
+    }
+
+    /** Stops every connection and returns the result lines. */
+    List<String> stop() throws IOException, InterruptedException {
+      List<String> lines = new ArrayList<>();
+      lines.add(ask("stop"));
+      for (String l; !(l = readLine()).equals("end"); ) {
+        lines.add(l);
+      }
+      process.waitFor(10, TimeUnit.SECONDS);
+      return lines;
+    }
+  }
+
+  /** Starts a Java main of this class path in namespace {@code role}, output to {@code log}. */
+  Process java(String role, Path log, String mainClass, List<String> jvmOptions, String... args) throws IOException {
+    Process p = new ProcessBuilder(javaCommand(role, mainClass, jvmOptions, args)).redirectErrorStream(true)
+        .redirectOutput(log.toFile()).start();
+    processes.add(p);
+    return p;
+  }
+
+  /** Starts any command in namespace {@code role}, output to {@code log}. */
+  Process spawn(String role, Path log, String... cmd) throws IOException {
+    List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", ns(role)));
+    all.addAll(List.of(cmd));
+    Process p = new ProcessBuilder(all).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    processes.add(p);
+    return p;
+  }
+
+  private List<String> javaCommand(String role, String mainClass, List<String> jvmOptions, String... args) {
+    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns(role), javaBinary(), "-cp", classPath(),
+        "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"));
+    cmd.addAll(jvmOptions);
+    cmd.add(mainClass);
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
+  void awaitLog(Path log, String text, @Nullable Process p) {
+    Awaitility.await(log.getFileName() + " says '" + text + "'").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+        .until(() -> {
+          if (p != null && !p.isAlive()) {
+            throw new IllegalStateException(log.getFileName() + ": the process exited: " + read(log));
+          }
+          return read(log).contains(text);
+        });
+  }
+
+  static String read(Path f) {
+    try {
+      return Files.exists(f) ? Files.readString(f) : "";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Runs a command in namespace {@code role}; throws with its output when it fails. */
+  String in(String role, String... cmd) {
+    List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", ns(role)));
+    all.addAll(List.of(cmd));
+    return Shell.run(all.toArray(String[]::new));
+  }
+
+  /** Every log of the lab, for failure messages. */
+  String logs() {
+    StringBuilder sb = new StringBuilder();
+    try (var files = Files.list(dir)) {
+      for (Path f : files.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {
+        String text = read(f);
+        sb.append("\n--- ").append(f.getFileName()).append('\n').append(text.length() > 3000 ? text.substring(text.length() - 3000) : text);
+      }
+    } catch (IOException e) {
+      sb.append(e);
+    }
+    FrrRouter r = router;
+    if (r != null) {
+      sb.append(r.logs());
+    }
+    return sb.toString();
+  }
+
+  private synchronized void cleanup() {
+    for (Process p : processes) {
+      p.destroy();
+    }
+    for (Process p : processes) {
+      try {
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+          p.waitFor(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    processes.clear();
+    FrrRouter r = router;
+    if (r != null) {
+      r.close();
+      router = null;
+    }
+    for (String n : namespaces) {
+      // whatever still runs in this lab's namespaces was started by it (a speaker, keepalived)
+      for (String pid : Shell.attempt("ip", "netns", "pids", n).output().split("\\s+")) {
+        if (!pid.isBlank() && pid.chars().allMatch(Character::isDigit)) {
+          ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
+        }
+      }
+    }
+    for (String n : namespaces) {
+      Shell.attempt("ip", "netns", "del", n);
+    }
+    namespaces.clear();
+  }
+
+  @Override
+  public void close() {
+    cleanup();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook itself is cleaning up
+    }
+  }
+
+  static String javaBinary() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  static String classPath() {
+    List<String> parts = new ArrayList<>();
+    for (String prop : List.of("jdk.module.path", "java.class.path")) {
+      String v = System.getProperty(prop);
+      if (v != null && !v.isBlank()) {
+        parts.add(v);
+      }
+    }
+    return String.join(File.pathSeparator, parts);
+  }
+
+  /** Reads a datapath's status file: {@code key value} per line. */
+  static Map<String, String> status(Path file) throws IOException {
+    Map<String, String> m = new LinkedHashMap<>();
+    if (!Files.exists(file)) {
+      return m;
+    }
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      String[] kv = line.split(" ", 2);
+      if (kv.length == 2) {
+        m.put(kv[0], kv[1]);
+      }
+    }
+    return m;
+  }
+
+  static long counter(Path status, String key) throws IOException {
+    return Long.parseLong(status(status).getOrDefault(key, "0"));
+  }
+}

@@ -1,0 +1,156 @@
+package io.github.lb4j.gateway.datapath;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.lb4j.testing.Capability;
+import io.github.lb4j.testing.FrrRouter;
+import io.github.lb4j.testing.Privileged;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Scaling out (Maglev NSDI'16 §3, Katran): three {@code lb datapath} balancers announce one VIP by
+ * BGP to an FRR router that spreads flows over them by ECMP; all use the same Maglev seed and table.
+ * 200 long-lived TCP connections stream through the VIP while one balancer is killed (SIGKILL) and
+ * another stopped gracefully (SIGTERM: withdraw, drain, stop). In the DSR modes the packets of an
+ * established flow that reach a balancer without its state are forwarded by the consistent hash, to
+ * the server the flow already has, so the connections survive.
+ *
+ * <p>Measured and printed, never bounded by time: the share of connections that survive each
+ * event, the time until the router withdrew the balancer, and the time until new connections (a
+ * probe every 25 ms) succeed again. Asserted, on counts: at least 99% survive.
+ */
+@Privileged(value = "the scale-out lab", capabilities = {Capability.NET_ADMIN, Capability.SYS_ADMIN, Capability.NET_RAW},
+    commands = {"ip", "ethtool", "nft", "bird", "vtysh", "setpriv"})
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ScaleOutLabTest {
+
+  static final int CONNECTIONS = 200;
+  static final int INTERVAL_MS = 200;
+  static final Duration WAIT = Duration.ofSeconds(60);
+
+  private ScaleOutLab lab;
+
+  @BeforeAll
+  void up() throws IOException {
+    FrrRouter.require("the scale-out lab");
+    lab = ScaleOutLab.create(3, 4, ScaleOutLab.Routing.BGP);
+  }
+
+  @AfterAll
+  void down() {
+    if (lab != null) {
+      lab.close();
+    }
+  }
+
+  @AfterEach
+  void reset() throws Exception {
+    for (int i = 1; i <= 3; i++) {
+      if (lab.datapath(i) != null) {
+        lab.killDatapath(i);
+      }
+    }
+    for (int i = 1; i <= 4; i++) {
+      lab.in("s" + i, "nft", "flush", "ruleset");
+    }
+    Awaitility.await("the router forgot every balancer").atMost(WAIT).until(() -> lab.nextHops().isEmpty());
+  }
+
+  @Test
+  void dsrL2_connectionsSurviveABalancerKilledAndOneStoppedGracefully() throws Exception {
+    survive("dsr-l2");
+  }
+
+  @Test
+  void dsrDscp_connectionsSurviveABalancerKilledAndOneStoppedGracefully() throws Exception {
+    lab.nftOnServers("""
+        table ip lb4j_dscp {
+          chain restore {
+            type filter hook prerouting priority -300; policy accept;
+            ip dscp %d ip daddr set %s
+          }
+        }
+        """.formatted(ScaleOutLab.DSCP, ScaleOutLab.VIP));
+    survive("dsr-dscp");
+  }
+
+  private void survive(String mode) throws Exception {
+    for (int i = 1; i <= 3; i++) {
+      List<String> args = new ArrayList<>(lab.datapathArgs(mode, 4));
+      args.addAll(lab.bgpArgs(i));
+      lab.startDatapath(i, args);
+    }
+    awaitNextHops(Set.of(ScaleOutLab.balancer(1), ScaleOutLab.balancer(2), ScaleOutLab.balancer(3)));
+
+    ScaleOutLab.StreamClient client = lab.streamClient(CONNECTIONS, INTERVAL_MS);
+    awaitStreaming(client, 3);
+    for (int i = 1; i <= 3; i++) {
+      assertThat(ScaleOutLab.counter(lab.status(i), "datapath.vip_frames")).as("ECMP sends lb%d a share of the flows", i).isPositive();
+    }
+
+    // 1. lb1 dies: its speaker dies with it, the router withdraws it, its flows rehash to lb2 and lb3
+    client.ask("mark kill");
+    long killed = System.nanoTime();
+    lab.killDatapath(1);
+    awaitNextHops(Set.of(ScaleOutLab.balancer(2), ScaleOutLab.balancer(3)));
+    long killWithdrawn = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+    long afterKill = awaitStreaming(client, client.progress()[2] + 5);
+    String killProbes = client.ask("probes kill");
+
+    // 2. lb2 stops gracefully: withdraws, drains while the router moves its flows to lb3, stops
+    client.ask("mark graceful");
+    long stopping = System.nanoTime();
+    lab.stopDatapath(2);
+    awaitNextHops(Set.of(ScaleOutLab.balancer(3)));
+    long stopWithdrawn = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopping);
+    String stopOutput = lab.awaitDatapathExit(2, WAIT);
+    awaitStreaming(client, client.progress()[2] + 5);
+    String stopProbes = client.ask("probes graceful");
+
+    long statelessOnLb3 = ScaleOutLab.counter(lab.status(3), "counter.stateless_forwards");
+    List<String> result = client.stop();
+    String[] r = result.get(0).split(" ");
+    long total = Long.parseLong(r[1]);
+    long survived = Long.parseLong(r[2]);
+    System.out.printf("scale-out %s: %d of %d connections survived (%.1f%%), longest stall %s ms; SIGKILL of lb1: router withdrew it"
+            + " after %d ms, new connections %s; graceful stop of lb2: withdrawn after %d ms, %s, new connections %s;"
+            + " lb3 forwarded %d packets of flows it had no state for%n",
+        mode, survived, total, 100.0 * survived / total, r[4], killWithdrawn, killProbes, stopWithdrawn,
+        stopOutput.lines().filter(l -> l.contains("drain")).reduce((a, b) -> b).orElse("no drain line"), stopProbes, statelessOnLb3);
+    result.stream().filter(l -> l.startsWith("failure")).limit(10).forEach(System.out::println);
+
+    assertThat(total).isEqualTo(CONNECTIONS);
+    assertThat(survived).as("connections surviving both events (%s) %s", result, lab.logs()).isGreaterThanOrEqualTo(CONNECTIONS * 99L / 100);
+    assertThat(stopOutput).contains("withdrawn", "drained");
+    assertThat(statelessOnLb3).as("lb3 took over flows without their state").isPositive();
+    assertThat(afterKill).isPositive();
+  }
+
+  private void awaitNextHops(Set<String> hops) {
+    Awaitility.await("the router's ECMP next hops for the VIP are " + hops).atMost(WAIT).pollInterval(Duration.ofMillis(10))
+        .until(() -> lab.nextHops().equals(hops));
+  }
+
+  /** Waits until every live connection made {@code exchanges} exchanges; returns the fewest. */
+  private long awaitStreaming(ScaleOutLab.StreamClient client, long exchanges) {
+    long[] last = new long[3];
+    Awaitility.await("every connection streams (" + exchanges + " exchanges)").atMost(WAIT).pollInterval(Duration.ofMillis(200))
+        .until(() -> {
+          long[] p = client.progress();
+          System.arraycopy(p, 0, last, 0, 3);
+          return p[0] + p[1] == CONNECTIONS && p[2] >= exchanges;
+        });
+    return last[2];
+  }
+}
