@@ -236,6 +236,47 @@ final class ScaleOutLab implements AutoCloseable {
     }
   }
 
+  /**
+   * Lets the servers take IPIP (RFC 2003) from the balancers: this kernel has no {@code ipip}
+   * module, so {@link LabIpipDecap} decapsulates in user space into a veth pair of each server,
+   * and an nft rule keeps the kernel from answering the outer packets with "protocol unreachable".
+   */
+  void decapsulateIpipOnServers() throws IOException {
+    List<String> targets = new ArrayList<>();
+    for (int i = 1; i <= servers; i++) {
+      String s = "s" + i;
+      if (Shell.attempt("ip", "-n", ns(s), "link", "show", "dcp0").ok()) {
+        continue;
+      }
+      in(s, "ip", "link", "add", "dcp0", "type", "veth", "peer", "name", "dcp1");
+      in(s, "ethtool", "-K", "dcp0", "tx", "off");
+      in(s, "ethtool", "-K", "dcp1", "tx", "off");
+      in(s, "ip", "link", "set", "dcp0", "up");
+      in(s, "ip", "link", "set", "dcp1", "up");
+      sysctl(s, "net/ipv4/conf/dcp1/rp_filter", "0");
+      targets.add(ns(s) + "=" + server(i));
+    }
+    if (!targets.isEmpty()) {
+      Path log = dir.resolve("ipip-decap.log");
+      List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-cp", classPath(), "--enable-native-access=ALL-UNNAMED",
+          "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx64m", LabIpipDecap.class.getName()));
+      cmd.addAll(targets);
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      processes.add(p);
+      awaitLog(log, "decapsulating", p);
+    }
+  }
+
+  /** The nft rule that drops IPIP packets before the kernel's IP layer (the decapsulator has them). */
+  static final String DROP_IPIP = """
+      table ip lb4j_ipip {
+        chain drop_outer {
+          type filter hook prerouting priority -400; policy accept;
+          ip protocol 4 drop
+        }
+      }
+      """;
+
   void startServer(int i) throws IOException {
     Path log = dir.resolve("s" + i + ".log");
     Files.deleteIfExists(log);
@@ -309,6 +350,32 @@ final class ScaleOutLab implements AutoCloseable {
     Process p = datapaths.remove(i);
     p.destroyForcibly();
     p.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /**
+   * SIGSTOP to every process of balancer {@code i}'s namespace (the datapath and its speaker): a
+   * hung host, whose BGP session stays open while its BFD falls silent.
+   *
+   * @return the stopped processes, for {@link #thaw}
+   */
+  List<Long> freezeBalancer(int i) {
+    List<Long> pids = new ArrayList<>();
+    for (String pid : Shell.run("ip", "netns", "pids", ns("lb" + i)).split("\\s+")) {
+      if (!pid.isBlank()) {
+        pids.add(Long.parseLong(pid.strip()));
+      }
+    }
+    for (long pid : pids) {
+      Shell.attempt("kill", "-STOP", Long.toString(pid));
+    }
+    return pids;
+  }
+
+  /** SIGCONT to processes stopped by {@link #freezeBalancer}. */
+  void thaw(List<Long> pids) {
+    for (long pid : pids) {
+      Shell.attempt("kill", "-CONT", Long.toString(pid));
+    }
   }
 
   /** SIGTERM: the graceful stop (withdraw, drain, stop); returns without waiting. */

@@ -67,9 +67,29 @@ class ScaleOutLabTest {
     Awaitility.await("the router forgot every balancer").atMost(WAIT).until(() -> lab.nextHops().isEmpty());
   }
 
+  /** How the first balancer fails. */
+  enum Failure {
+    /** SIGKILL of the balancer: its speaker dies with it and its sessions close. */
+    KILL,
+    /** SIGSTOP of every process of the balancer (a hung host): its BFD falls silent. */
+    FREEZE
+  }
+
   @Test
   void dsrL2_connectionsSurviveABalancerKilledAndOneStoppedGracefully() throws Exception {
-    survive("dsr-l2");
+    survive("dsr-l2", Failure.KILL);
+  }
+
+  @Test
+  void dsrIpip_connectionsSurviveABalancerKilledAndOneStoppedGracefully() throws Exception {
+    lab.decapsulateIpipOnServers();
+    lab.nftOnServers(ScaleOutLab.DROP_IPIP);
+    survive("dsr-ipip", Failure.KILL);
+  }
+
+  @Test
+  void dsrL2_aFrozenBalancerIsWithdrawnByBfd_andItsConnectionsMoveOn() throws Exception {
+    survive("dsr-l2", Failure.FREEZE);
   }
 
   @Test
@@ -82,10 +102,10 @@ class ScaleOutLabTest {
           }
         }
         """.formatted(ScaleOutLab.DSCP, ScaleOutLab.VIP));
-    survive("dsr-dscp");
+    survive("dsr-dscp", Failure.KILL);
   }
 
-  private void survive(String mode) throws Exception {
+  private void survive(String mode, Failure failure) throws Exception {
     for (int i = 1; i <= 3; i++) {
       List<String> args = new ArrayList<>(lab.datapathArgs(mode, 4));
       args.addAll(lab.bgpArgs(i));
@@ -99,14 +119,22 @@ class ScaleOutLabTest {
       assertThat(ScaleOutLab.counter(lab.status(i), "datapath.vip_frames")).as("ECMP sends lb%d a share of the flows", i).isPositive();
     }
 
-    // 1. lb1 dies: its speaker dies with it, the router withdraws it, its flows rehash to lb2 and lb3
+    // 1. lb1 dies (its speaker dies with it and the session closes) or hangs (BFD detects it): the
+    //    router withdraws it, and its flows rehash to lb2 and lb3
     client.ask("mark kill");
     long killed = System.nanoTime();
-    lab.killDatapath(1);
+    List<Long> frozen = failure == Failure.KILL ? List.of() : lab.freezeBalancer(1);
+    if (failure == Failure.KILL) {
+      lab.killDatapath(1);
+    }
     awaitNextHops(Set.of(ScaleOutLab.balancer(2), ScaleOutLab.balancer(3)));
     long killWithdrawn = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
     long afterKill = awaitStreaming(client, client.progress()[2] + 5);
     String killProbes = client.ask("probes kill");
+    if (failure == Failure.FREEZE) {
+      lab.killDatapath(1);
+      lab.thaw(frozen);
+    }
 
     // 2. lb2 stops gracefully: withdraws, drains while the router moves its flows to lb3, stops
     client.ask("mark graceful");
@@ -123,7 +151,7 @@ class ScaleOutLabTest {
     String[] r = result.get(0).split(" ");
     long total = Long.parseLong(r[1]);
     long survived = Long.parseLong(r[2]);
-    System.out.printf("scale-out %s: %d of %d connections survived (%.1f%%), longest stall %s ms; SIGKILL of lb1: router withdrew it"
+    System.out.printf("scale-out %s: %d of %d connections survived (%.1f%%), longest stall %s ms; " + failure + " of lb1: router withdrew it"
             + " after %d ms, new connections %s; graceful stop of lb2: withdrawn after %d ms, %s, new connections %s;"
             + " lb3 forwarded %d packets of flows it had no state for%n",
         mode, survived, total, 100.0 * survived / total, r[4], killWithdrawn, killProbes, stopWithdrawn,
