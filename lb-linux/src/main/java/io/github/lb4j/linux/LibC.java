@@ -62,8 +62,11 @@ final class LibC {
   static final int PACKET_MR_PROMISC = 1;
   static final int PACKET_RX_RING = 5;
   static final int PACKET_STATISTICS = 6;
+  static final int PACKET_COPY_THRESH = 7;
+  static final int PACKET_AUXDATA = 8;
   static final int PACKET_VERSION = 10;
   static final int PACKET_TX_RING = 13;
+  static final int PACKET_VNET_HDR = 15;
   static final int PACKET_IGNORE_OUTGOING = 23;
   static final int TPACKET_V2 = 1;
   static final int ETH_P_ALL = 0x0003;
@@ -117,6 +120,7 @@ final class LibC {
   private static final MethodHandle RECVFROM =
       call("recvfrom", FunctionDescriptor.of(LONG, INT, PTR, LONG, INT, PTR, PTR));
   private static final MethodHandle RECVMSG = call("recvmsg", FunctionDescriptor.of(LONG, INT, PTR, INT));
+  private static final MethodHandle SENDMSG = call("sendmsg", FunctionDescriptor.of(LONG, INT, PTR, INT));
   private static final MethodHandle SETSOCKOPT =
       call("setsockopt", FunctionDescriptor.of(INT, INT, INT, INT, PTR, INT));
   private static final MethodHandle GETSOCKOPT =
@@ -214,6 +218,14 @@ final class LibC {
   static long recvmsg(MemorySegment state, int fd, MemorySegment msghdr, int flags) {
     try {
       return (long) RECVMSG.invokeExact(state, fd, msghdr, flags);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  static long sendmsg(MemorySegment state, int fd, MemorySegment msghdr, int flags) {
+    try {
+      return (long) SENDMSG.invokeExact(state, fd, msghdr, flags);
     } catch (Throwable t) {
       throw rethrow(t);
     }

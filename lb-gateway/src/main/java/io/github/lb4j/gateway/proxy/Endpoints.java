@@ -1,5 +1,6 @@
 package io.github.lb4j.gateway.proxy;
 
+import io.github.lb4j.nat.IpAddresses;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -68,7 +69,46 @@ public final class Endpoints {
     if (ip == null) {
       return a.getHostString() + ":" + a.getPort();
     }
-    String host = ip.getHostAddress();
-    return ip instanceof Inet6Address ? "[" + host + "]:" + a.getPort() : host + ":" + a.getPort();
+    return format(ip, a.getPort());
+  }
+
+  /**
+   * Prints an address and port as {@link #parse} reads them, IPv6 in brackets and in its RFC 5952
+   * text form (lowercase, no leading zeros, the longest run of zero groups as {@code ::}).
+   *
+   * @param ip the address
+   * @param port the port, or 0 for none: then the address alone ({@code [v6]} bracketed)
+   * @return {@code 192.0.2.1:80}, {@code [2001:db8::1]:80}, {@code [2001:db8::1]}
+   */
+  public static String format(InetAddress ip, int port) {
+    String host = host(ip);
+    if (ip instanceof Inet6Address) {
+      host = "[" + host + "]";
+    }
+    return port == 0 ? host : host + ":" + port;
+  }
+
+  /**
+   * Prints an address without brackets: dotted quad, or IPv6 in RFC 5952 text form (a scope, as in
+   * {@code fe80::1%eth0}, is kept).
+   *
+   * @param ip the address
+   * @return its text
+   */
+  public static String host(InetAddress ip) {
+    if (!(ip instanceof Inet6Address six)) {
+      return ip.getHostAddress();
+    }
+    byte[] b = six.getAddress();
+    long high = 0;
+    long low = 0;
+    for (int i = 0; i < 8; i++) {
+      high = high << 8 | (b[i] & 0xFF);
+      low = low << 8 | (b[i + 8] & 0xFF);
+    }
+    String text = IpAddresses.format(true, high, low);
+    String full = six.getHostAddress();
+    int scope = full.indexOf('%');
+    return scope < 0 ? text : text + full.substring(scope);
   }
 }
