@@ -848,7 +848,8 @@ public final class Datapath implements AutoCloseable {
    * forwarding while the routers move the VIP's traffic to the other balancers, until no frame
    * reached the VIP for {@link DatapathConfig#drainQuiet()} or {@link
    * DatapathConfig#drainTimeout()} passed, then {@link #close()}s. Without BGP there is nothing to
-   * wait for and it closes at once. Blocks; call once, from the thread that owns the datapath.
+   * wait for and it closes at once. Blocks; an interrupt does not shorten the drain (it is kept and
+   * set again on return). Call once, from the thread that owns the datapath.
    *
    * @return what the stop did
    */
@@ -860,13 +861,19 @@ public final class Datapath implements AutoCloseable {
     }
     withdrawing = true;
     a.serving(false);
-    boolean withdrawn;
-    try {
-      withdrawn = a.awaitApplied(Duration.ofSeconds(5));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      close();
-      return new Drain(false, false, 0, 0);
+    // A stop requested while draining must not cut the drain short: interrupts are kept for later.
+    boolean interrupted = false;
+    boolean withdrawn = false;
+    long confirmDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!withdrawn && System.nanoTime() - confirmDeadline < 0) {
+      try {
+        withdrawn = a.awaitApplied(Duration.ofNanos(Math.max(1, confirmDeadline - System.nanoTime())));
+        if (!withdrawn) {
+          break;
+        }
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
     }
     long start = System.nanoTime();
     long deadline = start + config.drainTimeout().toNanos();
@@ -892,13 +899,15 @@ public final class Datapath implements AutoCloseable {
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
+        interrupted = true;
       }
     }
     long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     LOG.info("drained for {} ms ({} frames to the VIP meanwhile, {})", millis, seen - first, drained ? "quiet" : "timed out");
     close();
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
     return new Drain(withdrawn, drained, millis, seen - first);
   }
 

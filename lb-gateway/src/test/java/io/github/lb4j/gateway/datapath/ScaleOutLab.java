@@ -365,17 +365,17 @@ final class ScaleOutLab implements AutoCloseable {
         pids.add(Long.parseLong(pid.strip()));
       }
     }
-    for (long pid : pids) {
-      Shell.attempt("kill", "-STOP", Long.toString(pid));
-    }
+    List<String> cmd = new ArrayList<>(List.of("kill", "-STOP"));
+    pids.forEach(p -> cmd.add(Long.toString(p)));
+    Shell.attempt(cmd.toArray(String[]::new));
     return pids;
   }
 
   /** SIGCONT to processes stopped by {@link #freezeBalancer}. */
   void thaw(List<Long> pids) {
-    for (long pid : pids) {
-      Shell.attempt("kill", "-CONT", Long.toString(pid));
-    }
+    List<String> cmd = new ArrayList<>(List.of("kill", "-CONT"));
+    pids.forEach(p -> cmd.add(Long.toString(p)));
+    Shell.attempt(cmd.toArray(String[]::new));
   }
 
   /** SIGTERM: the graceful stop (withdraw, drain, stop); returns without waiting. */
