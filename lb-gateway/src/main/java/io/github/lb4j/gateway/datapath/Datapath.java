@@ -179,6 +179,8 @@ public final class Datapath implements AutoCloseable {
   private volatile @Nullable Throwable failure;
   private volatile List<Backend> published = List.of();
   private volatile @Nullable VipAnnouncer announcer;
+  /** Whether every server's first health verdict is in (none UNKNOWN). */
+  private volatile boolean settled;
   private volatile boolean withdrawing;
   /** The frame being handled, as received (for bridging it unchanged) and as copied into the buffer without its tag. */
   private MemorySegment rxMemory = MemorySegment.NULL;
@@ -738,7 +740,9 @@ public final class Datapath implements AutoCloseable {
   private synchronized void publish() {
     List<Backend> eligible = new ArrayList<>();
     List<Backend> ineligible = new ArrayList<>();
+    boolean decided = true;
     for (Backend b : config.backends()) {
+      decided &= health.get(b.id()) != HealthState.UNKNOWN;
       MacAddress mac = neighbors.mac(b.address());
       Backend cached = withMac.get(b.id());
       if (cached == null || !java.util.Objects.equals(cached.mac(), mac)) {
@@ -753,6 +757,7 @@ public final class Datapath implements AutoCloseable {
     }
     scheduler.update(eligible, ineligible);
     published = List.copyOf(eligible);
+    settled = decided;
   }
 
   private void writeStatus(Path file) {
@@ -823,14 +828,18 @@ public final class Datapath implements AutoCloseable {
   }
 
   /**
-   * Tells whether this datapath can serve its VIP: the worker runs and at least one server is
-   * eligible (healthy, MAC resolved). This is what the BGP announcement follows; an embedder with
-   * another announcer can poll it. Any thread; does not allocate.
+   * Tells whether this datapath can serve its VIP: the worker runs, at least one server is eligible
+   * (healthy, MAC resolved), and every server's first health verdict is in. The last condition
+   * keeps a starting balancer out of its ECMP group (or its VRRP pair) until its scheduler holds
+   * the same servers as its peers': announced earlier, it would hash the flows that move to it over
+   * the few servers found healthy first, and break those established on the others. This is what
+   * the BGP announcement and the status file's {@code serving} follow; an embedder with another
+   * announcer can poll it. Any thread; does not allocate.
    *
-   * @return whether new flows to the VIP would be forwarded
+   * @return whether the VIP should be announced from this balancer
    */
   public boolean canServe() {
-    return running && !published.isEmpty();
+    return running && settled && !published.isEmpty();
   }
 
   /**

@@ -378,6 +378,102 @@ final class ScaleOutLab implements AutoCloseable {
     Shell.attempt(cmd.toArray(String[]::new));
   }
 
+  /**
+   * Starts keepalived (VRRPv3, RFC 5798) on balancer {@code i}: one VRRP instance on {@code eth0}
+   * owning {@link #VRRP_ADDRESS}, advertisements every 100 ms, and a track script that puts the
+   * instance in FAULT (so the standby takes over) when the balancer's datapath stops serving: its
+   * status file must say {@code serving true} and be younger than a second (it is rewritten twice a
+   * second, so a killed datapath goes stale).
+   *
+   * @param priority 1..254, the higher one is active
+   */
+  void startKeepalived(int i, int priority) throws IOException {
+    Path check = dir.resolve("serving-lb" + i + ".sh");
+    Files.writeString(check, """
+        #!/bin/sh
+        f=%s
+        [ -f "$f" ] && grep -qx 'serving true' "$f" && [ -n "$(find "$f" -newermt '-1 seconds')" ]
+        """.formatted(status(i)));
+    Files.setPosixFilePermissions(check, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path conf = dir.resolve("keepalived-lb" + i + ".conf");
+    Files.writeString(conf, """
+        global_defs {
+          router_id lb%d
+          vrrp_version 3
+          script_user root
+          enable_script_security
+          vrrp_garp_master_delay 0
+          vrrp_garp_master_repeat 3
+        }
+        vrrp_script lb_serving {
+          script "%s"
+          interval 1
+          timeout 1
+          fall 1
+          rise 1
+        }
+        vrrp_instance lb4j {
+          state BACKUP
+          interface eth0
+          virtual_router_id 51
+          priority %d
+          advert_int 0.1
+          virtual_ipaddress {
+            %s/24
+          }
+          track_script {
+            lb_serving
+          }
+        }
+        """.formatted(i, check, priority, VRRP_ADDRESS));
+    spawn("lb" + i, dir.resolve("keepalived-lb" + i + ".log"), "keepalived", "--dont-fork", "--log-console", "--log-detail",
+        "--vrrp", "--use-file", conf.toString(), "--pid", dir.resolve("keepalived-lb" + i + ".pid").toString(),
+        "--vrrp_pid", dir.resolve("keepalived-vrrp-lb" + i + ".pid").toString(), "--config-id", "lb" + i);
+  }
+
+  /** The balancers whose {@code eth0} is up and holds the VRRP address now (1-based). */
+  List<Integer> vrrpOwners() {
+    List<Integer> owners = new ArrayList<>();
+    for (int i = 1; i <= balancers; i++) {
+      String out = Shell.attempt("ip", "-n", ns("lb" + i), "-4", "addr", "show", "dev", "eth0").output();
+      String flags = out.contains("<") ? out.substring(out.indexOf('<'), out.indexOf('>') + 1) : "";
+      if (flags.matches(".*[<,]UP[,>].*") && out.contains(" " + VRRP_ADDRESS + "/")) {
+        owners.add(i);
+      }
+    }
+    return owners;
+  }
+
+  /** The MAC address the router uses for the VRRP address, or empty. */
+  String routerNeighbor() {
+    String out = Shell.attempt("ip", "-n", ns("r"), "neigh", "show", VRRP_ADDRESS).output();
+    int at = out.indexOf("lladdr ");
+    return at < 0 ? "" : out.substring(at + 7).split("\\s+")[0];
+  }
+
+  /** The MAC address of balancer {@code i}'s {@code eth0}. */
+  String mac(int i) {
+    String out = Shell.run("ip", "-n", ns("lb" + i), "link", "show", "eth0");
+    int at = out.indexOf("link/ether ");
+    return out.substring(at + 11).split("\\s+")[0];
+  }
+
+  /**
+   * The whole balancer host dies: SIGKILL to every process in its namespace (datapath, speaker,
+   * keepalived) and its link down, so that it neither answers ARP nor sends anything again.
+   */
+  void killHost(int i) throws InterruptedException {
+    datapaths.remove(i);
+    List<String> cmd = new ArrayList<>(List.of("kill", "-KILL"));
+    for (String pid : Shell.run("ip", "netns", "pids", ns("lb" + i)).split("\\s+")) {
+      if (!pid.isBlank()) {
+        cmd.add(pid.strip());
+      }
+    }
+    Shell.attempt(cmd.toArray(String[]::new));
+    in("lb" + i, "ip", "link", "set", "eth0", "down");
+  }
+
   /** SIGTERM: the graceful stop (withdraw, drain, stop); returns without waiting. */
   void stopDatapath(int i) {
     datapaths.get(i).destroy();
