@@ -80,9 +80,6 @@ final class LibC {
   static final short POLLNVAL = 0x20;
   static final int EFD_NONBLOCK = 0x800;
   static final int EFD_CLOEXEC = 0x80000;
-  static final int O_RDONLY = 0;
-  static final int O_CLOEXEC = 0x80000;
-  static final int CLONE_NEWNET = 0x40000000;
   static final int PROT_READ = 1;
   static final int PROT_WRITE = 2;
   static final int MAP_SHARED = 1;
@@ -135,9 +132,6 @@ final class LibC {
       call("ioctl", FunctionDescriptor.of(INT, INT, LONG, PTR), Linker.Option.firstVariadicArg(2));
   private static final MethodHandle IF_NAMETOINDEX = call("if_nametoindex", FunctionDescriptor.of(INT, PTR));
   private static final MethodHandle EVENTFD = call("eventfd", FunctionDescriptor.of(INT, INT, INT));
-  private static final MethodHandle OPEN =
-      call("open", FunctionDescriptor.of(INT, PTR, INT), Linker.Option.firstVariadicArg(2));
-  private static final MethodHandle SETNS = call("setns", FunctionDescriptor.of(INT, INT, INT));
   private static final MethodHandle MMAP =
       call("mmap", FunctionDescriptor.of(PTR, PTR, LONG, INT, INT, INT, LONG));
   private static final MethodHandle MUNMAP = call("munmap", FunctionDescriptor.of(INT, PTR, LONG));
@@ -306,22 +300,6 @@ final class LibC {
   static int eventfd(MemorySegment state, int initval, int flags) {
     try {
       return (int) EVENTFD.invokeExact(state, initval, flags);
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
-  }
-
-  static int open(MemorySegment state, MemorySegment path, int flags) {
-    try {
-      return (int) OPEN.invokeExact(state, path, flags);
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
-  }
-
-  static int setns(MemorySegment state, int fd, int nstype) {
-    try {
-      return (int) SETNS.invokeExact(state, fd, nstype);
     } catch (Throwable t) {
       throw rethrow(t);
     }

@@ -2,6 +2,7 @@ package io.github.lb4j.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.lb4j.testing.linux.NetworkNamespace;
 import io.github.lb4j.testing.Capability;
 import io.github.lb4j.testing.NamespaceLab;
 import io.github.lb4j.testing.Requirements;

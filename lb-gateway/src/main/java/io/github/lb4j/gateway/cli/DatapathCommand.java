@@ -3,18 +3,17 @@ package io.github.lb4j.gateway.cli;
 import io.github.lb4j.announce.BgpConfig;
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.ForwardingMode;
+import io.github.lb4j.gateway.config.Endpoints;
 import io.github.lb4j.gateway.datapath.Datapath;
 import io.github.lb4j.gateway.datapath.DatapathConfig;
 import io.github.lb4j.gateway.datapath.StartCancelledException;
-import io.github.lb4j.gateway.proxy.Endpoints;
-import io.github.lb4j.gateway.proxy.Durations;
 import java.io.PrintWriter;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.InterfaceAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,11 +76,13 @@ final class DatapathCommand implements Callable<Integer> {
   @Option(names = {"-b", "--backend"}, paramLabel = "[ID=]IP:PORT", required = true, description = "A real server; repeatable.")
   List<String> backends = new ArrayList<>();
 
-  @Option(names = "--gateway", paramLabel = "IP", description = "Next hop towards the clients (router, full-nat, one-arm transparent).")
-  @Nullable String gateway;
+  @Option(names = "--gateway", paramLabel = "IP", converter = Converters.LiteralAddressConverter.class,
+      description = "Next hop towards the clients (router, full-nat, one-arm transparent).")
+  @Nullable InetAddress gateway;
 
-  @Option(names = "--snat", paramLabel = "IP", description = "Source-NAT address (full-nat, --hairpin-snat); repeatable.")
-  List<String> snat = new ArrayList<>();
+  @Option(names = "--snat", paramLabel = "IP", converter = Converters.LiteralAddressConverter.class,
+      description = "Source-NAT address (full-nat, --hairpin-snat); repeatable.")
+  List<InetAddress> snat = new ArrayList<>();
 
   @Option(names = "--hairpin-snat", description = "Source-NAT a server that calls the VIP (the S6.2 fix).")
   boolean hairpinSnat;
@@ -99,10 +100,11 @@ final class DatapathCommand implements Callable<Integer> {
   String check = "tcp";
 
   @Option(names = "--check-option", paramLabel = "KEY=VALUE", description = "Option of the health check; repeatable.")
-  List<String> checkOptions = new ArrayList<>();
+  Map<String, String> checkOptions = new LinkedHashMap<>();
 
-  @Option(names = "--check-interval", paramLabel = "DURATION", description = "Gap between checks (default: ${DEFAULT-VALUE}).")
-  String checkInterval = "1s";
+  @Option(names = "--check-interval", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Gap between checks (default 1s).")
+  Duration checkInterval = Duration.ofSeconds(1);
 
   @Option(names = "--rise", paramLabel = "N", description = "Passes that make a server up (default: ${DEFAULT-VALUE}).")
   int rise = 2;
@@ -114,7 +116,7 @@ final class DatapathCommand implements Callable<Integer> {
   long seed;
 
   @Option(names = "--algorithm-option", paramLabel = "KEY=VALUE", description = "Scheduler option, e.g. table-size=65537; repeatable.")
-  List<String> algorithmOptions = new ArrayList<>();
+  Map<String, String> algorithmOptions = new LinkedHashMap<>();
 
   @Option(names = "--bgp-speaker", paramLabel = "NAME", description = "Announce the VIP by BGP with this speaker: bird or gobgp.")
   @Nullable String bgpSpeaker;
@@ -122,26 +124,32 @@ final class DatapathCommand implements Callable<Integer> {
   @Option(names = "--bgp-local-as", paramLabel = "ASN", description = "This balancer's AS number.")
   long bgpLocalAs;
 
-  @Option(names = "--bgp-peer", paramLabel = "IP", description = "A router to announce the VIP to (single hop); repeatable.")
-  List<String> bgpPeers = new ArrayList<>();
+  @Option(names = "--bgp-peer", paramLabel = "IP", converter = Converters.LiteralAddressConverter.class,
+      description = "A router to announce the VIP to (single hop); repeatable.")
+  List<InetAddress> bgpPeers = new ArrayList<>();
 
   @Option(names = "--bgp-peer-as", paramLabel = "ASN", description = "The routers' AS number.")
   long bgpPeerAs;
 
-  @Option(names = "--bgp-local-address", paramLabel = "IP", description = "Source of the sessions (default: the client interface's address).")
-  @Nullable String bgpLocalAddress;
+  @Option(names = "--bgp-local-address", paramLabel = "IP", converter = Converters.LiteralAddressConverter.class,
+      description = "Source of the sessions (default: the client interface's address of the peers' family).")
+  @Nullable InetAddress bgpLocalAddress;
 
-  @Option(names = "--bgp-router-id", paramLabel = "IPV4", description = "BGP identifier (default: the local address when IPv4).")
-  @Nullable String bgpRouterId;
+  @Option(names = "--bgp-router-id", paramLabel = "IPV4", converter = Converters.LiteralAddressConverter.class,
+      description = "BGP identifier (default: the local address when IPv4).")
+  @Nullable InetAddress bgpRouterId;
 
-  @Option(names = "--bgp-next-hop", paramLabel = "IP", description = "Next hop announced for the VIP (default: the session's own address).")
-  @Nullable String bgpNextHop;
+  @Option(names = "--bgp-next-hop", paramLabel = "IP", converter = Converters.LiteralAddressConverter.class,
+      description = "Next hop announced for the VIP (default: the session's own address).")
+  @Nullable InetAddress bgpNextHop;
 
-  @Option(names = "--bgp-hold-time", paramLabel = "DURATION", description = "BGP hold time, 0 or 3s..65535s (default: ${DEFAULT-VALUE}).")
-  String bgpHoldTime = "9s";
+  @Option(names = "--bgp-hold-time", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "BGP hold time, 0 or 3s..65535s; keepalives every third (default 9s).")
+  Duration bgpHoldTime = Duration.ofSeconds(9);
 
-  @Option(names = "--bgp-bfd-interval", paramLabel = "DURATION", description = "Run BFD with this interval (bird only; default: off).")
-  @Nullable String bgpBfdInterval;
+  @Option(names = "--bgp-bfd-interval", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Run BFD on the sessions with this interval, e.g. 100ms (bird only; default 0: off).")
+  Duration bgpBfdInterval = Duration.ZERO;
 
   @Option(names = "--bgp-bfd-multiplier", paramLabel = "N", description = "BFD detection multiplier (default: ${DEFAULT-VALUE}).")
   int bgpBfdMultiplier = 3;
@@ -149,26 +157,30 @@ final class DatapathCommand implements Callable<Integer> {
   @Option(names = "--bgp-dir", paramLabel = "DIR", description = "Directory of the speaker's configuration, socket and log (default: a new temporary one).")
   @Nullable Path bgpDir;
 
-  @Option(names = "--drain-timeout", paramLabel = "DURATION", description = "Longest drain after the withdrawal on stop (default: ${DEFAULT-VALUE}).")
-  String drainTimeout = "30s";
+  @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Longest drain after the VIP is withdrawn on stop (default 30s).")
+  Duration drainTimeout = Duration.ofSeconds(30);
 
-  @Option(names = "--drain-quiet", paramLabel = "DURATION", description = "Silence at the VIP that ends the drain (default: ${DEFAULT-VALUE}).")
-  String drainQuiet = "1s";
+  @Option(names = "--drain-quiet", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Silence at the VIP that ends the drain (default 1s).")
+  Duration drainQuiet = Duration.ofSeconds(1);
 
   @Option(names = "--resolve-timeout", paramLabel = "DURATION",
-      description = "How long the start waits for the gateway's and servers' MAC addresses (default: ${DEFAULT-VALUE}).")
-  String resolveTimeout = "3s";
+      converter = Converters.DurationConverter.class,
+      description = "How long the start waits for the gateway's and servers' MAC addresses (default 3s).")
+  Duration resolveTimeout = Duration.ofSeconds(3);
 
   @Option(names = "--status-file", paramLabel = "FILE", description = "Write the status and counters here twice a second.")
   @Nullable Path statusFile;
 
-  @Option(names = "--stats-interval", paramLabel = "DURATION", description = "Print the counters this often, 0 never (default: ${DEFAULT-VALUE}).")
-  String statsInterval = "10s";
+  @Option(names = "--stats-interval", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Print the counters this often, 0 never (default 10s).")
+  Duration statsInterval = Duration.ofSeconds(10);
 
   @Override
   public Integer call() throws Exception {
     DatapathConfig config = config();
-    Duration stats = statsInterval.equals("0") ? Duration.ZERO : Durations.parse("--stats-interval", statsInterval);
+    Duration stats = statsInterval;
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
@@ -287,6 +299,7 @@ final class DatapathCommand implements Callable<Integer> {
     InetAddress v = literal("--vip", vipParts[0]);
     b.vip(v, vipParts[1].isEmpty() ? 0 : port("--vip", vipParts[1]));
     int n = 0;
+    Map<InetSocketAddress, String> byAddress = new LinkedHashMap<>();
     for (String spec : backends) {
       n++;
       String id = "backend-" + n;
@@ -297,38 +310,31 @@ final class DatapathCommand implements Callable<Integer> {
         at = spec.substring(eq + 1);
       }
       String[] hostPort = hostAndPort("--backend", at, true);
-      b.backend(Backend.of(id, literal("--backend", hostPort[0]), port("--backend", hostPort[1])));
+      Backend backend = Backend.of(id, literal("--backend", hostPort[0]), port("--backend", hostPort[1]));
+      String same = byAddress.putIfAbsent(backend.socketAddress(), id);
+      if (same != null) {
+        // As IPVS refuses a real server twice in one service: two entries would double its share.
+        throw new IllegalArgumentException("--backend " + spec + " has the address of backend " + same
+            + ": one server is one backend");
+      }
+      b.backend(backend);
     }
     if (gateway != null) {
-      b.gateway(literal("--gateway", gateway));
+      b.gateway(gateway);
     }
-    snat.forEach(s -> b.snat(literal("--snat", s)));
+    snat.forEach(b::snat);
     b.hairpinSnat(hairpinSnat);
     serverSubnets.forEach(b::serverSubnet);
     if (dscp != -1) {
       b.dscp(dscp);
     }
     b.algorithm(algorithm);
-    Map<String, String> opts = new LinkedHashMap<>();
-    for (String o : checkOptions) {
-      int eq = o.indexOf('=');
-      if (eq <= 0) {
-        throw new IllegalArgumentException("--check-option must be KEY=VALUE, was '" + o + "'");
-      }
-      opts.put(o.substring(0, eq), o.substring(eq + 1));
-    }
-    b.check(check, opts, Durations.parse("--check-interval", checkInterval), rise, fall);
+    b.check(check, checkOptions, checkInterval, rise, fall);
     b.statusFile(statusFile);
-    b.resolveTimeout(Durations.parse("--resolve-timeout", resolveTimeout));
+    b.resolveTimeout(resolveTimeout);
     b.seed(seed);
-    for (String o : algorithmOptions) {
-      int eq = o.indexOf('=');
-      if (eq <= 0) {
-        throw new IllegalArgumentException("--algorithm-option must be KEY=VALUE, was '" + o + "'");
-      }
-      b.algorithmOption(o.substring(0, eq), o.substring(eq + 1));
-    }
-    b.drain(Durations.parse("--drain-timeout", drainTimeout), Durations.parse("--drain-quiet", drainQuiet));
+    algorithmOptions.forEach(b::algorithmOption);
+    b.drain(drainTimeout, drainQuiet);
     b.announce(bgp(v, oneArm != null ? oneArm : clientInterface));
     return b.build();
   }
@@ -347,24 +353,23 @@ final class DatapathCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--bgp-speaker needs --bgp-local-as and --bgp-peer-as");
     }
     BgpConfig.Builder g = BgpConfig.builder(BgpConfig.Speaker.parse(bgpSpeaker), bgpLocalAs);
-    for (String p : bgpPeers) {
-      g.peer(literal("--bgp-peer", p), bgpPeerAs);
+    for (InetAddress p : bgpPeers) {
+      g.peer(p, bgpPeerAs);
     }
-    InetAddress peer = literal("--bgp-peer", bgpPeers.get(0));
-    InetAddress local = bgpLocalAddress != null ? literal("--bgp-local-address", bgpLocalAddress) : interfaceAddress(iface, peer);
+    InetAddress local = bgpLocalAddress != null ? bgpLocalAddress : interfaceAddress(iface, bgpPeers.get(0));
     if (local != null) {
       g.localAddress(local);
     }
     if (bgpRouterId != null) {
-      g.routerId(literal("--bgp-router-id", bgpRouterId));
+      g.routerId(bgpRouterId);
     }
     if (bgpNextHop != null) {
-      g.nextHop(literal("--bgp-next-hop", bgpNextHop));
+      g.nextHop(bgpNextHop);
     }
     g.vip(vipAddress);
-    g.holdTime(bgpHoldTime.equals("0") ? Duration.ZERO : Durations.parse("--bgp-hold-time", bgpHoldTime));
-    if (bgpBfdInterval != null && !bgpBfdInterval.equals("0")) {
-      g.bfd(Durations.parse("--bgp-bfd-interval", bgpBfdInterval), bgpBfdMultiplier);
+    g.holdTime(bgpHoldTime);
+    if (!bgpBfdInterval.isZero()) {
+      g.bfd(bgpBfdInterval, bgpBfdMultiplier);
     }
     if (bgpDir != null) {
       g.directory(bgpDir);
@@ -393,7 +398,6 @@ final class DatapathCommand implements Callable<Integer> {
     }
     return null;
   }
-
 
   /**
    * Splits {@code 192.0.2.1:80}, {@code [2001:db8::1]:80}, {@code 192.0.2.1}, {@code [2001:db8::1]}
@@ -447,11 +451,7 @@ final class DatapathCommand implements Callable<Integer> {
     if (!literal) {
       throw new IllegalArgumentException(option + " needs a literal IPv4 or IPv6 address, was '" + text + "'");
     }
-    try {
-      return InetAddress.getByName(t);
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException(option + " needs a literal IPv4 or IPv6 address, was '" + text + "'");
-    }
+    return Endpoints.literal(option, t);
   }
 
   private static int port(String option, String text) {

@@ -17,7 +17,7 @@ import io.github.lb4j.api.Scheduler;
 import io.github.lb4j.api.SchedulerConfig;
 import io.github.lb4j.api.Schedulers;
 import io.github.lb4j.api.Verdict;
-import io.github.lb4j.gateway.proxy.Endpoints;
+import io.github.lb4j.gateway.config.Endpoints;
 import io.github.lb4j.health.HealthMonitor;
 import io.github.lb4j.linux.NetInterface;
 import io.github.lb4j.linux.PacketSocket;

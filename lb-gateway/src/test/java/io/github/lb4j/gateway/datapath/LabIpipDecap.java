@@ -1,8 +1,8 @@
 package io.github.lb4j.gateway.datapath;
 
 import io.github.lb4j.linux.NetInterface;
-import io.github.lb4j.linux.NetworkNamespace;
 import io.github.lb4j.linux.PacketSocket;
+import io.github.lb4j.testing.linux.NetworkNamespace;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
