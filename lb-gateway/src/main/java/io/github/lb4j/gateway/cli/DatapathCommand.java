@@ -115,6 +115,11 @@ final class DatapathCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "N", description = "Scheduler seed; balancers behind one ECMP group use the same (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--second-chance", description = "DSR modes: a mid-stream packet without state goes to the current owner"
+      + " tagged (source MAC) with its owner before the last change of the backend set; the servers' nftables rules"
+      + " (DATAPATH.md) pass it on when they do not hold the connection.")
+  boolean secondChance;
+
   @Option(names = "--algorithm-option", paramLabel = "KEY=VALUE", description = "Scheduler option, e.g. table-size=65537; repeatable.")
   Map<String, String> algorithmOptions = new LinkedHashMap<>();
 
@@ -333,6 +338,7 @@ final class DatapathCommand implements Callable<Integer> {
     b.statusFile(statusFile);
     b.resolveTimeout(resolveTimeout);
     b.seed(seed);
+    b.secondChance(secondChance);
     algorithmOptions.forEach(b::algorithmOption);
     b.drain(drainTimeout, drainQuiet);
     b.announce(bgp(v, oneArm != null ? oneArm : clientInterface));

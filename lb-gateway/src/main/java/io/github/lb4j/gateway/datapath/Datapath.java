@@ -24,6 +24,7 @@ import io.github.lb4j.linux.PacketSocket;
 import io.github.lb4j.linux.Poller;
 import io.github.lb4j.nat.NatConfig;
 import io.github.lb4j.nat.NatCounter;
+import io.github.lb4j.nat.SecondChanceScheduler;
 import io.github.lb4j.nat.NatPort;
 import io.github.lb4j.nat.NatTranslators;
 import io.github.lb4j.nat.PacketTranslator;
@@ -233,7 +234,8 @@ public final class Datapath implements AutoCloseable {
     // Names are checked before the wait for the next hops, so a typo fails at once.
     SchedulerConfig.Builder sc = SchedulerConfig.builder().seed(config.seed());
     config.algorithmOptions().forEach(sc::option);
-    this.scheduler = Schedulers.create(config.algorithm(), sc.build());
+    this.scheduler = config.secondChance() ? SecondChanceScheduler.create(config.algorithm(), sc.build())
+        : Schedulers.create(config.algorithm(), sc.build());
     this.checker = config.check().equals("none") ? null : HealthCheckers.create(config.check(), config.checkOptions());
     resolve(config.resolveTimeout(), gw);
     if (gw != null && neighbors.macOnWorker(gatewayIndex) == 0) {

@@ -49,6 +49,7 @@ public final class DatapathConfig {
   private final Duration resolveTimeout;
   private final long seed;
   private final Map<String, String> algorithmOptions;
+  private final boolean secondChance;
   private final @Nullable BgpConfig bgp;
   private final Duration drainTimeout;
   private final Duration drainQuiet;
@@ -77,6 +78,7 @@ public final class DatapathConfig {
     this.resolveTimeout = b.resolveTimeout;
     this.seed = b.seed;
     this.algorithmOptions = Map.copyOf(b.algorithmOptions);
+    this.secondChance = b.secondChance;
     this.bgp = b.bgp;
     this.drainTimeout = b.drainTimeout;
     this.drainQuiet = b.drainQuiet;
@@ -207,6 +209,15 @@ public final class DatapathConfig {
     return seed;
   }
 
+  /**
+   * {@return whether a mid-stream packet of a flow without state is tagged with its owner under the
+   * backend set before the last change (the second chance of the DSR modes, {@link
+   * io.github.lb4j.nat.SecondChance})}
+   */
+  public boolean secondChance() {
+    return secondChance;
+  }
+
   /** {@return the scheduler's options, for example {@code table-size=65537} for Maglev} */
   public Map<String, String> algorithmOptions() {
     return algorithmOptions;
@@ -251,6 +262,7 @@ public final class DatapathConfig {
     private @Nullable Path statusFile;
     private Duration resolveTimeout = Duration.ofSeconds(3);
     private long seed;
+    private boolean secondChance;
     private final Map<String, String> algorithmOptions = new LinkedHashMap<>();
     private @Nullable BgpConfig bgp;
     private Duration drainTimeout = Duration.ofSeconds(30);
@@ -431,6 +443,20 @@ public final class DatapathConfig {
     }
 
     /**
+     * Gives established flows a second chance across a change of the backend set (DSR modes only):
+     * a mid-stream packet without state goes to the current owner tagged with the previous one,
+     * whose servers pass it on when they do not hold the connection ({@link
+     * io.github.lb4j.nat.SecondChance#nftRules}). Default off.
+     *
+     * @param enabled whether to
+     * @return this builder
+     */
+    public Builder secondChance(boolean enabled) {
+      this.secondChance = enabled;
+      return this;
+    }
+
+    /**
      * Sets an option of the scheduler, for example {@code table-size} of Maglev.
      *
      * @param name the option
@@ -545,6 +571,10 @@ public final class DatapathConfig {
       }
       if (serverInterface == null && serverVlan != -1) {
         throw new IllegalArgumentException("--server-vlan is for inline (--client-interface, --server-interface); one-arm takes --vlan");
+      }
+      if (secondChance && mode.repliesPassBalancer()) {
+        throw new IllegalArgumentException("--second-chance is for the DSR modes: in --mode " + mode.modeName()
+            + " replies return through the balancer holding the flow's translation, so a flow cannot move to another balancer");
       }
       boolean v4 = vip instanceof Inet4Address;
       for (Backend b : backends) {

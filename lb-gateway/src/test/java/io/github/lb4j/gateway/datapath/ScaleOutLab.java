@@ -287,6 +287,18 @@ final class ScaleOutLab implements AutoCloseable {
     awaitLog(dir.resolve("s" + i + ".log"), "listening", serverProcesses.get(i));
   }
 
+  boolean serverRunning(int i) {
+    Process p = serverProcesses.get(i);
+    return p != null && p.isAlive();
+  }
+
+  /** Whether balancer {@code i}'s status file says backend {@code id} is up. */
+  boolean backendUp(int i, String id) throws IOException {
+    Path f = status(i);
+    return Files.exists(f) && Files.readAllLines(f, StandardCharsets.UTF_8).stream()
+        .anyMatch(l -> l.startsWith("backend " + id + " ") && l.contains(" UP "));
+  }
+
   /** Kills server {@code i}'s process (its connections are reset, its port closes). */
   void killServer(int i) throws InterruptedException {
     Process p = serverProcesses.remove(i);

@@ -2,10 +2,13 @@ package io.github.lb4j.gateway.datapath;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.lb4j.api.Backend;
+import io.github.lb4j.nat.SecondChance;
 import io.github.lb4j.testing.Capability;
 import io.github.lb4j.testing.FrrRouter;
 import io.github.lb4j.testing.Privileged;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +25,8 @@ import org.junit.jupiter.api.TestInstance;
  * Scaling out (Maglev NSDI'16 §3, Katran): three {@code lb datapath} balancers announce one VIP by
  * BGP to an FRR router that spreads flows over them by ECMP; all use the same Maglev seed and table.
  * 200 long-lived TCP connections stream through the VIP while one balancer is killed (SIGKILL) and
- * another stopped gracefully (SIGTERM: withdraw, drain, stop). In the DSR modes the packets of an
+ * another stopped gracefully (SIGTERM: withdraw, drain, stop), or while a server joins and then a
+ * balancer is killed (the second chance). In the DSR modes the packets of an
  * established flow that reach a balancer without its state are forwarded by the consistent hash, to
  * the server the flow already has, so the connections survive.
  *
@@ -103,6 +107,66 @@ class ScaleOutLabTest {
         }
         """.formatted(ScaleOutLab.DSCP, ScaleOutLab.VIP));
     survive("dsr-dscp", Failure.KILL);
+  }
+
+  /**
+   * The second chance (GLB, Unimog): a fourth server joins while the connections stream, then lb1
+   * dies. lb2 and lb3 meet lb1's flows without state under the new backend set, in which about a
+   * quarter of them hash to the new server. With {@code --second-chance} those packets reach it
+   * tagged with the server they had, and the new server's socket check ({@link
+   * SecondChance#nftRules}) passes them on: the connections survive.
+   */
+  @Test
+  void dsrL2_secondChance_connectionsSurviveAServerJoiningAndThenABalancerKilled() throws Exception {
+    lab.killServer(4);
+    try {
+      List<Backend> servers = new ArrayList<>();
+      for (int i = 1; i <= 4; i++) {
+        servers.add(Backend.of("s" + i, InetAddress.getByName(ScaleOutLab.server(i)), ScaleOutLab.PORT));
+      }
+      lab.nftOnServers(SecondChance.nftRules(servers, "eth0"));
+      for (int i = 1; i <= 3; i++) {
+        List<String> args = new ArrayList<>(lab.datapathArgs("dsr-l2", 4));
+        args.addAll(lab.bgpArgs(i));
+        args.add("--second-chance");
+        lab.startDatapath(i, args);
+      }
+      awaitNextHops(Set.of(ScaleOutLab.balancer(1), ScaleOutLab.balancer(2), ScaleOutLab.balancer(3)));
+      ScaleOutLab.StreamClient client = lab.streamClient(CONNECTIONS, INTERVAL_MS);
+      awaitStreaming(client, 3);
+
+      lab.startServer(4);
+      lab.awaitServer(4);
+      Awaitility.await("every balancer has s4 up").atMost(WAIT).pollInterval(Duration.ofMillis(100))
+          .until(() -> lab.backendUp(1, "s4") && lab.backendUp(2, "s4") && lab.backendUp(3, "s4"));
+      awaitStreaming(client, client.progress()[2] + 2);
+
+      lab.killDatapath(1);
+      awaitNextHops(Set.of(ScaleOutLab.balancer(2), ScaleOutLab.balancer(3)));
+      awaitStreaming(client, client.progress()[2] + 5);
+      long stateless = 0;
+      long tags = 0;
+      for (int i = 2; i <= 3; i++) {
+        stateless += ScaleOutLab.counter(lab.status(i), "counter.stateless_forwards");
+        tags += ScaleOutLab.counter(lab.status(i), "counter.second_chance_tags");
+      }
+      List<String> result = client.stop();
+      String[] r = result.get(0).split(" ");
+      long total = Long.parseLong(r[1]);
+      long survived = Long.parseLong(r[2]);
+      System.out.printf("scale-out dsr-l2 second chance: s4 joined, then lb1 killed: %d of %d connections survived (%.1f%%);"
+          + " lb2 and lb3 forwarded %d packets without state, %d of them tagged with the previous owner%n",
+          survived, total, 100.0 * survived / total, stateless, tags);
+      result.stream().filter(l -> l.startsWith("failure")).limit(10).forEach(System.out::println);
+      assertThat(total).isEqualTo(CONNECTIONS);
+      assertThat(tags).as("flows of lb1 that the new table gives to s4 came tagged").isPositive();
+      assertThat(survived).as("connections surviving (%s) %s", result, lab.logs()).isGreaterThanOrEqualTo(CONNECTIONS * 99L / 100);
+    } finally {
+      if (!lab.serverRunning(4)) {
+        lab.startServer(4);
+        lab.awaitServer(4);
+      }
+    }
   }
 
   private void survive(String mode, Failure failure) throws Exception {
