@@ -12,6 +12,7 @@ module io.github.lb4j.gateway {
   requires transitive io.github.lb4j.pool;
   requires transitive io.github.lb4j.nat;
   requires transitive io.github.lb4j.linux;
+  requires transitive io.github.lb4j.announce;
   requires info.picocli;
   requires org.slf4j;
   // sun.misc.Signal: lb proxy drains on SIGTERM and stops at once on a second signal.

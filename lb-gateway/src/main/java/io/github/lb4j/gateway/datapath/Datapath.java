@@ -1,5 +1,9 @@
 package io.github.lb4j.gateway.datapath;
 
+import io.github.lb4j.announce.AnnouncerStatus;
+import io.github.lb4j.announce.Announcers;
+import io.github.lb4j.announce.BgpConfig;
+import io.github.lb4j.announce.VipAnnouncer;
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.Direction;
 import io.github.lb4j.api.DropReason;
@@ -20,6 +24,7 @@ import io.github.lb4j.linux.PacketSocket;
 import io.github.lb4j.linux.Poller;
 import io.github.lb4j.nat.NatConfig;
 import io.github.lb4j.nat.NatCounter;
+import io.github.lb4j.nat.SecondChanceScheduler;
 import io.github.lb4j.nat.NatPort;
 import io.github.lb4j.nat.NatTranslators;
 import io.github.lb4j.nat.PacketTranslator;
@@ -76,6 +81,13 @@ import org.slf4j.LoggerFactory;
  * counts what that took. Inline transparent mode (S5.1) is a bridge: what the translator does not
  * balance passes to the other side unchanged ({@code datapath.bridged}).
  *
+ * <p><b>Scaling out</b>: with {@link DatapathConfig#bgp()} the datapath announces its VIP by BGP
+ * ({@link VipAnnouncer}) while it {@link #canServe() can serve} (running, at least one server
+ * eligible) and withdraws it otherwise; {@link #drainAndClose()} withdraws first, forwards until the
+ * routers have moved the VIP's traffic away, then stops. Balancers with the same scheduler seed,
+ * options and servers choose the same server for a flow, and in the DSR modes forward a flow's
+ * packets without state by that choice, so a flow survives moving from one balancer to another.
+ *
  * <p>Threads: one worker thread runs the translator for every interface queue (veth has one queue
  * per side; the flow table has a single writer, so the queues of both sides of one flow share a
  * worker); one control thread applies health and neighbor changes to the scheduler and writes the
@@ -112,8 +124,20 @@ public final class Datapath implements AutoCloseable {
     /** Frames of a VLAN (or untagged frames, or 802.1ad service-tagged frames) that no port serves: not forwarded. */
     OTHER_VLAN,
     /** Frames an inline transparent balancer passed to the other side unchanged (it is a bridge, S5.1). */
-    BRIDGED
+    BRIDGED,
+    /** Frames addressed to the VIP (what a graceful stop waits to see end). */
+    VIP_FRAMES
   }
+
+  /**
+   * What a graceful stop did.
+   *
+   * @param withdrawn whether the speaker confirmed the withdrawal (true without BGP)
+   * @param drained whether the VIP's traffic stopped before the drain timeout
+   * @param drainMillis how long the drain lasted, from the withdrawal to the stop
+   * @param framesDuringDrain frames that reached the VIP during the drain (forwarded as usual)
+   */
+  public record Drain(boolean withdrawn, boolean drained, long drainMillis, long framesDuringDrain) {}
 
   /** One interface: its kernel identity and its socket, shared by the ports (VLANs) on it. */
   private record Link(String name, NetInterface iface, PacketSocket socket) {}
@@ -155,6 +179,10 @@ public final class Datapath implements AutoCloseable {
   private volatile boolean running = true;
   private volatile @Nullable Throwable failure;
   private volatile List<Backend> published = List.of();
+  private volatile @Nullable VipAnnouncer announcer;
+  /** Whether every server's first health verdict is in (none UNKNOWN). */
+  private volatile boolean settled;
+  private volatile boolean withdrawing;
   /** The frame being handled, as received (for bridging it unchanged) and as copied into the buffer without its tag. */
   private MemorySegment rxMemory = MemorySegment.NULL;
   private long rxOffset;
@@ -204,7 +232,10 @@ public final class Datapath implements AutoCloseable {
     this.vipLo = vipV4 ? 0 : rb.getLong(8);
 
     // Names are checked before the wait for the next hops, so a typo fails at once.
-    this.scheduler = Schedulers.create(config.algorithm(), SchedulerConfig.defaults());
+    SchedulerConfig.Builder sc = SchedulerConfig.builder().seed(config.seed());
+    config.algorithmOptions().forEach(sc::option);
+    this.scheduler = config.secondChance() ? SecondChanceScheduler.create(config.algorithm(), sc.build())
+        : Schedulers.create(config.algorithm(), sc.build());
     this.checker = config.check().equals("none") ? null : HealthCheckers.create(config.check(), config.checkOptions());
     resolve(config.resolveTimeout(), gw);
     if (gw != null && neighbors.macOnWorker(gatewayIndex) == 0) {
@@ -264,6 +295,11 @@ public final class Datapath implements AutoCloseable {
       }
       Datapath d = new Datapath(config, links.toArray(Link[]::new), ports.toArray(Port[]::new));
       d.worker.start();
+      BgpConfig bgp = config.bgp();
+      if (bgp != null) {
+        // started from the caller's thread's network namespace, so the speaker runs in it too
+        d.announcer = Announcers.bgp(bgp);
+      }
       d.control.start();
       return d;
     } catch (RuntimeException e) {
@@ -520,6 +556,7 @@ public final class Datapath implements AutoCloseable {
     } else if (etherType == EthernetFlyweight.ETHER_TYPE_IPV4 && len >= MIN_IPV4_FRAME) {
       int dst = b.getInt(at + 14 + 16);
       if (vipV4 && dst == vip4) {
+        bump(Counter.VIP_FRAMES);
         d = Direction.CLIENT_TO_SERVER;
       } else if (isHostV4(dst)) {
         bump(Counter.HOST_FRAMES);
@@ -535,7 +572,10 @@ public final class Datapath implements AutoCloseable {
       if (icmpType == 136) {
         neighbors.onIcmpv6(port, b, at, len);
       }
-      if ((!vipV4 && hi == vipHi && lo == vipLo) || (icmpType >= 133 && icmpType <= 137)) {
+      if (!vipV4 && hi == vipHi && lo == vipLo) {
+        bump(Counter.VIP_FRAMES);
+        d = Direction.CLIENT_TO_SERVER;
+      } else if (icmpType >= 133 && icmpType <= 137) {
         d = Direction.CLIENT_TO_SERVER;
       } else if (isHostV6(hi, lo)) {
         bump(Counter.HOST_FRAMES);
@@ -677,6 +717,10 @@ public final class Datapath implements AutoCloseable {
         seenHealth = hv;
         publish();
       }
+      VipAnnouncer a = announcer;
+      if (a != null && !withdrawing) {
+        a.serving(canServe());
+      }
       long now = System.nanoTime();
       Path file = config.statusFile();
       if (file != null && now - nextStatus >= 0) {
@@ -698,7 +742,9 @@ public final class Datapath implements AutoCloseable {
   private synchronized void publish() {
     List<Backend> eligible = new ArrayList<>();
     List<Backend> ineligible = new ArrayList<>();
+    boolean decided = true;
     for (Backend b : config.backends()) {
+      decided &= health.get(b.id()) != HealthState.UNKNOWN;
       MacAddress mac = neighbors.mac(b.address());
       Backend cached = withMac.get(b.id());
       if (cached == null || !java.util.Objects.equals(cached.mac(), mac)) {
@@ -713,6 +759,7 @@ public final class Datapath implements AutoCloseable {
     }
     scheduler.update(eligible, ineligible);
     published = List.copyOf(eligible);
+    settled = decided;
   }
 
   private void writeStatus(Path file) {
@@ -783,6 +830,99 @@ public final class Datapath implements AutoCloseable {
   }
 
   /**
+   * Tells whether this datapath can serve its VIP: the worker runs, at least one server is eligible
+   * (healthy, MAC resolved), and every server's first health verdict is in. The last condition
+   * keeps a starting balancer out of its ECMP group (or its VRRP pair) until its scheduler holds
+   * the same servers as its peers': announced earlier, it would hash the flows that move to it over
+   * the few servers found healthy first, and break those established on the others. This is what
+   * the BGP announcement and the status file's {@code serving} follow; an embedder with another
+   * announcer can poll it. Any thread; does not allocate.
+   *
+   * @return whether the VIP should be announced from this balancer
+   */
+  public boolean canServe() {
+    return running && settled && !published.isEmpty();
+  }
+
+  /**
+   * Returns the BGP announcer's status, when the VIP is announced.
+   *
+   * @return the status, or null without BGP
+   */
+  public @Nullable AnnouncerStatus announcement() {
+    VipAnnouncer a = announcer;
+    return a == null ? null : a.status();
+  }
+
+  /**
+   * Stops gracefully: withdraws the VIP (and waits, up to 5 s, for the speaker to confirm), keeps
+   * forwarding while the routers move the VIP's traffic to the other balancers, until no frame
+   * reached the VIP for {@link DatapathConfig#drainQuiet()} or {@link
+   * DatapathConfig#drainTimeout()} passed, then {@link #close()}s. Without BGP there is nothing to
+   * wait for and it closes at once. Blocks; an interrupt does not shorten the drain (it is kept and
+   * set again on return). Call once, from the thread that owns the datapath.
+   *
+   * @return what the stop did
+   */
+  public Drain drainAndClose() {
+    VipAnnouncer a = announcer;
+    if (a == null || !running) {
+      close();
+      return new Drain(true, true, 0, 0);
+    }
+    withdrawing = true;
+    a.serving(false);
+    // A stop requested while draining must not cut the drain short: interrupts are kept for later.
+    boolean interrupted = false;
+    boolean withdrawn = false;
+    long confirmDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!withdrawn && System.nanoTime() - confirmDeadline < 0) {
+      try {
+        withdrawn = a.awaitApplied(Duration.ofNanos(Math.max(1, confirmDeadline - System.nanoTime())));
+        if (!withdrawn) {
+          break;
+        }
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    long start = System.nanoTime();
+    long deadline = start + config.drainTimeout().toNanos();
+    long quiet = config.drainQuiet().toNanos();
+    long first = count(Counter.VIP_FRAMES);
+    long seen = first;
+    long lastChange = start;
+    boolean drained = false;
+    while (running) {
+      long now = System.nanoTime();
+      long frames = count(Counter.VIP_FRAMES);
+      if (frames != seen) {
+        seen = frames;
+        lastChange = now;
+      }
+      if (now - lastChange >= quiet) {
+        drained = true;
+        break;
+      }
+      if (now - deadline >= 0) {
+        break;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    LOG.info("drained for {} ms ({} frames to the VIP meanwhile, {})", millis, seen - first, drained ? "quiet" : "timed out");
+    close();
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    return new Drain(withdrawn, drained, millis, seen - first);
+  }
+
+  /**
    * Returns whether the worker is running; false after {@link #close} or when it failed.
    *
    * @return whether the worker is running
@@ -812,6 +952,11 @@ public final class Datapath implements AutoCloseable {
     sb.append("running ").append(running).append('\n');
     sb.append("vip ").append(Endpoints.format(config.vip(), config.vipPort())).append('\n');
     sb.append("eligible ").append(published.size()).append('\n');
+    sb.append("serving ").append(canServe()).append('\n');
+    VipAnnouncer a = announcer;
+    if (a != null) {
+      sb.append(a.status().lines("bgp."));
+    }
     for (Backend b : config.backends()) {
       MacAddress mac = neighbors.mac(b.address());
       sb.append("backend ").append(b.id()).append(' ').append(Endpoints.format(b.address(), b.port()))
@@ -871,10 +1016,18 @@ public final class Datapath implements AutoCloseable {
     out.flush();
   }
 
-  /** Stops the threads, the health checks and closes every socket. Idempotent; blocks until stopped. */
+  /**
+   * Stops the threads, the health checks, the BGP speaker (its peers withdraw the VIP at once: a
+   * stop without {@link #drainAndClose()} cuts the flows in transit) and closes every socket.
+   * Idempotent; blocks until stopped.
+   */
   @Override
   public void close() {
     running = false;
+    VipAnnouncer a = announcer;
+    if (a != null) {
+      a.close();
+    }
     try {
       worker.join(TimeUnit.SECONDS.toMillis(5));
       control.join(TimeUnit.SECONDS.toMillis(5));
