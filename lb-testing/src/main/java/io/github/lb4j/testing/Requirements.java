@@ -38,7 +38,7 @@ public final class Requirements {
       Map.entry("ip", "iproute2"), Map.entry("nft", "nftables"), Map.entry("tcpdump", "tcpdump"),
       Map.entry("tshark", "tshark"), Map.entry("ethtool", "ethtool"), Map.entry("sysctl", "procps"),
       Map.entry("fping", "fping"), Map.entry("curl", "curl"), Map.entry("prlimit", "util-linux"),
-      Map.entry("haproxy", "haproxy"), Map.entry("wrk", "wrk"), Map.entry("dnsmasq", "dnsmasq"));
+      Map.entry("haproxy", "haproxy"), Map.entry("wrk", "wrk"), Map.entry("dnsmasq", "dnsmasq-base"));
 
   private Requirements() {}
 
