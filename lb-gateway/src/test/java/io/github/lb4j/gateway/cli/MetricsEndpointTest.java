@@ -76,6 +76,10 @@ class MetricsEndpointTest {
       assertThat(busy).containsPattern("lb_proxy_retries_total [1-9]");
 
       web.release();
+      for (Socket c : clients) {
+        assertThat(new String(c.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 200");
+        c.close();
+      }
       await().atMost(LbProcess.HANG_GUARD).until(() -> get(url).contains("lb_proxy_connections_active 0.0"));
       assertThat(get(url.resolve("/nothing-here"))).startsWith("HTTP/1.1 404");
     } finally {
