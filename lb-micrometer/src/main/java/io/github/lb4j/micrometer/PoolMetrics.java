@@ -1,5 +1,6 @@
 package io.github.lb4j.micrometer;
 
+import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.BackendLoad;
 import io.github.lb4j.api.HealthState;
 import io.github.lb4j.pool.BackendPool;
@@ -69,6 +70,10 @@ import org.jspecify.annotations.Nullable;
  *       {@code down}, {@code unknown}</td><td>changes of a backend's health (checks and reports), by the
  *       state reached</td></tr>
  *   <tr><td>{@code lb.pool.ejections}</td><td>counter</td><td></td><td>outlier ejections</td></tr>
+ *   <tr><td>{@code lb.scheduler.backends}</td><td>gauge</td><td>{@code scheduler}: its name</td><td>backends
+ *       in the scheduler's current snapshot (eligible; drained ones with weight 0 included)</td></tr>
+ *   <tr><td>{@code lb.scheduler.weight}</td><td>gauge</td><td>{@code scheduler}</td><td>sum of the weights in
+ *       that snapshot</td></tr>
  * </table>
  *
  * <table>
@@ -231,6 +236,11 @@ public final class PoolMetrics implements MeterBinder, PoolListener {
         .description("Members of the pool by whether they take new requests").register(r);
     Gauge.builder("lb.pool.backends", p, pp -> count(pp, false)).tags(tags).tag("serving", "false")
         .description("Members of the pool by whether they take new requests").register(r);
+    Gauge.builder("lb.scheduler.backends", p, pp -> pp.scheduler().backends().size()).tags(tags)
+        .tag("scheduler", p.scheduler().name())
+        .description("Backends in the scheduler's current snapshot (eligible, drained ones included)").register(r);
+    Gauge.builder("lb.scheduler.weight", p, pp -> weightSum(pp)).tags(tags).tag("scheduler", p.scheduler().name())
+        .description("Sum of the weights in the scheduler's current snapshot").register(r);
     for (Map.Entry<Transition.Cause, LongAdder> e : transitions.entrySet()) {
       FunctionCounter.builder("lb.pool.transitions", e.getValue(), LongAdder::sum).tags(tags)
           .tag("cause", e.getKey().name().toLowerCase(Locale.ROOT))
@@ -248,6 +258,14 @@ public final class PoolMetrics implements MeterBinder, PoolListener {
   private void refused(MeterRegistry r, BackendPool p, String reason, ToDoubleFunction<PoolStats> value) {
     FunctionCounter.builder("lb.pool.picks.refused", p, pp -> value.applyAsDouble(pp.stats())).tags(tags)
         .tag("reason", reason).description("Picks refused, by reason").register(r);
+  }
+
+  private static long weightSum(BackendPool p) {
+    long sum = 0;
+    for (Backend b : p.scheduler().backends()) {
+      sum += b.weight();
+    }
+    return sum;
   }
 
   private static long count(BackendPool p, boolean serving) {

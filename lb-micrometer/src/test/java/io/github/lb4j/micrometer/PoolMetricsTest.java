@@ -119,8 +119,10 @@ class PoolMetricsTest {
       assertThat(counter(registry, "lb.pool.health.transitions", "state", "up")).isEqualTo(1);
       assertThat(gauge(registry, "lb.backend.serving", "backend", "b1")).isEqualTo(1);
 
+      assertThat(gauge(registry, "lb.scheduler.backends", "scheduler", "round-robin")).isEqualTo(2);
       pool.setWeight("b0", 7).join();
       assertThat(gauge(registry, "lb.backend.weight", "backend", "b0")).isEqualTo(7);
+      assertThat(gauge(registry, "lb.scheduler.weight", "scheduler", "round-robin")).isEqualTo(8);
       assertThat(counter(registry, "lb.pool.transitions", "cause", "admin_weight")).isEqualTo(1);
       // The two backends were added before bindTo: those transitions count as well.
       assertThat(counter(registry, "lb.pool.transitions", "cause", "added")).isEqualTo(2);
