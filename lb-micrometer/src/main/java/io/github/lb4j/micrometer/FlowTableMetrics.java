@@ -23,7 +23,7 @@ import java.util.Objects;
  *       and not yet freed)</td></tr>
  *   <tr><td>{@code lb.flow.table.capacity}</td><td>gauge</td><td></td><td>slots</td></tr>
  *   <tr><td>{@code lb.flow.table.memory}</td><td>gauge</td><td></td><td>bytes of flow memory</td></tr>
- *   <tr><td>{@code lb.flow.table.created}</td><td>counter</td><td>{@code slot}: {@code free},
+ *   <tr><td>{@code lb.flow.table.inserts}</td><td>counter</td><td>{@code slot}: {@code free},
  *       {@code expired}, {@code evicted}</td><td>flows created, by the slot they took</td></tr>
  *   <tr><td>{@code lb.flow.table.evictions}</td><td>counter</td><td></td><td>flows evicted to make room
  *       (the oldest non-established flow of a full bucket)</td></tr>
@@ -61,10 +61,10 @@ public final class FlowTableMetrics implements MeterBinder {
         .description("Slots of the table").register(registry);
     Gauge.builder("lb.flow.table.memory", table, FlowTable::memoryBytes).tags(tags).baseUnit(BaseUnits.BYTES)
         .description("Flow memory of the table").register(registry);
-    counter(registry, "lb.flow.table.created", "slot", "free", FlowCounter.INSERTED, "Flows created, by the slot they took");
-    counter(registry, "lb.flow.table.created", "slot", "expired", FlowCounter.REUSED_EXPIRED,
+    counter(registry, "lb.flow.table.inserts", "slot", "free", FlowCounter.INSERTED, "Flows created, by the slot they took");
+    counter(registry, "lb.flow.table.inserts", "slot", "expired", FlowCounter.REUSED_EXPIRED,
         "Flows created, by the slot they took");
-    counter(registry, "lb.flow.table.created", "slot", "evicted", FlowCounter.EVICTED, "Flows created, by the slot they took");
+    counter(registry, "lb.flow.table.inserts", "slot", "evicted", FlowCounter.EVICTED, "Flows created, by the slot they took");
     FunctionCounter.builder("lb.flow.table.evictions", table, t -> t.count(FlowCounter.EVICTED)).tags(tags)
         .description("Flows evicted to make room for a new one").register(registry);
     counter(registry, "lb.flow.table.refused", "reason", "table_full", FlowCounter.TABLE_FULL, "New flows given no state");

@@ -60,6 +60,9 @@ class PrometheusScrapeTest {
     assertThat(text).contains("lb_flow_table_capacity{vip=\"192.0.2.1\"} 16.0");
     assertThat(text).contains("lb_flow_table_memory_bytes{vip=\"192.0.2.1\"}");
     assertThat(text).contains("lb_flow_table_lookups_total{result=\"miss\",vip=\"192.0.2.1\"} 1.0");
+    // A name ending in "created" would lose it in Prometheus (OpenMetrics reserves the _created suffix).
+    assertThat(text).contains("lb_flow_table_inserts_total{slot=\"evicted\",vip=\"192.0.2.1\"} " + (double) evicted);
+    assertThat(text).doesNotContain("lb_flow_table_total");
     assertThat(opened).isEqualTo(40 - (int) table.count(io.github.lb4j.nat.flow.FlowCounter.TABLE_FULL)
         - (int) table.count(io.github.lb4j.nat.flow.FlowCounter.RATE_LIMITED));
   }

@@ -37,7 +37,7 @@ class DatapathMetricsLabTest {
       String scrape = lab.in("lb", "curl", "-sS", "http://127.0.0.1:9464/metrics");
       assertThat(value(scrape, "lb_nat_events_total{event=\"forwarded_requests\",mode=\"transparent\"}")).isPositive();
       assertThat(value(scrape, "lb_nat_events_total{event=\"forwarded_replies\",mode=\"transparent\"}")).isPositive();
-      assertThat(value(scrape, "lb_flow_table_created_total{mode=\"transparent\",slot=\"free\"}")).isPositive();
+      assertThat(value(scrape, "lb_flow_table_inserts_total{mode=\"transparent\",slot=\"free\"}")).isPositive();
       assertThat(value(scrape, "lb_flow_table_capacity{mode=\"transparent\"}")).isPositive();
       assertThat(value(scrape, "lb_datapath_backends_eligible{mode=\"transparent\"}")).isEqualTo(2);
       assertThat(scrape).contains("lb_nat_drops_total{mode=\"transparent\",reason=\"malformed\"}");
