@@ -4,6 +4,8 @@
  * io.github.lb4j.gateway.datapath.Datapath}). The {@code lb} command (proxy, demo, datapath, trace,
  * serve) and its configuration parsing are internal.
  */
+// micrometer-core and micrometer-registry-prometheus are automatic modules.
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
 module io.github.lb4j.gateway {
   requires static transitive org.jspecify;
   requires transitive io.github.lb4j.api;
@@ -13,6 +15,10 @@ module io.github.lb4j.gateway {
   requires transitive io.github.lb4j.nat;
   requires transitive io.github.lb4j.linux;
   requires transitive io.github.lb4j.announce;
+  requires io.github.lb4j.micrometer;
+  requires micrometer.registry.prometheus;
+  // The --metrics endpoint of lb proxy and lb datapath.
+  requires jdk.httpserver;
   requires info.picocli;
   requires org.slf4j;
   // sun.misc.Signal: lb proxy drains on SIGTERM and stops at once on a second signal.

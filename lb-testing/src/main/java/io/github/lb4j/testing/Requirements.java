@@ -40,7 +40,8 @@ public final class Requirements {
       Map.entry("fping", "fping"), Map.entry("curl", "curl"), Map.entry("prlimit", "util-linux"),
       Map.entry("haproxy", "haproxy"), Map.entry("wrk", "wrk"),
       Map.entry("bird", "bird2"), Map.entry("birdc", "bird2"), Map.entry("gobgpd", "gobgpd"), Map.entry("gobgp", "gobgpd"),
-      Map.entry("vtysh", "frr"), Map.entry("keepalived", "keepalived"), Map.entry("setpriv", "util-linux"));
+      Map.entry("vtysh", "frr"), Map.entry("keepalived", "keepalived"), Map.entry("setpriv", "util-linux"),
+      Map.entry("dnsmasq", "dnsmasq-base"));
 
   private Requirements() {}
 

@@ -182,6 +182,10 @@ final class DatapathCommand implements Callable<Integer> {
       description = "Print the counters this often, 0 never (default 10s).")
   Duration statsInterval = Duration.ofSeconds(10);
 
+  @Option(names = "--metrics", paramLabel = "HOST:PORT", converter = Converters.EndpointConverter.class,
+      description = "Serve Prometheus metrics at http://HOST:PORT/metrics.")
+  @Nullable InetSocketAddress metrics;
+
   @Override
   public Integer call() throws Exception {
     DatapathConfig config = config();
@@ -212,10 +216,14 @@ final class DatapathCommand implements Callable<Integer> {
         out.flush();
         return 0;
       }
-      try (Datapath d = started) {
+      try (Datapath d = started;
+          MetricsEndpoint m = metrics == null ? null : MetricsEndpoint.datapath(d, config.mode().modeName(), metrics)) {
         out.println("lb datapath: " + config.mode().modeName() + " on " + side(config.clientInterface(), config.clientVlan())
             + (config.oneArm() ? "" : " -> " + side(config.serverInterface(), config.serverVlan()))
             + ", vip " + Endpoints.format(config.vip(), config.vipPort()) + ", " + config.backends().size() + " backends");
+        if (m != null) {
+          out.println("lb datapath: metrics at " + m.url());
+        }
         out.flush();
         long next = System.nanoTime() + stats.toNanos();
         while (!stopRequested(stop)) {

@@ -119,6 +119,10 @@ final class ProxyCommand implements Callable<Integer> {
       description = "Print each backend's status this often (default 0s: never).")
   Duration statusInterval = Duration.ZERO;
 
+  @Option(names = "--metrics", paramLabel = "HOST:PORT", converter = Converters.EndpointConverter.class,
+      description = "Serve Prometheus metrics at http://HOST:PORT/metrics.")
+  @Nullable InetSocketAddress metrics;
+
   @Override
   public Integer call() throws Exception {
     List<ProxyConfigFile.Entry> entries = new ArrayList<>();
@@ -142,16 +146,27 @@ final class ProxyCommand implements Callable<Integer> {
       proxy.close();
       throw e;
     }
-    try (StopSignals signals = StopSignals.install(() -> {
-      out.println("lb proxy: second signal: stopping at once");
+    MetricsEndpoint endpoint;
+    try {
+      endpoint = metrics == null ? null : MetricsEndpoint.proxy(proxy, metrics);
+    } catch (RuntimeException e) {
       proxy.close();
-    })) {
+      throw e;
+    }
+    try (MetricsEndpoint m = endpoint;
+        StopSignals signals = StopSignals.install(() -> {
+          out.println("lb proxy: second signal: stopping at once");
+          proxy.close();
+        })) {
       out.println("lb proxy: listening on "
           + proxy.listenAddresses().stream().map(Endpoints::format).collect(Collectors.joining(", "))
           + ", algorithm " + proxy.scheduler().name()
           + (proxy.healthCheck() == null ? ", no health check" : ", check " + proxy.healthCheck().checker())
           + ", " + proxy.status().size() + " backends; SIGTERM or Ctrl-C drains for up to "
           + Durations.format(proxy.drainTimeout()) + ", a second one stops at once");
+      if (m != null) {
+        out.println("lb proxy: metrics at " + m.url());
+      }
       while (!signals.await(statusMillis > 0 ? statusMillis : 3_600_000)) {
         if (statusMillis > 0) {
           printStatus(proxy);

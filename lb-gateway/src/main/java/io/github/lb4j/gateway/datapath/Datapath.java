@@ -29,6 +29,7 @@ import io.github.lb4j.nat.NatPort;
 import io.github.lb4j.nat.NatTranslators;
 import io.github.lb4j.nat.PacketTranslator;
 import io.github.lb4j.nat.header.EthernetFlyweight;
+import io.github.lb4j.nat.flow.FlowTable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -818,6 +819,17 @@ public final class Datapath implements AutoCloseable {
    */
   public long drops(DropReason reason) {
     return translator.drops(reason);
+  }
+
+  /**
+   * Returns the translator's flow table, for its occupancy and event counters ({@link
+   * FlowTable#size()}, {@link FlowTable#count}), which any thread may read; every other method
+   * belongs to the worker thread.
+   *
+   * @return the flow table
+   */
+  public FlowTable flowTable() {
+    return translator.flowTable();
   }
 
   /**
