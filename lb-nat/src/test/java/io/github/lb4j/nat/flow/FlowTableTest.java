@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.lb4j.api.BackendLoad;
+import io.github.lb4j.api.Direction;
 import io.github.lb4j.api.MutableFlowKey;
 import io.github.lb4j.api.SessionCounters;
 import java.time.Duration;
@@ -71,8 +72,12 @@ class FlowTableTest {
     assertThat(web1.active()).isZero();
     assertThat(t.touch(s, 0x11, false, 60)).isEqualTo(FlowState.TIME_WAIT);
     assertThat(t.secondsLeft(s)).isEqualTo(120);
-    assertThat(t.packets(s)).isEqualTo(4);
-    assertThat(t.bytes(s)).isEqualTo(240);
+    assertThat(t.packets(s)).as("saturates at 3").isEqualTo(3);
+    assertThat(t.backendPackets(web1.handle(), Direction.CLIENT_TO_SERVER)).isEqualTo(2);
+    assertThat(t.backendBytes(web1.handle(), Direction.CLIENT_TO_SERVER)).isEqualTo(120);
+    assertThat(t.backendPackets(web1.handle(), Direction.SERVER_TO_CLIENT)).isEqualTo(2);
+    assertThat(t.backendBytes(web1.handle(), Direction.SERVER_TO_CLIENT)).isEqualTo(120);
+    assertThat(t.replied(s)).isTrue();
     t.close(s);
     assertThat(web1.inactive()).isZero();
     assertThat(web1.unmatchedCloses()).isZero();
@@ -154,15 +159,29 @@ class FlowTableTest {
   }
 
   @Test
-  void windowFullOfEstablishedFlows_isTableFull() {
+  void linesFullOfEstablishedFlows_isTableFull_andNoFlowIsLost() {
     FlowTable t = table(16);
+    int[] slot = new int[2000];
+    t.onMove((from, to, translation) -> {
+      for (int f = 0; f < slot.length; f++) {
+        if (slot[f] == from) {
+          slot[f] = to;
+        }
+      }
+    });
+    java.util.Arrays.fill(slot, -1);
     for (int i = 0; i < 2000; i++) {
-      int s = t.open(tcp(i, 5), 0, FlowState.ESTABLISHED, 0);
+      int s = t.open(tcp(i, 5), 0, FlowState.ESTABLISHED, i);
       if (s == FlowTable.FULL) {
-        assertThat(t.count(FlowCounter.TABLE_FULL)).isPositive();
-        assertThat(t.size()).isEqualTo(16);
+        assertThat(t.count(FlowCounter.TABLE_FULL)).isEqualTo(1);
+        assertThat(t.size()).isEqualTo(i).isGreaterThanOrEqualTo(8);
+        for (int f = 0; f < i; f++) {
+          assertThat(t.lookup(tcp(f, 5))).as("flow %d", f).isEqualTo(slot[f]);
+          assertThat(t.translation(slot[f])).isEqualTo(f);
+        }
         return;
       }
+      slot[i] = s;
     }
     throw new AssertionError("a 16-slot table accepted 2000 established flows");
   }
@@ -224,12 +243,12 @@ class FlowTableTest {
   }
 
   @Property(tries = 30)
-  void reverseLinks_stayAPrefixOfTheirBucket_soEveryLiveFlowIsFoundAfterOthersAreFreed(
+  void replyLookups_findEveryLiveFlowAfterOthersAreFreedOrMoved(
       @ForAll @IntRange(min = 1, max = 1000) int seed) {
-    // 64 slots and 48 flows: buckets fill up (and flows move, cuckoo style), and closing every third
-    // flow punches holes that the probe, which stops at the first empty link, must never see.
+    // 64 slots and 40 flows: lines fill up (and flows move, cuckoo style), and closing every third
+    // flow punches holes; replies must still reach every live flow through its client side.
     FlowTable t = new FlowTable(FlowTableConfig.builder(64, sessions).clock(clock).seed(seed).build());
-    int n = 48;
+    int n = 40;
     int[] slot = new int[n];
     long[] home = new long[n];
     SplittableRandom r = new SplittableRandom(seed);
@@ -265,16 +284,19 @@ class FlowTableTest {
   }
 
   @Test
-  void twoWindows_fillAboveNinetyPercentBeforeTheFirstFullWindow() {
+  void establishedFlows_fillMostOfTheTableBeforeTheFirstRefusal() {
     FlowTable t = table(1 << 16);
     int i = 0;
     while (t.open(tcp(i * 31, i), 0, FlowState.ESTABLISHED, 0) >= 0) {
       i++;
     }
     double fill = (double) i / t.capacity();
-    System.out.printf("flow table: first full window at %.1f%% of %d slots%n", 100 * fill, t.capacity());
-    assertThat(fill).isGreaterThan(0.9);
+    System.out.printf("flow table: first refusal at %.1f%% of %d slots%n", 100 * fill, t.capacity());
+    assertThat(fill).isGreaterThan(FIRST_REFUSAL);
   }
+
+  /** Measured 78% to 88% with random seeds (two 2-slot lines per key, paths of up to three moves). */
+  private static final double FIRST_REFUSAL = 0.7;
 
   @Test
   void reverseIndex_linksEveryFlowOfAHalfFullTable() {
@@ -294,11 +316,11 @@ class FlowTableTest {
   }
 
   @Test
-  void memory_isSixtyFourBytesPerFlow() {
+  void memory_isThirtyTwoBytesPerSlot() {
     FlowTable t = table(1 << 20);
     assertThat(t.capacity()).isEqualTo(1 << 20);
-    assertThat(t.memoryBytes()).isEqualTo(64L * (1 << 20) + 48);
-    assertThat((double) t.memoryBytes() / t.capacity()).isLessThan(64.001);
+    assertThat(t.memoryBytes()).isEqualTo(32L * (1 << 20) + 48);
+    assertThat((double) t.memoryBytes() / t.capacity()).isLessThan(32.001);
   }
 
   @Test
@@ -314,6 +336,7 @@ class FlowTableTest {
     SessionCounters s = SessionCounters.create();
     FlowTable t = new FlowTable(FlowTableConfig.builder(1024, s).clockSampleInterval(1).build());
     int[] slots = new int[flows];
+    t.onMove((from, to, translation) -> slots[translation] = to);
     for (int i = 0; i < flows; i++) {
       slots[i] = t.open(tcp(i * 7919, i), i & 7, FlowState.UDP, i);
     }
