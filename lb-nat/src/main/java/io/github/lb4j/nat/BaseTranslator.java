@@ -276,7 +276,9 @@ abstract class BaseTranslator implements PacketTranslator {
       }
       int state = proto == 6 ? FlowState.SYN_RECV : proto == 17 ? FlowState.UDP
           : proto == 1 || proto == 58 ? FlowState.ICMP : FlowState.OTHER;
-      slot = table.open(p, handle, state, 0);
+      // Where replies pass the balancer a flow without state could not have its reply translated:
+      // above the new-flow rate such flows are admitted on probation instead of forwarded stateless.
+      slot = mode.repliesPassBalancer() ? table.admit(p, handle, state, 0) : table.open(p, handle, state, 0);
       if (slot < 0) {
         if (mode.repliesPassBalancer() && slot == FlowTable.FULL) {
           return drop(DropReason.TABLE_FULL);
@@ -450,43 +452,12 @@ abstract class BaseTranslator implements PacketTranslator {
         return FlowTable.MISSING;
       }
     }
-    if (six) {
-      key.setV6(proto, srcHi, srcLo, sport, dstHi, dstLo, dport);
-    } else {
-      key.setV4(proto, (int) srcLo, sport, (int) dstLo, dport);
-    }
-    long home = table.reverseHash(key);
-    // Both reverse buckets side by side, so that their cache misses overlap, each up to its first
-    // position without a link (the table keeps a bucket's links a prefix of it).
-    boolean first = true;
-    boolean second = true;
-    for (int i = 0; i < FlowTable.WINDOW && (first || second); i++) {
-      if (first) {
-        first = table.reverseLinked(home, i);
-        int slot = first ? replyCandidate(home, i, proto, six, srcHi, srcLo, sport, dstHi, dstLo, dport) : -1;
-        if (slot >= 0) {
-          return slot;
-        }
+    // The table stores a flow under its client side, which is the reply's destination (IPVS).
+    for (int slot = table.nextByClient(proto, six, dstHi, dstLo, dport, FlowTable.MISSING); slot >= 0;
+        slot = table.nextByClient(proto, six, dstHi, dstLo, dport, slot)) {
+      if (replySourceMatches(slot, srcHi, srcLo, sport)) {
+        return slot;
       }
-      if (second) {
-        second = table.reverseLinked(home, FlowTable.WINDOW + i);
-        int slot = second
-            ? replyCandidate(home, FlowTable.WINDOW + i, proto, six, srcHi, srcLo, sport, dstHi, dstLo, dport) : -1;
-        if (slot >= 0) {
-          return slot;
-        }
-      }
-    }
-    return FlowTable.MISSING;
-  }
-
-  private int replyCandidate(long home, int i, int proto, boolean six, long srcHi, long srcLo, int sport, long dstHi,
-      long dstLo, int dport) {
-    int slot = table.reverseCandidate(home, i);
-    if (slot >= 0 && table.protocol(slot) == proto && table.ipv6(slot) == six && table.sourcePort(slot) == dport
-        && table.address(slot, 1) == dstLo && table.address(slot, 0) == dstHi
-        && replySourceMatches(slot, srcHi, srcLo, sport) && !table.isExpired(slot)) {
-      return slot;
     }
     return FlowTable.MISSING;
   }
