@@ -18,9 +18,9 @@ public enum FlowCounter {
   RATE_LIMITED,
   /**
    * New flows admitted above the new-flow rate by {@link FlowTable#admit} (modes whose replies need
-   * state): on probation, first to be evicted while half-open.
+   * state, which cannot forward a new flow without it).
    */
-  ADMITTED_ON_PROBATION,
+  ADMITTED_ABOVE_RATE,
   /** Flows freed because their timeout passed (at lookup, insert or sweep). */
   EXPIRED,
   /** Flows freed by {@link FlowTable#close(int)}. */

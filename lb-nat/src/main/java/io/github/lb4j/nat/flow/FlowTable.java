@@ -28,8 +28,7 @@ import java.util.Objects;
  *  w3  open sequence:32 | translation:32             w4..w7  client high, low; destination high, low
  * </pre>
  *
- * Flags: replied (a packet came back from the server), probation (admitted above the new-flow rate);
- * seen counts the first packets (saturating at 3). The client side of the key, (protocol, client
+ * Flags: replied (a packet came back from the server); seen counts the first packets (saturating at 3). The client side of the key, (protocol, client
  * address, client port), is all that is hashed, as IPVS hashes connections (ip_vs_conn.c,
  * {@code ip_vs_conn_hashkey_param}): a reply, whose destination is the client, finds its flow
  * through the same two lines as a request, so there is no second index and no second entry.
@@ -61,16 +60,19 @@ import java.util.Objects;
  * #backendPackets}, {@link #backendBytes}) are, as IPVS keeps per-destination statistics and Katran
  * per-real statistics, in a small array that stays in the first-level cache.
  *
- * <p><b>When full, and SYN floods.</b> A full pair of lines gives up, in this order, an expired flow, a
- * half-open flow that never saw a reply and was admitted on probation, one that never saw a reply, and
- * then any other evictable flow ({@link FlowState#evictable}); the oldest first (by open order for
- * half-open flows, whose last-seen times are equal under a flood; by last-seen time for the others).
+ * <p><b>When full, and SYN floods.</b> A full set of lines gives up, in this order, an expired flow, a
+ * half-open flow that never saw a reply, and then any other evictable flow ({@link
+ * FlowState#evictable}); the oldest first (by open order for half-open flows, whose last-seen times are
+ * equal under a flood; by last-seen time for the others). When the candidates left are flows that may
+ * not be evicted, one of them moves to another of its lines if an older victim or a free slot lies
+ * there, so a young half-open flow is not given up while an older one could be.
  * Established TCP and UDP flows are never evicted before their timeout. Linux conntrack's early drop
  * also evicts only entries that have not seen a reply ("not assured"). Above {@link
  * FlowTableConfig#newFlowRateLimit()} new flows per second, {@link #open} refuses state ({@link
  * #RATE_LIMITED}): where replies bypass the balancer the caller forwards by consistent hash alone, as
  * Katran does; where replies pass the balancer they need state to be translated, so the caller asks for
- * {@link #admit} instead, which admits the flow on probation (first to go when its lines are full).
+ * {@link #admit} instead, which keeps state for it (see there: the limit cannot shed state that replies
+ * need; eviction of unreplied half-open flows absorbs the flood).
  *
  * <p><b>Sessions.</b> Opening a TCP flow counts an inactive session on the backend's {@link
  * BackendLoad}; reaching ESTABLISHED activates it; FIN or RST deactivates it; freeing it closes it.
@@ -94,10 +96,14 @@ public final class FlowTable {
   public static final int RATE_LIMITED = -2;
   /** {@link #open} refused: the key's lines hold only flows that may not be evicted or moved. */
   public static final int FULL = -3;
-  /** Slots per line: the positions of one candidate line. */
-  public static final int WINDOW = 2;
-  /** The positions a key's flow may be in: both slots of both candidate lines. */
+  /** Half the candidate positions of a key ({@link #REVERSE_CANDIDATES}). */
+  public static final int WINDOW = 4;
+  /**
+   * The positions a key's flow may be in: both slots of each candidate line (two lines for an IPv4
+   * flow, four for an IPv6 flow, which fills a line).
+   */
   public static final int REVERSE_CANDIDATES = 2 * WINDOW;
+  private static final int V6_LINES = 4;
   /** The largest backend handle a slot can store. */
   public static final int MAX_HANDLE = (1 << 19) - 1;
   /** Bytes of table memory per slot (an IPv4 flow; an IPv6 flow takes two). */
@@ -112,7 +118,6 @@ public final class FlowTable {
   private static final int STATE_SHIFT = 12;
   private static final long STATE_MASK = 0xFL << STATE_SHIFT;
   private static final long REPLIED = 1L << 11;
-  private static final long PROBATION = 1L << 10;
   private static final int SEEN_SHIFT = 6;
   private static final long SEEN_MASK = 3L << SEEN_SHIFT;
   private static final long LOW = 0xFFFF_FFFFL;
@@ -127,6 +132,7 @@ public final class FlowTable {
   private final long seed;
   private final long m1;
   private final long m2;
+  private final long[] m6 = new long[V6_LINES];
   private final long foldHigh;
   private final long foldLow;
   private final NanoClock clock;
@@ -166,6 +172,10 @@ public final class FlowTable {
     this.seed = config.seed().isPresent() ? config.seed().getAsLong() : new SecureRandom().nextLong();
     this.m1 = FlowHash.mix64(seed ^ 0x6D31_0000_0000_0001L) | 1;
     this.m2 = FlowHash.mix64(seed ^ 0x6D32_0000_0000_0002L) | 1;
+    m6[0] = m1;
+    m6[1] = m2;
+    m6[2] = FlowHash.mix64(seed ^ 0x6D33_0000_0000_0003L) | 1;
+    m6[3] = FlowHash.mix64(seed ^ 0x6D34_0000_0000_0004L) | 1;
     this.foldHigh = FlowHash.mix64(seed ^ FOLD_SEED);
     this.foldLow = FlowHash.mix64(foldHigh ^ FOLD_SEED);
     this.clock = config.clock();
@@ -341,6 +351,11 @@ public final class FlowTable {
     return (int) ((x * m2) >>> shift);
   }
 
+  /** Candidate line i (0..3) of an IPv6 key: a flood has as many choices to get past as for IPv4. */
+  private int lineV6(long x, int i) {
+    return (int) ((x * m6[i]) >>> shift);
+  }
+
   /** The word hashed for a live flow's client side (its key word for IPv4). */
   private long hashWord(int slot) {
     int b = BASE + slot * STRIDE;
@@ -372,9 +387,9 @@ public final class FlowTable {
     long k0 = keyV6(proto, sport);
     long k1 = (long) key.destinationPort() << 16;
     long x = foldV6(k0, sh, sl);
-    int slot = findV6(line1(x), k0, k1, sh, sl, dh, dl);
-    if (slot < 0) {
-      slot = findV6(line2(x), k0, k1, sh, sl, dh, dl);
+    int slot = MISSING;
+    for (int i = 0; i < V6_LINES && slot < 0; i++) {
+      slot = findV6(lineV6(x, i), k0, k1, sh, sl, dh, dl);
     }
     return found(slot);
   }
@@ -488,6 +503,26 @@ public final class FlowTable {
   public int nextByClient(int proto, boolean v6, long high, long low, int port, int after) {
     long k0 = v6 ? keyV6(proto, port) : keyV4(proto, (int) low, port);
     long x = v6 ? foldV6(k0, high, low) : k0;
+    long[] s = slots;
+    if (v6) {
+      int from = 0;
+      if (after >= 0) {
+        from = V6_LINES;
+        for (int i = 0; i < V6_LINES; i++) {
+          if (2 * lineV6(x, i) == after) {
+            from = i + 1;
+          }
+        }
+      }
+      for (int i = from; i < V6_LINES; i++) {
+        int slot = 2 * lineV6(x, i);
+        int b = BASE + slot * STRIDE;
+        if (s[b] == k0 && s[b + 4] == high && s[b + 5] == low && !expired(s, b) && !seenBefore(x, i, slot)) {
+          return slot;
+        }
+      }
+      return MISSING;
+    }
     int l1 = line1(x);
     int l2 = line2(x);
     int n = l1 == l2 ? 2 : 4;
@@ -500,19 +535,24 @@ public final class FlowTable {
         }
       }
     }
-    long[] s = slots;
     for (int i = from; i < n; i++) {
       int slot = candidate(l1, l2, i);
       int b = BASE + slot * STRIDE;
-      if (v6) {
-        if ((i & 1) == 0 && s[b] == k0 && s[b + 4] == high && s[b + 5] == low && !expired(s, b)) {
-          return slot;
-        }
-      } else if (s[b] == k0 && ((i & 1) == 0 || (s[b - STRIDE] & V6) == 0) && !expired(s, b)) {
+      if (s[b] == k0 && ((i & 1) == 0 || (s[b - STRIDE] & V6) == 0) && !expired(s, b)) {
         return slot;
       }
     }
     return MISSING;
+  }
+
+  /** Whether candidate line i of an IPv6 key repeats an earlier one (two multipliers may agree). */
+  private boolean seenBefore(long x, int i, int slot) {
+    for (int j = 0; j < i; j++) {
+      if (2 * lineV6(x, j) == slot) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ---------------------------------------------------------------- opening flows
@@ -540,9 +580,10 @@ public final class FlowTable {
 
   /**
    * Creates a flow whatever the new-flow rate: for modes whose replies pass the balancer, where a
-   * flow without state could not have its reply translated. Above the rate the flow is admitted on
-   * probation: while half-open and unreplied it is the first to be evicted, so a flood admitted this
-   * way displaces itself rather than the flows admitted below the rate.
+   * flow without state could not have its reply translated (a stateless SYN there is a connection
+   * that cannot complete). New flows above the rate are counted ({@link
+   * FlowCounter#ADMITTED_ABOVE_RATE}); a flood admitted this way displaces its own half-open flows,
+   * oldest first, and never an established one.
    *
    * @param key the flow as the client sent it
    * @param backendHandle the chosen backend's handle
@@ -551,12 +592,10 @@ public final class FlowTable {
    * @return the slot, or {@link #FULL}
    */
   public int admit(FlowKey key, int backendHandle, int state, int translation) {
-    long flags = 0;
     if (rateLimit > 0 && aboveRate()) {
-      bump(FlowCounter.ADMITTED_ON_PROBATION);
-      flags = PROBATION;
+      bump(FlowCounter.ADMITTED_ABOVE_RATE);
     }
-    return insert(key, backendHandle, state, translation, flags);
+    return insert(key, backendHandle, state, translation, 0);
   }
 
   private boolean aboveRate() {
@@ -583,9 +622,7 @@ public final class FlowTable {
       k1 = destinationV4((int) key.destinationAddressLow(), key.destinationPort());
       x = k0;
     }
-    int l1 = line1(x);
-    int l2 = line2(x);
-    int slot = v6 ? placeV6(l1, l2) : placeV4(l1, l2);
+    int slot = v6 ? placeV6(x) : placeV4(line1(x), line2(x));
     if (slot < 0) {
       bump(FlowCounter.TABLE_FULL);
       return FULL;
@@ -624,9 +661,9 @@ public final class FlowTable {
   }
 
   /**
-   * How much a live flow matters, smaller for the one to give up first: 0 expired, 1 half-open on
-   * probation and unreplied, 2 half-open unreplied, 3 other evictable, then Long.MAX_VALUE (keep);
-   * shifted left 32 with the age order below it (older first).
+   * How much a live flow matters, smaller for the one to give up first: 0 expired, 1 half-open and
+   * unreplied, 3 other evictable, then Long.MAX_VALUE (keep); the class in the top bits, the age
+   * order below it (older first).
    */
   private long rank(int slot) {
     long[] s = slots;
@@ -639,13 +676,16 @@ public final class FlowTable {
     if (!FlowState.evictable(state)) {
       return Long.MAX_VALUE;
     }
+    long opened = Math.min((openSequence - (int) (s[b + 3] >>> 32)) & LOW, AGE);
     if (state == FlowState.SYN_RECV && (w1 & REPLIED) == 0) {
-      long age = (openSequence - (int) (s[b + 3] >>> 32)) & LOW;
-      return ((w1 & PROBATION) != 0 ? 1L : 2L) << 32 | (LOW - age);
+      return 1L << 60 | (AGE - opened);
     }
-    long age = (now - (int) (s[b + 2] >>> 32)) & LOW;
-    return 3L << 32 | (LOW - Math.min(age, LOW));
+    // idle seconds first, then open order among flows last seen in the same second
+    long idle = Math.min((now - (int) (s[b + 2] >>> 32)) & LOW, AGE);
+    return 3L << 60 | (AGE - idle) << 30 | (AGE - opened);
   }
+
+  private static final long AGE = (1L << 30) - 1;
 
   /** The head slot of the flow occupying an IPv4 position (its line's first slot for IPv6). */
   private int owner(int slot) {
@@ -675,11 +715,20 @@ public final class FlowTable {
         best = slot;
       }
     }
+    if (bestRank > 0) {
+      // Flows that may not be evicted hide what lies behind them: moving one to its other line may
+      // reach a free slot or an older victim (one move, or a path of up to three when nothing here
+      // may be evicted), so a fresh half-open flow is not evicted while an older one could be.
+      int slot = makeRoom(l1, l2, bestRank == Long.MAX_VALUE ? MAX_PATH : 1, bestRank);
+      if (slot >= 0) {
+        return slot;
+      }
+    }
     if (best >= 0) {
       reclaim(owner(best), bestRank);
       return best;
     }
-    return makeRoom(l1, l2);
+    return FULL;
   }
 
   private void reclaim(int slot, long rank) {
@@ -692,78 +741,130 @@ public final class FlowTable {
     }
   }
 
-  private int placeV6(int l1, int l2) {
+  /** A line's rank for an IPv6 flow: vacant -1, else that of the occupant that matters most. */
+  private long lineRank(int line) {
+    boolean a = vacant(2 * line);
+    boolean b = vacant(2 * line + 1);
+    if (a && b) {
+      return -1;
+    }
+    return Math.max(a ? -1 : rank(2 * line), b ? -1 : rank(owner(2 * line + 1)));
+  }
+
+  private void clearLine(int line, long rank) {
     for (int i = 0; i < 2; i++) {
-      int line = i == 0 ? l1 : l2;
-      if (vacant(2 * line) && vacant(2 * line + 1)) {
-        bump(FlowCounter.INSERTED);
-        return 2 * line;
+      int slot = 2 * line + i;
+      if (!vacant(slot)) {
+        int o = owner(slot);
+        reclaim(o, rank(o));
       }
     }
+  }
+
+  /**
+   * The best other line (by {@link #lineRank}) of the IPv6 flow filling a line, if that flow may not
+   * be evicted; -1 otherwise. Leaves that line's rank in {@link #alternativeRank}.
+   */
+  private int keptV6Alternative(int line) {
+    int b = BASE + line * LINE;
+    alternativeRank = Long.MAX_VALUE;
+    if ((slots[b] & V6) == 0 || rank(2 * line) != Long.MAX_VALUE) {
+      return -1;
+    }
+    long x = hashWord(2 * line);
+    int best = -1;
+    for (int i = 0; i < V6_LINES; i++) {
+      int alt = lineV6(x, i);
+      long r = alt == line ? Long.MAX_VALUE : lineRank(alt);
+      if (r < alternativeRank) {
+        alternativeRank = r;
+        best = alt;
+      }
+    }
+    return best;
+  }
+
+  private long alternativeRank;
+
+  private void takeLine(int line, long rank) {
+    if (rank >= 0) {
+      clearLine(line, rank);
+    } else {
+      bump(FlowCounter.INSERTED);
+    }
+  }
+
+  private int placeV6(long x) {
     int best = -1;
     long bestRank = Long.MAX_VALUE;
-    for (int i = 0; i < 2; i++) {
-      int line = i == 0 ? l1 : l2;
-      long r = Math.max(vacant(2 * line) ? 0 : rank(2 * line), vacant(2 * line + 1) ? 0 : rank(owner(2 * line + 1)));
+    for (int i = 0; i < V6_LINES; i++) {
+      int line = lineV6(x, i);
+      long r = lineRank(line);
       if (r < bestRank) {
         bestRank = r;
         best = line;
+        if (r < 0) {
+          bump(FlowCounter.INSERTED);
+          return 2 * line;
+        }
       }
     }
-    if (best < 0) {
+    if (bestRank > 0) {
+      // An IPv6 flow that may not be evicted may move to another of its lines if that is free or
+      // holds an older victim than the best one here.
+      for (int i = 0; i < V6_LINES; i++) {
+        int line = lineV6(x, i);
+        int alt = keptV6Alternative(line);
+        if (alt >= 0 && alternativeRank < bestRank) {
+          takeLine(alt, alternativeRank);
+          move(2 * line, 2 * alt);
+          return 2 * line;
+        }
+      }
+    }
+    if (best < 0 || bestRank == Long.MAX_VALUE) {
       return FULL;
     }
-    for (int i = 0; i < 2; i++) {
-      int slot = 2 * best + i;
-      if (!vacant(slot)) {
-        reclaim(owner(slot), rank(owner(slot)));
-      }
-    }
+    clearLine(best, bestRank);
     return 2 * best;
   }
 
   /**
-   * Moves IPv4 flows between their two lines, breadth-first over paths of at most {@link #MAX_PATH}
-   * moves, until a free, expired or evictable slot is reached; returns the slot freed in one of the
+   * Moves IPv4 flows that may not be evicted between their two lines, breadth-first over paths of at
+   * most {@code maxPath} moves, to the best slot found beyond them: free, else expired, else the flow
+   * that matters least, if it ranks below {@code threshold}. Returns the slot freed in one of the
    * key's lines, or {@link #FULL}.
    */
-  private int makeRoom(int l1, int l2) {
+  private int makeRoom(int l1, int l2, int maxPath, long threshold) {
     int head = 0;
     int tail = 0;
     for (int i = 0; i < (l1 == l2 ? 2 : 4); i++) {
       int slot = candidate(l1, l2, i);
-      if ((slots[BASE + slot * STRIDE] & V6) == 0 && owner(slot) == slot) {
+      if ((slots[BASE + slot * STRIDE] & V6) == 0 && owner(slot) == slot && rank(slot) == Long.MAX_VALUE) {
         queueSlot[tail] = slot;
         queueParent[tail] = -1;
         queueDepth[tail++] = 1;
       }
     }
-    while (head < tail) {
+    int bestNode = -1;
+    int bestTarget = -1;
+    long bestRank = threshold;
+    while (head < tail && bestRank >= 0) {
       int from = queueSlot[head];
       long x = hashWord(from);
       int a = line1(x);
       int alt = a == from >> 1 ? line2(x) : a;
       if (alt != from >> 1) {
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 2 && bestRank >= 0; i++) {
           int to = 2 * alt + i;
-          long r = vacant(to) ? -1 : rank(owner(to));
-          if (r < Long.MAX_VALUE && (r < 0 || (slots[BASE + owner(to) * STRIDE] & V6) == 0)) {
-            if (r >= 0) {
-              reclaim(to, r);
-            }
-            // Replay the path backwards: each flow moves into the slot its successor left.
-            int node = head;
-            int target = to;
-            while (node >= 0) {
-              move(queueSlot[node], target);
-              target = queueSlot[node];
-              node = queueParent[node];
-            }
-            bump(FlowCounter.INSERTED);
-            return target;
-          }
-          if (queueDepth[head] < MAX_PATH && tail < QUEUE && r == Long.MAX_VALUE
-              && (slots[BASE + to * STRIDE] & V6) == 0 && owner(to) == to && !onPath(head, to)) {
+          boolean v4 = (slots[BASE + owner(to) * STRIDE] & V6) == 0;
+          long r = vacant(to) ? -1 : v4 ? rank(owner(to)) : Long.MAX_VALUE;
+          if (r < bestRank) {
+            bestRank = r;
+            bestNode = head;
+            bestTarget = to;
+          } else if (r == Long.MAX_VALUE && v4 && queueDepth[head] < maxPath && tail < QUEUE && owner(to) == to
+              && !onPath(head, to)) {
             queueSlot[tail] = to;
             queueParent[tail] = head;
             queueDepth[tail++] = queueDepth[head] + 1;
@@ -772,7 +873,23 @@ public final class FlowTable {
       }
       head++;
     }
-    return FULL;
+    if (bestNode < 0) {
+      return FULL;
+    }
+    if (bestRank >= 0) {
+      reclaim(bestTarget, bestRank);
+    } else {
+      bump(FlowCounter.INSERTED);
+    }
+    // Replay the path backwards: each flow moves into the slot its successor left.
+    int node = bestNode;
+    int target = bestTarget;
+    while (node >= 0) {
+      move(queueSlot[node], target);
+      target = queueSlot[node];
+      node = queueParent[node];
+    }
+    return target;
   }
 
   /** Whether a slot is already on the path ending at a queue node (a path must not visit it twice). */
@@ -789,8 +906,13 @@ public final class FlowTable {
     long[] s = slots;
     int fb = BASE + from * STRIDE;
     int tb = BASE + to * STRIDE;
-    for (int w = 0; w < STRIDE; w++) {
+    boolean v6 = (s[fb] & V6) != 0;
+    for (int w = 0; w < (v6 ? LINE : STRIDE); w++) {
       s[tb + w] = s[fb + w];
+    }
+    if (v6) {
+      s[fb + 4] = 0;
+      s[fb + 5] = 0;
     }
     s[fb] = 0;
     s[fb + 1] = 0;
@@ -986,8 +1108,10 @@ public final class FlowTable {
    * @return a live slot, or {@link #MISSING}
    */
   public int reverseCandidate(long reverseHash, int i) {
-    int line = i < WINDOW ? line1(reverseHash) : line2(reverseHash);
-    int slot = 2 * line + (i & 1);
+    if (i < 0 || i >= REVERSE_CANDIDATES) {
+      return MISSING;
+    }
+    int slot = 2 * lineV6(reverseHash, i >> 1) + (i & 1);
     if (owner(slot) != slot || slots[BASE + slot * STRIDE] == 0 || hashWord(slot) != reverseHash) {
       return MISSING;
     }
