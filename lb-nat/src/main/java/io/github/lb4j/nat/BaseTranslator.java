@@ -277,7 +277,7 @@ abstract class BaseTranslator implements PacketTranslator {
       int state = proto == 6 ? FlowState.SYN_RECV : proto == 17 ? FlowState.UDP
           : proto == 1 || proto == 58 ? FlowState.ICMP : FlowState.OTHER;
       // Where replies pass the balancer a flow without state could not have its reply translated:
-      // above the new-flow rate such flows are admitted on probation instead of forwarded stateless.
+      // above the new-flow rate such flows keep getting state (FlowTable.admit) instead of none.
       slot = mode.repliesPassBalancer() ? table.admit(p, handle, state, 0) : table.open(p, handle, state, 0);
       if (slot < 0) {
         if (mode.repliesPassBalancer() && slot == FlowTable.FULL) {
