@@ -471,7 +471,9 @@ public final class FlowTable {
       return prefetchIpv4(key.protocolNumber(), (int) key.sourceAddressLow(), key.sourcePort());
     }
     long x = foldV6(keyV6(key.protocolNumber(), key.sourcePort()), key.sourceAddressHigh(), key.sourceAddressLow());
-    return slots[BASE + line1(x) * LINE];
+    long w = slots[BASE + line1(x) * LINE];
+    readAhead += w;
+    return w;
   }
 
   /**
@@ -483,7 +485,44 @@ public final class FlowTable {
    * @return a value of the line, to be consumed
    */
   public long prefetchIpv4(int proto, int client, int clientPort) {
-    return slots[BASE + line1(keyV4(proto, client, clientPort)) * LINE];
+    long w = slots[BASE + line1(keyV4(proto, client, clientPort)) * LINE];
+    readAhead += w;
+    return w;
+  }
+
+  /** The sum of the words read ahead: consuming them keeps the compiler from dropping the reads. */
+  private long readAhead;
+
+  /**
+   * {@link #prefetch} straight from an Ethernet frame, before it is parsed: peeks at an IPv4 TCP or
+   * UDP frame (untagged or 802.1Q) and reads the first candidate line of its client side (the source
+   * of a request, the destination of a reply). Anything else, or a frame too short, reads nothing.
+   * Never throws for frame contents; changes nothing.
+   *
+   * @param buffer the frame's buffer, big-endian
+   * @param offset the frame's first byte
+   * @param length the frame's length
+   * @param clientIsSource true for a request, false for a reply
+   * @return a value of the line (0 when nothing was read), to be consumed
+   */
+  public long prefetchFrame(java.nio.ByteBuffer buffer, int offset, int length, boolean clientIsSource) {
+    int l3 = offset + 14;
+    if (length < 14 + 20 + 4 || offset < 0 || offset + length > buffer.limit()) {
+      return 0;
+    }
+    int type = buffer.getShort(offset + 12) & 0xFFFF;
+    if (type == 0x8100) {
+      type = buffer.getShort(offset + 16) & 0xFFFF;
+      l3 += 4;
+    }
+    int ihl = (buffer.get(l3) & 0x0F) << 2;
+    int proto = buffer.get(l3 + 9) & 0xFF;
+    if (type != 0x0800 || ihl < 20 || l3 + ihl + 4 > offset + length || (proto != 6 && proto != 17)) {
+      return 0;
+    }
+    int client = buffer.getInt(l3 + (clientIsSource ? 12 : 16));
+    int port = buffer.getShort(l3 + ihl + (clientIsSource ? 0 : 2)) & 0xFFFF;
+    return prefetchIpv4(proto, client, port);
   }
 
   /**
@@ -1132,6 +1171,20 @@ public final class FlowTable {
   }
 
   // ---------------------------------------------------------------- fields of a flow
+
+  /** The four candidate slots of an IPv4 key (tests). */
+  int[] candidateSlots(FlowKey key) {
+    long k0 = keyV4(key.protocolNumber(), (int) key.sourceAddressLow(), key.sourcePort());
+    int l1 = line1(k0);
+    int l2 = line2(k0);
+    return new int[] {2 * l1, 2 * l1 + 1, 2 * l2, 2 * l2 + 1};
+  }
+
+  /** A copy of a slot's four words (tests: what a packet wrote). */
+  long[] words(int slot) {
+    int b = BASE + slot * STRIDE;
+    return Arrays.copyOfRange(slots, b, b + STRIDE);
+  }
 
   /**
    * Tells whether a live flow's timeout passed (reply lookups check it; the next client lookup or

@@ -353,4 +353,107 @@ class FlowTableTest {
       }
     }
   }
+
+  @Test
+  void prefetch_readsTheFirstLineOfTheClientSide_andNothingOfOtherFrames() {
+    FlowTable t = table(1024);
+    MutableFlowKey k = tcp(0xC000_0201, 40000);
+    int s = t.open(k, web1.handle(), FlowState.SYN_RECV, 0);
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(256);
+    int n = new io.github.lb4j.nat.header.FrameBuilder().ipv4(0xC000_0201, 0xCB00_7105).ports(40000, 80).writeTcp(b, 16);
+    long expected = t.prefetch(k);
+    assertThat(t.prefetchFrame(b, 16, n, true)).isEqualTo(expected);
+    int reply = new io.github.lb4j.nat.header.FrameBuilder().ipv4(0xC633_640A, 0xC000_0201).ports(8080, 40000)
+        .writeTcp(b, 128);
+    assertThat(t.prefetchFrame(b, 128, reply, false)).isEqualTo(expected);
+    assertThat(t.prefetchFrame(b, 16, 20, true)).isZero();
+    assertThat(t.prefetchFrame(b, 200, 100, true)).isZero();
+    assertThat(t.lookup(k)).isEqualTo(s);
+  }
+
+  @Test
+  void touch_writesTheFlowOnlyWhenSomethingChanges() {
+    FlowTable t = table(64);
+    int s = t.open(tcp(3, 3), web1.handle(), FlowState.ESTABLISHED, 0);
+    for (int i = 0; i < 3; i++) {
+      t.touch(s, 0x10, true, 60);
+    }
+    long[] before = t.words(s);
+    for (int i = 0; i < 1000; i++) {
+      t.touch(s, 0x10, true, 60);
+    }
+    assertThat(t.words(s)).as("same second, same state: nothing written").isEqualTo(before);
+    clock.advance(Duration.ofSeconds(1));
+    t.refreshClock();
+    t.touch(s, 0x10, true, 60);
+    long[] after = t.words(s);
+    assertThat(after).isNotEqualTo(before);
+    for (int i = 0; i < 1000; i++) {
+      t.touch(s, 0x10, true, 60);
+    }
+    assertThat(t.words(s)).as("written at most once per second").isEqualTo(after);
+    assertThat(t.backendPackets(web1.handle(), Direction.CLIENT_TO_SERVER)).isEqualTo(2004);
+  }
+
+  @Test
+  void idleFlows_areFreedBySweepAtTheConfiguredPace_withoutLookups() {
+    FlowTable t = new FlowTable(FlowTableConfig.builder(1024, sessions).clock(clock).clockSampleInterval(1)
+        .sweepPeriod(Duration.ofSeconds(2)).timeout(FlowState.UDP, Duration.ofSeconds(5)).build());
+    for (int i = 0; i < 100; i++) {
+      t.open(new MutableFlowKey().setV4(17, i, i, 10, 53), web2.handle(), FlowState.UDP, 0);
+    }
+    assertThat(web2.active()).isEqualTo(100);
+    // clock readings only (as a datapath calls refreshClock when idle), one every 100 ms
+    for (int i = 0; i < 80; i++) {
+      clock.advance(Duration.ofMillis(100));
+      t.refreshClock();
+    }
+    assertThat(t.count(FlowCounter.EXPIRED)).isEqualTo(100);
+    assertThat(web2.active()).isZero();
+  }
+
+  @Test
+  void aHalfOpenFlowThatNeverSawAReply_isEvictedBeforeOlderRepliedOnes() {
+    FlowTable t = table(1024);
+    MutableFlowKey newcomer = tcp(0x0B00_0001, 7);
+    int[] candidates = t.candidateSlots(newcomer);
+    // fill the newcomer's four candidate slots (others land elsewhere), oldest first
+    java.util.Map<Integer, MutableFlowKey> holder = new java.util.HashMap<>();
+    int youngest = -1;
+    for (int i = 0; holder.size() < 4 && i < 1_000_000; i++) {
+      MutableFlowKey k = tcp(0x0A00_0000 + i, 1000 + (i & 0x7FFF));
+      int[] c = t.candidateSlots(k);
+      boolean hits = false;
+      for (int x : c) {
+        for (int y : candidates) {
+          hits |= x == y;
+        }
+      }
+      if (!hits) {
+        continue;
+      }
+      int s = t.open(k, 0, FlowState.SYN_RECV, 0);
+      for (int y : candidates) {
+        if (s == y && !holder.containsKey(s)) {
+          holder.put(s, k);
+          youngest = s;
+        }
+      }
+    }
+    assertThat(holder).hasSize(4);
+    for (java.util.Map.Entry<Integer, MutableFlowKey> e : holder.entrySet()) {
+      if (e.getKey() != youngest) {
+        t.touch(t.lookup(e.getValue()), 0x12, false, 60);
+      }
+    }
+    clock.advance(Duration.ofSeconds(1));
+    t.refreshClock();
+    assertThat(t.open(newcomer, 0, FlowState.SYN_RECV, 0)).isEqualTo(youngest);
+    assertThat(t.lookup(holder.get(youngest))).isEqualTo(FlowTable.MISSING);
+    for (java.util.Map.Entry<Integer, MutableFlowKey> e : holder.entrySet()) {
+      if (e.getKey() != youngest) {
+        assertThat(t.lookup(e.getValue())).as("replied flow kept").isEqualTo(e.getKey());
+      }
+    }
+  }
 }
