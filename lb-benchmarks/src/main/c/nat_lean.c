@@ -9,9 +9,10 @@
  *
  * The table (the same work as FlowTable, designed lean):
  *   - 32-byte entries, two per 64-byte line; a line is a bucket; a key has two candidate lines.
- *   - The client side (client address, client port, protocol) fits one 64-bit word: two keyed
- *     multiply-shift hashes of it (Dietzfelbinger et al. 1997, universal: floods cannot aim at a line
- *     without the random multipliers) give the two lines; replies find flows through the same word.
+ *   - The client side (client address, client port, protocol) fits one 64-bit word x: h = x * m0,
+ *     xor-shifted, then multiply-shift (Dietzfelbinger et al. 1997, universal: floods cannot aim at a
+ *     line without the random multipliers): (h * m1) >> s for the first line (two multiplies), (h * m2)
+ *     >> s for the second; replies find flows through the same word.
  *   - A hit compares two words (client word, destination word) and reads one line in the common case.
  *   - No writes on the hit path unless something changes: TCP state, the first three packets, the
  *     last-seen second (at most once a second per flow). Expiry is lazy (checked at lookup) and a sweep
@@ -55,7 +56,7 @@ typedef struct {
   entry_t *e;
   uint32_t line_mask;
   int shift;
-  uint64_t m1, m2;
+  uint64_t m0, m1, m2;
   int32_t now;
   uint32_t ops;
   int32_t timeouts[9];
@@ -100,8 +101,12 @@ static uint16_t checksum(const uint8_t *p, int n, uint64_t s) {
 static inline uint64_t key_v4(int proto, uint32_t client, int port) {
   return (uint64_t)client << 32 | (uint64_t)port << 16 | (uint64_t)proto << 8 | OCCUPIED;
 }
-static inline uint32_t line1(const table_t *t, uint64_t x) { return (uint32_t)((x * t->m1) >> t->shift); }
-static inline uint32_t line2(const table_t *t, uint64_t x) { return (uint32_t)((x * t->m2) >> t->shift); }
+static inline uint64_t scramble(const table_t *t, uint64_t x) {
+  uint64_t h = x * t->m0;
+  return h ^ (h >> 29);
+}
+static inline uint32_t line1(const table_t *t, uint64_t x) { return (uint32_t)((scramble(t, x) * t->m1) >> t->shift); }
+static inline uint32_t line2(const table_t *t, uint64_t x) { return (uint32_t)((scramble(t, x) * t->m2) >> t->shift); }
 
 static uint64_t rng = 42;
 static uint32_t next32(void) { rng = rng * 6364136223846793005ull + 1442695040888963407ull; return (uint32_t)(rng >> 32); }
@@ -332,6 +337,7 @@ int main(int argc, char **argv) {
   memset(t->e, 0, (size_t)cap * sizeof(entry_t));
   t->line_mask = lines - 1;
   t->shift = 64 - __builtin_ctz(lines);
+  t->m0 = mix64(0x1234567887654321ull ^ 0x6D30000000000000ull) | 1;
   t->m1 = mix64(0x1234567887654321ull ^ 0x6D31000000000001ull) | 1;
   t->m2 = mix64(0x1234567887654321ull ^ 0x6D32000000000002ull) | 1;
   int32_t to[9] = {0, 60, 900, 120, 120, 10, 300, 60, 300};
