@@ -788,11 +788,10 @@ public final class FlowTable {
         best = slot;
       }
     }
-    if (bestRank > 0) {
-      // Flows that may not be evicted hide what lies behind them: moving one to its other line may
-      // reach a free slot or an older victim (one move, or a path of up to three when nothing here
-      // may be evicted), so a fresh half-open flow is not evicted while an older one could be.
-      int slot = makeRoom(l1, l2, bestRank == Long.MAX_VALUE ? MAX_PATH : 1, bestRank);
+    if (bestRank == Long.MAX_VALUE) {
+      // Nothing here may be evicted: flows that may not be evicted hide what lies behind them, and
+      // moving them along a path of up to five moves may reach a free slot or a victim.
+      int slot = makeRoom(l1, l2, MAX_PATH, bestRank);
       if (slot >= 0) {
         return slot;
       }
