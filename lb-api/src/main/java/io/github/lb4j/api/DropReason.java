@@ -40,7 +40,17 @@ public enum DropReason {
   /** The next hop's link-layer address is not known yet. */
   NO_NEIGHBOR(15),
   /** Dropped by policy (an ARP or ND packet not for the VIP, an ICMP type that is not answered). */
-  POLICY(16);
+  POLICY(16),
+  /**
+   * UDP over IPv6 with a zero checksum: RFC 8200 §8.1 has IPv6 receivers discard it (unlike IPv4,
+   * where zero means "no checksum").
+   */
+  UDP_ZERO_CHECKSUM(17),
+  /**
+   * A source or destination address no router may forward (RFC 1812 §5.3.7, RFC 4291 §2.5 and §2.7):
+   * unspecified, loopback, multicast or limited-broadcast source, class E, loopback destination.
+   */
+  INVALID_ADDRESS(18);
 
   private static final @Nullable DropReason[] BY_CODE = new DropReason[64];
 

@@ -24,19 +24,32 @@ public final class HealthCheckers {
    * @throws IllegalArgumentException when the name is unknown (the message lists the known names) or
    *     an option is invalid
    * @throws UnsupportedOperationException when the platform cannot run the method
+   * @throws IllegalStateException when no method at all is registered: lb-health (module {@code
+   *     io.github.lb4j.health}) is not on the class path or module path at run time
    */
   public static HealthChecker create(String name, Map<String, String> options) {
-    HealthCheckerProvider p = providers().get(name);
+    Map<String, HealthCheckerProvider> providers = providers();
+    HealthCheckerProvider p = providers.get(name);
     if (p == null) {
-      throw new IllegalArgumentException("unknown health check '" + name + "'; known: " + String.join(", ", providers().keySet()));
+      if (providers.isEmpty()) {
+        throw new IllegalStateException(noProviderMessage(name));
+      }
+      throw new IllegalArgumentException("unknown health check '" + name + "'; known: " + String.join(", ", providers.keySet()));
     }
     return p.create(options);
+  }
+
+  static String noProviderMessage(String name) {
+    return "cannot create health check '" + name + "': no health-check provider (" + HealthCheckerProvider.class.getName()
+        + ") found on the class path or module path; the checks live in io.github.lb4j:lb-health"
+        + " (module io.github.lb4j.health), which must be on the run-time path";
   }
 
   /**
    * Returns every registered method name with its one-line description, sorted by name.
    *
-   * @return every registered method name with its one-line description, sorted by name
+   * @return every registered method name with its one-line description, sorted by name; empty when
+   *     lb-health is not on the run-time path
    */
   public static Map<String, String> descriptions() {
     Map<String, String> out = new TreeMap<>();

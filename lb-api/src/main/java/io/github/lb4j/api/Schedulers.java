@@ -25,19 +25,34 @@ public final class Schedulers {
    * @return a new scheduler with no backends
    * @throws IllegalArgumentException when the name is unknown (the message lists the known names) or
    *     an option is invalid
+   * @throws IllegalStateException when no algorithm at all is registered: lb-algorithms (module
+   *     {@code io.github.lb4j.algorithms}) is not on the class path or module path at run time
    */
   public static Scheduler create(String name, SchedulerConfig config) {
-    SchedulerProvider p = providers().get(name);
+    Map<String, SchedulerProvider> providers = providers();
+    SchedulerProvider p = providers.get(name);
     if (p == null) {
-      throw new IllegalArgumentException("unknown scheduler '" + name + "'; known: " + String.join(", ", providers().keySet()));
+      if (providers.isEmpty()) {
+        throw new IllegalStateException(noProviderMessage(name));
+      }
+      throw new IllegalArgumentException("unknown scheduler '" + name + "'; known: " + String.join(", ", providers.keySet()));
     }
     return p.create(config);
+  }
+
+  // lb-algorithms exports nothing, so nothing makes a build fail when it is left out; the mistake
+  // only shows here, at run time, and the message is the one place that can name the fix.
+  static String noProviderMessage(String name) {
+    return "cannot create scheduler '" + name + "': no scheduler provider (" + SchedulerProvider.class.getName()
+        + ") found on the class path or module path; the algorithms live in io.github.lb4j:lb-algorithms"
+        + " (module io.github.lb4j.algorithms), which exports no package but must be on the run-time path";
   }
 
   /**
    * Returns every registered algorithm name with its one-line description, sorted by name.
    *
-   * @return every registered algorithm name with its one-line description, sorted by name
+   * @return every registered algorithm name with its one-line description, sorted by name; empty
+   *     when lb-algorithms is not on the run-time path
    */
   public static Map<String, String> descriptions() {
     Map<String, String> out = new TreeMap<>();

@@ -44,18 +44,29 @@ class ConfigAndRegistryTest {
         .hasMessageContaining("persistenceCapacity");
   }
 
+  // lb-api's own tests run without lb-algorithms and lb-health, as a consumer that forgot them does:
+  // the registries are empty and must say which artifact and module to add.
+
   @Test
-  void unknownScheduler_listsTheKnownNames() {
-    assertThatThrownBy(() -> Schedulers.create("no-such-algorithm", SchedulerConfig.defaults()))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("unknown scheduler 'no-such-algorithm'; known:");
+  void schedulers_withoutLbAlgorithms_nameTheMissingArtifactAndModule() {
+    assertThat(Schedulers.descriptions()).isEmpty();
+    assertThatThrownBy(() -> Schedulers.create("round-robin", SchedulerConfig.defaults()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("cannot create scheduler 'round-robin': no scheduler provider"
+            + " (io.github.lb4j.api.spi.SchedulerProvider) found on the class path or module path;"
+            + " the algorithms live in io.github.lb4j:lb-algorithms (module io.github.lb4j.algorithms),"
+            + " which exports no package but must be on the run-time path");
   }
 
   @Test
-  void unknownHealthCheck_listsTheKnownNames() {
-    assertThatThrownBy(() -> HealthCheckers.create("no-such-check", Map.of()))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("unknown health check 'no-such-check'; known:");
+  void healthCheckers_withoutLbHealth_nameTheMissingArtifactAndModule() {
+    assertThat(HealthCheckers.descriptions()).isEmpty();
+    assertThatThrownBy(() -> HealthCheckers.create("tcp", Map.of()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("cannot create health check 'tcp': no health-check provider"
+            + " (io.github.lb4j.api.spi.HealthCheckerProvider) found on the class path or module path;"
+            + " the checks live in io.github.lb4j:lb-health (module io.github.lb4j.health),"
+            + " which must be on the run-time path");
   }
 
   @Test

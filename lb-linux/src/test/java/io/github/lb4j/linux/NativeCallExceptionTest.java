@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.github.lb4j.api.Protocol;
-
+import io.github.lb4j.testing.Capability;
+import io.github.lb4j.testing.Requirements;
 import java.net.StandardProtocolFamily;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,7 @@ class NativeCallExceptionTest {
     String[] bounds = range.split("\\s+");
     long gid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
     boolean excluded = gid < Long.parseLong(bounds[0]) || gid > Long.parseLong(bounds[1]);
-    Privileged.assume(excluded, "this host allows ping sockets for gid " + gid + " (range " + range + "); nothing to refuse");
+    Requirements.require(excluded, "this host allows ping sockets for gid " + gid + " (range " + range + "); nothing to refuse");
     assertThatThrownBy(() -> IpSocket.ping(StandardProtocolFamily.INET))
         .isInstanceOf(MissingCapabilityException.class)
         .hasMessageContaining("socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP) failed: EACCES")
@@ -49,14 +50,14 @@ class NativeCallExceptionTest {
 
   @Test
   void withoutCapNetRaw_rawAndPacketSocketsFail_namingTheCapability() throws Exception {
-    Privileged.assumeCapabilities("dropping CAP_NET_RAW from one thread", Privileged.CAP_NET_RAW);
-    Throwable raw = WithoutCapabilities.call(() -> catchThrowable(() -> IpSocket.raw(StandardProtocolFamily.INET, Protocol.ICMP)), Privileged.CAP_NET_RAW);
+    Requirements.requireCapabilities("dropping CAP_NET_RAW from one thread", Capability.NET_RAW);
+    Throwable raw = WithoutCapabilities.call(() -> catchThrowable(() -> IpSocket.raw(StandardProtocolFamily.INET, Protocol.ICMP)), Capability.NET_RAW);
     assertThat(raw)
         .isInstanceOf(MissingCapabilityException.class)
         .hasMessageStartingWith("socket(AF_INET, SOCK_RAW, IPPROTO_ICMP) failed: EPERM (Operation not permitted); raw sockets need CAP_NET_RAW");
-    Throwable packet = WithoutCapabilities.call(() -> catchThrowable(() -> PacketSocket.open(NetInterface.byName("lo"), PacketSocket.Options.defaults())), Privileged.CAP_NET_RAW);
+    Throwable packet = WithoutCapabilities.call(() -> catchThrowable(() -> PacketSocket.open(NetInterface.byName("lo"), PacketSocket.Options.defaults())), Capability.NET_RAW);
     assertThat(packet).isInstanceOf(MissingCapabilityException.class).hasMessageContaining("CAP_NET_RAW");
-    Throwable ns = WithoutCapabilities.call(() -> catchThrowable(() -> NetworkNamespace.enter("/proc/thread-self/ns/net")), Privileged.CAP_SYS_ADMIN);
+    Throwable ns = WithoutCapabilities.call(() -> catchThrowable(() -> NetworkNamespace.enter("/proc/thread-self/ns/net")), Capability.SYS_ADMIN);
     assertThat(ns).isInstanceOf(MissingCapabilityException.class).hasMessageStartingWith("setns(\"/proc/thread-self/ns/net\", CLONE_NEWNET) failed: EPERM").hasMessageContaining("CAP_SYS_ADMIN");
   }
 

@@ -3,6 +3,9 @@ package io.github.lb4j.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.lb4j.api.MacAddress;
+import io.github.lb4j.testing.NamespaceLab;
+import io.github.lb4j.testing.Requirements;
+import io.github.lb4j.testing.Shell;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -12,8 +15,8 @@ class NetInterfaceTest {
   @Test
   void loopback_hasItsIndexMtuAndFlags() {
     NetInterface lo = NetInterface.byName("lo");
-    String ip = Privileged.runQuietly("ip", "-o", "link", "show", "dev", "lo");
-    Privileged.assume(!ip.startsWith("exit "), "needs the ip command: " + ip);
+    Requirements.requireCommands("comparing with ip link", "ip");
+    String ip = Shell.run("ip", "-o", "link", "show", "dev", "lo");
     Matcher m = Pattern.compile("^(\\d+): lo: .* mtu (\\d+)").matcher(ip);
     assertThat(m.find()).as(ip).isTrue();
     assertThat(lo.index()).isEqualTo(Integer.parseInt(m.group(1)));

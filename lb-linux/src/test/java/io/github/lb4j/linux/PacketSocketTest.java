@@ -3,6 +3,9 @@ package io.github.lb4j.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.lb4j.api.MacAddress;
+import io.github.lb4j.testing.Capability;
+import io.github.lb4j.testing.NamespaceLab;
+import io.github.lb4j.testing.Requirements;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -26,7 +29,7 @@ class PacketSocketTest {
 
   @BeforeAll
   static void createLab() {
-    Privileged.assumeCapabilities("AF_PACKET tests", Privileged.CAP_NET_RAW, Privileged.CAP_NET_ADMIN, Privileged.CAP_SYS_ADMIN);
+    Requirements.requireCapabilities("AF_PACKET tests", Capability.NET_RAW, Capability.NET_ADMIN, Capability.SYS_ADMIN);
     lab = NamespaceLab.create("p");
   }
 

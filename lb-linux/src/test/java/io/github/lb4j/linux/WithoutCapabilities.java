@@ -1,5 +1,6 @@
 package io.github.lb4j.linux;
 
+import io.github.lb4j.testing.Capability;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -19,7 +20,7 @@ public final class WithoutCapabilities {
   private WithoutCapabilities() {}
 
   @SuppressWarnings("restricted")
-  public static <T> T call(java.util.concurrent.Callable<T> body, int... capabilities) throws Exception {
+  public static <T> T call(java.util.concurrent.Callable<T> body, Capability... capabilities) throws Exception {
     AtomicReference<T> result = new AtomicReference<>();
     AtomicReference<Throwable> failure = new AtomicReference<>();
     Thread t = new Thread(() -> {
@@ -35,8 +36,8 @@ public final class WithoutCapabilities {
           throw new IllegalStateException("capget failed");
         }
         int effective = data.get(ValueLayout.JAVA_INT, 0);
-        for (int c : capabilities) {
-          effective &= ~(1 << c);
+        for (Capability c : capabilities) {
+          effective &= ~(1 << c.number());
         }
         data.set(ValueLayout.JAVA_INT, 0, effective);
         if ((int) capset.invokeExact(header, data) != 0) {

@@ -2,7 +2,6 @@ package io.github.lb4j.nat;
 
 import io.github.lb4j.api.DropReason;
 import io.github.lb4j.api.Frame;
-import io.github.lb4j.api.Verdict;
 import java.nio.ByteBuffer;
 
 /**
@@ -10,7 +9,9 @@ import java.nio.ByteBuffer;
  * Overcoming Layer 2 Limitations of Direct Server Return Load Balancing", NANOG 51, 2011): the
  * destination IP becomes the real server's and the DSCP becomes the value that names the VIP, so
  * that the server restores the VIP statelessly (an nftables rule per DSCP) and answers from it
- * directly; ports are untouched. One thread; never allocates; never blocks.
+ * directly; ports are untouched. An ICMP error about a reply goes the same way, its quoted packet
+ * untouched: the server restores the outer destination and finds its socket on the VIP. One thread;
+ * never allocates; never blocks.
  */
 final class DsrDscpTranslator extends BaseTranslator {
 
@@ -20,16 +21,15 @@ final class DsrDscpTranslator extends BaseTranslator {
 
   @Override
   int rewriteRequest(Frame frame, int slot, int handle, int vip) {
-    if (bMac[handle] == 0) {
-      return drop(DropReason.NO_NEIGHBOR);
-    }
-    if (bV6[handle] != p.isIpv6()) {
+    if (backends.ipv6(handle) != parsed.isIpv6()) {
       return drop(DropReason.UNSUPPORTED);
     }
     ByteBuffer b = frame.buffer();
-    setDestination(b, bHi[handle], bLo[handle]);
-    setDscp(b, vipDscp[vip]);
-    macs(b, frame.offset(), bMac[handle], lbMac);
-    return Verdict.forward(serverPort);
+    rewrites.destination(b, backends.high(handle), backends.low(handle));
+    rewrites.dscp(b, vips.dscp(vip));
+    if (parsed.icmpError()) {
+      icmp.finishChecksum(b);
+    }
+    return link.toBackend(b, frame.offset(), backends, handle);
   }
 }

@@ -1,14 +1,12 @@
 package io.github.lb4j.nat;
 
-import io.github.lb4j.api.DropReason;
 import io.github.lb4j.api.Frame;
-import io.github.lb4j.api.Verdict;
 
 /**
  * L2 direct server return, seed S5.3a (IPVS "direct routing", HAProxy's "DSR mode"): only the
- * destination MAC changes to the real server's (the source MAC becomes the balancer's); the IP
- * packet is untouched, so the server must hold the VIP on its loopback (arp_ignore=1,
- * arp_announce=2) and answers the client directly (S6.1c). One thread; never allocates; never blocks.
+ * MACs change, to the real server's (from the servers' port's); the IP packet is untouched, so the
+ * server must hold the VIP on its loopback (arp_ignore=1, arp_announce=2) and answers the client
+ * directly (S6.1c). One thread; never allocates; never blocks.
  */
 final class DsrL2Translator extends BaseTranslator {
 
@@ -18,10 +16,6 @@ final class DsrL2Translator extends BaseTranslator {
 
   @Override
   int rewriteRequest(Frame frame, int slot, int handle, int vip) {
-    if (bMac[handle] == 0) {
-      return drop(DropReason.NO_NEIGHBOR);
-    }
-    macs(frame.buffer(), frame.offset(), bMac[handle], lbMac);
-    return Verdict.forward(serverPort);
+    return link.toBackend(frame.buffer(), frame.offset(), backends, handle);
   }
 }

@@ -15,8 +15,9 @@ import org.jspecify.annotations.Nullable;
  * in: the forwarding mode; the virtual IPs it owns; the scheduler that picks backends (whose {@link
  * io.github.lb4j.api.Backend}s carry address, port and, for the L2 modes, MAC); the balancer's own
  * MAC and addresses; the next hop towards clients; the source-NAT pool; the MTU towards servers;
- * the subnets of the servers (to detect the hairpin pitfall S6.2); and the port numbers its forward
- * verdicts name (the datapath's numbering of its interfaces).
+ * the subnets of the servers (to detect the hairpin pitfall S6.2); the balancer's ports (verdict
+ * number, MAC, on-link prefixes, MTU) and the neighbour table it addresses frames with, so that the
+ * translator makes every link-layer decision itself; and the rate limit of the ICMP errors it sends.
  *
  * <p>Immutable; any thread. Built once on the control plane (the builder allocates, validates and
  * throws {@link IllegalArgumentException} naming the field and value).
@@ -95,11 +96,16 @@ public final class NatConfig {
   private final List<InetAddress> snatPool;
   private final int snatPortLow;
   private final int snatPortHigh;
-  private final int mtu;
   private final List<Subnet> serverSubnets;
   private final boolean hairpinSnat;
   private final int clientPort;
   private final int serverPort;
+  private final NatPort clientSide;
+  private final NatPort serverSide;
+  private final NeighborTable neighbors;
+  private final @Nullable InetAddress clientGatewayAddress;
+  private final int icmpErrorsPerSecond;
+  private final int icmpErrorBurst;
   private final FlowTableConfig flowTable;
   private final FragmentPolicy fragments;
   private final int fragmentTableCapacity;
@@ -116,11 +122,18 @@ public final class NatConfig {
     this.snatPool = List.copyOf(b.snatPool);
     this.snatPortLow = b.snatPortLow;
     this.snatPortHigh = b.snatPortHigh;
-    this.mtu = b.mtu;
     this.serverSubnets = List.copyOf(b.serverSubnets);
     this.hairpinSnat = b.hairpinSnat;
-    this.clientPort = b.clientPort;
-    this.serverPort = b.serverPort;
+    this.clientSide = b.clientSide != null ? b.clientSide : new NatPort(b.clientPort, MacAddress.ofLong(b.balancerMac),
+        List.of(), 65_535);
+    this.serverSide = b.serverSide != null ? b.serverSide : new NatPort(b.serverPort, MacAddress.ofLong(b.balancerMac),
+        List.of(), b.mtu);
+    this.clientPort = clientSide.index();
+    this.serverPort = serverSide.index();
+    this.neighbors = b.neighbors;
+    this.clientGatewayAddress = b.clientGatewayAddress;
+    this.icmpErrorsPerSecond = b.icmpErrorsPerSecond;
+    this.icmpErrorBurst = b.icmpErrorBurst;
     this.flowTable = b.flowTable != null ? b.flowTable
         : FlowTableConfig.builder(65_536, scheduler.sessions()).build();
     this.fragments = b.fragments;
@@ -139,97 +152,127 @@ public final class NatConfig {
     return new Builder(mode, scheduler);
   }
 
-  /** @return the forwarding mode */
+  /** {@return the forwarding mode} */
   public ForwardingMode mode() {
     return mode;
   }
 
-  /** @return the scheduler */
+  /** {@return the scheduler} */
   public Scheduler scheduler() {
     return scheduler;
   }
 
-  /** @return the VIPs */
+  /** {@return the VIPs} */
   public List<Vip> vips() {
     return vips;
   }
 
-  /** @return the balancer's MAC (low 48 bits), the source MAC of every frame it sends */
+  /** {@return the balancer's MAC (low 48 bits), the source MAC of every frame it sends} */
   public long balancerMac() {
     return balancerMac;
   }
 
-  /** @return the balancer's IPv4 address (IPIP outer source, ICMP errors), or null */
+  /** {@return the balancer's IPv4 address (IPIP outer source, ICMP errors), or null} */
   public @Nullable InetAddress balancerIpv4() {
     return balancerIpv4;
   }
 
-  /** @return the balancer's IPv6 address, or null */
+  /** {@return the balancer's IPv6 address, or null} */
   public @Nullable InetAddress balancerIpv6() {
     return balancerIpv6;
   }
 
-  /** @return the MAC of the next hop towards clients (router and full NAT replies), 0 when unset */
+  /** {@return the MAC of the next hop towards clients (router and full NAT replies), 0 when unset} */
   public long clientGatewayMac() {
     return clientGatewayMac;
   }
 
-  /** @return the source-NAT addresses (full NAT and hairpin SNAT) */
+  /** {@return the address of the next hop towards clients, resolved through {@link #neighbors()}, or null} */
+  public @Nullable InetAddress clientGatewayAddress() {
+    return clientGatewayAddress;
+  }
+
+  /** {@return the port towards the clients} */
+  public NatPort clientSide() {
+    return clientSide;
+  }
+
+  /** {@return the port towards the servers (the same as {@link #clientSide()} one-arm)} */
+  public NatPort serverSide() {
+    return serverSide;
+  }
+
+  /** {@return the neighbour table next hops are looked up in ({@link NeighborTable#NONE} when none was given)} */
+  public NeighborTable neighbors() {
+    return neighbors;
+  }
+
+  /** {@return the sustained rate of ICMP errors the balancer sends, per second} */
+  public int icmpErrorsPerSecond() {
+    return icmpErrorsPerSecond;
+  }
+
+  /** {@return how many ICMP errors may be sent in a burst above the sustained rate} */
+  public int icmpErrorBurst() {
+    return icmpErrorBurst;
+  }
+
+  /** {@return the source-NAT addresses (full NAT and hairpin SNAT)} */
   public List<InetAddress> snatPool() {
     return snatPool;
   }
 
-  /** @return the lowest source-NAT port */
+  /** {@return the lowest source-NAT port} */
   public int snatPortLow() {
     return snatPortLow;
   }
 
-  /** @return the highest source-NAT port */
+  /** {@return the highest source-NAT port} */
   public int snatPortHigh() {
     return snatPortHigh;
   }
 
-  /** @return the MTU towards the servers (encapsulating modes answer "too big" above it) */
+  /** {@return the MTU towards the servers (the server-side port's; larger packets are answered "too big")} */
   public int mtu() {
-    return mtu;
+    return serverSide.mtu();
   }
 
-  /** @return the subnets the servers live in (hairpin detection, S6.2) */
+  /** {@return the subnets the servers live in (hairpin detection, S6.2)} */
   public List<Subnet> serverSubnets() {
     return serverSubnets;
   }
 
-  /** @return whether hairpin flows (S6.2) are source-NATed automatically in the DNAT modes */
+  /** {@return whether hairpin flows (S6.2) are source-NATed automatically in the DNAT modes} */
   public boolean hairpinSnat() {
     return hairpinSnat;
   }
 
-  /** @return the port number of forward verdicts towards clients */
+  /** {@return the port number of forward verdicts towards clients} */
   public int clientPort() {
     return clientPort;
   }
 
-  /** @return the port number of forward verdicts towards servers */
+  /** {@return the port number of forward verdicts towards servers} */
   public int serverPort() {
     return serverPort;
   }
 
-  /** @return the flow table settings */
+  /** {@return the flow table settings} */
   public FlowTableConfig flowTable() {
     return flowTable;
   }
 
-  /** @return how later IP fragments choose their backend */
+  /** {@return how later IP fragments choose their backend} */
   public FragmentPolicy fragments() {
     return fragments;
   }
 
-  /** @return the number of entries of the fragment table (a power of two) */
+  /** {@return the number of entries of the fragment table (a power of two)} */
   public int fragmentTableCapacity() {
     return fragmentTableCapacity;
   }
 
-  /** @return how long a first fragment's choice is kept for the later fragments, in nanoseconds */
+  /** {@return how long a first fragment's choice is kept for the later fragments, in nanoseconds} */
   public long fragmentTimeoutNanos() {
     return fragmentTimeoutNanos;
   }
@@ -251,6 +294,12 @@ public final class NatConfig {
     private boolean hairpinSnat;
     private int clientPort;
     private int serverPort = 1;
+    private @Nullable NatPort clientSide;
+    private @Nullable NatPort serverSide;
+    private NeighborTable neighbors = NeighborTable.NONE;
+    private @Nullable InetAddress clientGatewayAddress;
+    private int icmpErrorsPerSecond = 1000;
+    private int icmpErrorBurst = 50;
     private @Nullable FlowTableConfig flowTable;
     private FragmentPolicy fragments = FragmentPolicy.FOLLOW_FIRST;
     private int fragmentTableCapacity = 1024;
@@ -301,6 +350,66 @@ public final class NatConfig {
      */
     public Builder clientGateway(MacAddress mac) {
       this.clientGatewayMac = mac.toLong();
+      return this;
+    }
+
+    /**
+     * Sets the address of the next hop towards clients; its MAC is looked up in the {@link
+     * #neighbors neighbour table} per frame (so a changed MAC is followed), falling back to {@link
+     * #clientGateway(MacAddress)} while unknown.
+     *
+     * @param address the gateway's address, on-link on the clients' port
+     * @return this builder
+     */
+    public Builder clientGateway(InetAddress address) {
+      this.clientGatewayAddress = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    /**
+     * Sets the balancer's ports: their verdict numbers, MACs, on-link prefixes and MTUs. One-arm
+     * passes the same port twice. Replaces {@link #ports(int, int)}; the server side's MTU becomes
+     * {@link NatConfig#mtu()}; without {@link #balancer} the clients' port's MAC is the balancer's.
+     *
+     * @param towardsClients the port towards the clients
+     * @param towardsServers the port towards the servers
+     * @return this builder
+     */
+    public Builder ports(NatPort towardsClients, NatPort towardsServers) {
+      this.clientSide = Objects.requireNonNull(towardsClients, "towardsClients");
+      this.serverSide = Objects.requireNonNull(towardsServers, "towardsServers");
+      return this;
+    }
+
+    /**
+     * Sets the neighbour table next hops (on-link clients, servers without a configured MAC, the
+     * clients' gateway by address) are looked up in.
+     *
+     * @param table the table, called on the translator's thread
+     * @return this builder
+     */
+    public Builder neighbors(NeighborTable table) {
+      this.neighbors = Objects.requireNonNull(table, "table");
+      return this;
+    }
+
+    /**
+     * Limits the ICMP errors the balancer sends (time exceeded, fragmentation needed, packet too
+     * big) with a token bucket on the flow table's clock (RFC 1812 §4.3.2.8, RFC 4443 §2.4 (f));
+     * the default, 1000 per second with bursts of 50, is Linux's {@code icmp_msgs_per_sec} and
+     * {@code icmp_msgs_burst}.
+     *
+     * @param perSecond sustained rate, 1..1000000
+     * @param burst bucket size, 1..1000000
+     * @return this builder
+     */
+    public Builder icmpErrorRate(int perSecond, int burst) {
+      if (perSecond < 1 || perSecond > 1_000_000 || burst < 1 || burst > 1_000_000) {
+        throw new IllegalArgumentException("icmpErrorRate perSecond and burst must be in 1..1000000, were " + perSecond
+            + " and " + burst);
+      }
+      this.icmpErrorsPerSecond = perSecond;
+      this.icmpErrorBurst = burst;
       return this;
     }
 
@@ -441,15 +550,23 @@ public final class NatConfig {
       if (vips.isEmpty()) {
         throw new IllegalArgumentException("at least one vip is required");
       }
+      if (balancerMac == 0 && clientSide != null) {
+        balancerMac = clientSide.mac().toLong();
+      }
       if (balancerMac == 0) {
-        throw new IllegalArgumentException("balancer mac is required (balancer(mac, ipv4, ipv6))");
+        throw new IllegalArgumentException("balancer mac is required (balancer(mac, ipv4, ipv6) or ports(NatPort, NatPort))");
+      }
+      if (serverSide != null) {
+        mtu = serverSide.mtu();
       }
       if ((mode == ForwardingMode.FULL_NAT || hairpinSnat) && snatPool.isEmpty()) {
         throw new IllegalArgumentException("mode " + mode.modeName() + (hairpinSnat ? " with hairpinSnat" : "")
             + " needs at least one snatAddress");
       }
-      if ((mode == ForwardingMode.ROUTER || mode == ForwardingMode.FULL_NAT) && clientGatewayMac == 0) {
-        throw new IllegalArgumentException("mode " + mode.modeName() + " needs clientGateway(mac): replies are routed to it");
+      if ((mode == ForwardingMode.ROUTER || mode == ForwardingMode.FULL_NAT) && clientGatewayMac == 0
+          && clientGatewayAddress == null) {
+        throw new IllegalArgumentException("mode " + mode.modeName()
+            + " needs clientGateway(mac) or clientGateway(address): replies are routed to it");
       }
       if (mode == ForwardingMode.DSR_IPIP) {
         for (Vip v : vips) {

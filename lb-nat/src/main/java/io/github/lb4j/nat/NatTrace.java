@@ -25,6 +25,10 @@ import org.jspecify.annotations.Nullable;
  * seed's diagrams (S5, S6); and the same frames as a pcap. The server's side is played by the walk
  * itself as a real server of that mode would answer (from its own address in the NAT modes, from
  * the VIP held on loopback in the DSR modes, after decapsulating or restoring the VIP by DSCP).
+ * Link-layer addresses are the translator's own choices, from its ports and neighbour table: the
+ * client's frame is addressed to the clients' port, the server's reply to the servers' port (its
+ * gateway) in the modes whose replies pass the balancer, and what the balancer sends is exactly
+ * what a datapath would put on the wire.
  *
  * <p>Diagnostics, not the packet path: allocates; one thread; {@link #writePcap} blocks on I/O. The
  * translator's flow table gains the walked flow.
@@ -49,7 +53,7 @@ public final class NatTrace {
     this.mode = mode;
   }
 
-  /** @return the hops in order */
+  /** {@return the hops in order} */
   public List<Hop> hops() {
     return List.copyOf(hops);
   }
@@ -72,11 +76,11 @@ public final class NatTrace {
     boolean six = !IpAddresses.isV4(client);
     ByteBuffer b = ByteBuffer.allocate(4096);
     int at = 128;
-    FrameBuilder fb = new FrameBuilder().macs(c.balancerMac(), clientMac.toLong()).ports(clientPort, vipPort)
+    FrameBuilder fb = new FrameBuilder().macs(c.clientSide().mac().toLong(), clientMac.toLong()).ports(clientPort, vipPort)
         .tcpFlags(TcpFlyweight.SYN).sequence(1000, 0).ttl(64);
     address(fb, six, client, vip);
     int n = fb.writeTcp(b, at);
-    Frame frame = new Frame(b, at, n);
+    Frame frame = new Frame(b, at, n).ingressPort(c.clientPort());
     trace.add("client -> balancer", b, at, n, null);
     byte[] before = copy(b, at, n);
     int v = translator.translate(frame, Direction.CLIENT_TO_SERVER);
@@ -113,7 +117,7 @@ public final class NatTrace {
       case DSR_L2 -> "server holds the VIP on loopback, answers directly to the client";
       default -> "server answers to its gateway, the balancer";
     };
-    long replyDstMac = c.mode().repliesPassBalancer() ? c.balancerMac() : clientMac.toLong();
+    long replyDstMac = c.mode().repliesPassBalancer() ? c.serverSide().mac().toLong() : clientMac.toLong();
     FrameBuilder rb = new FrameBuilder().macs(replyDstMac, serverMac).ports(rPort, dPort)
         .tcpFlags(TcpFlyweight.SYN | TcpFlyweight.ACK).sequence(5000, 1001).ttl(64);
     if (six) {
@@ -128,7 +132,7 @@ public final class NatTrace {
     if (!c.mode().repliesPassBalancer()) {
       return trace;
     }
-    Frame replyFrame = new Frame(r, at, rn);
+    Frame replyFrame = new Frame(r, at, rn).ingressPort(c.serverPort());
     byte[] rbefore = copy(r, at, rn);
     int rv = translator.translate(replyFrame, Direction.SERVER_TO_CLIENT);
     trace.add((Verdict.action(rv) == Verdict.FORWARD ? "balancer -> client" : "balancer") + "  [" + Verdict.toString(rv) + "]",

@@ -1,17 +1,18 @@
 package io.github.lb4j.nat;
 
-import io.github.lb4j.api.DropReason;
 import io.github.lb4j.api.Frame;
 import io.github.lb4j.api.Verdict;
-import io.github.lb4j.nat.header.EthernetFlyweight;
 import java.nio.ByteBuffer;
 
 /**
  * Transparent (L2) mode, seed S5.1: the request's destination IP (and port, when the backend names
- * one) becomes the real server's, and only the destination MAC changes, since VIP and servers share
- * one network; the reply's source goes back to the VIP with the MACs unchanged, the balancer acting
- * as the bridge the reply crosses (inline, or one-arm with the servers' gateway set to it: the S6.1a
- * fix). IPVS calls this the masquerading (NAT) method. One thread; never allocates; never blocks.
+ * one) becomes the real server's and the frame goes to the server's MAC, since VIP and servers share
+ * one network; the reply's source goes back to the VIP. A reply the balancer bridges (inline, sent
+ * to the servers' real gateway) keeps its MACs; a reply sent to the balancer's own MAC (one-arm
+ * with the servers' gateway set to the balancer: the S6.1a fix) is routed: TTL or hop limit down by
+ * one (RFC 1812 §5.3.1) and addressed to the client if on-link, else to the gateway towards the
+ * clients, never left addressed to the balancer itself. IPVS calls this the masquerading (NAT)
+ * method. One thread; never allocates; never blocks.
  */
 class TransparentTranslator extends BaseTranslator {
 
@@ -21,17 +22,11 @@ class TransparentTranslator extends BaseTranslator {
 
   @Override
   int rewriteRequest(Frame frame, int slot, int handle, int vip) {
-    if (bMac[handle] == 0) {
-      return drop(DropReason.NO_NEIGHBOR);
-    }
-    ByteBuffer b = frame.buffer();
-    int off = frame.offset();
     if (!prepareRequest(frame)) {
-      return timeExceeded(frame);
+      return icmp.timeExceeded(frame);
     }
-    rewriteDnat(frame, slot, handle);
-    setRequestMacs(b, off, handle);
-    return Verdict.forward(serverPort);
+    rewriteDnat(frame.buffer(), slot, handle);
+    return link.toBackend(frame.buffer(), frame.offset(), backends, handle);
   }
 
   /** Router mode decrements TTL here. */
@@ -39,43 +34,40 @@ class TransparentTranslator extends BaseTranslator {
     return true;
   }
 
-  void setRequestMacs(ByteBuffer b, int off, int handle) {
-    EthernetFlyweight.destination(b, off, bMac[handle]);
+  private void rewriteDnat(ByteBuffer b, int slot, int handle) {
+    if (slot >= 0 && Translation.isSnat(table.translation(slot))) {
+      int t = table.translation(slot);
+      int a = Translation.poolIndex(t);
+      rewrites.source(b, pool.high(a), pool.low(a));
+      rewrites.sourcePort(b, Translation.port(t));
+    }
+    rewrites.destination(b, backends.high(handle), backends.low(handle));
+    rewrites.destinationPort(b, backends.port(handle, parsed.destinationPort()));
   }
 
-  final void rewriteDnat(Frame frame, int slot, int handle) {
-    ByteBuffer b = frame.buffer();
-    if (slot >= 0 && (table.translation(slot) & SNAT_FLAG) != 0) {
-      int t = table.translation(slot);
-      int a = snatIndex(t);
-      setSource(b, poolHi[a], poolLo[a]);
-      setPort(b, 0, t & 0xFFFF);
-    }
-    setDestination(b, bHi[handle], bLo[handle]);
-    setPort(b, 2, requestBackendPort(handle));
+  /** Routed replies (addressed to the balancer) lose one hop; bridged ones do not. */
+  @Override
+  boolean prepareReply(Frame frame) {
+    return !link.addressedToBalancer(frame.buffer(), frame.offset()) || rewrites.decrementTtl(frame.buffer());
   }
 
   @Override
-  int rewriteReply(Frame frame, int slot) {
+  void rewriteReply(Frame frame, int slot) {
     ByteBuffer b = frame.buffer();
-    if (!prepareReply(frame)) {
-      return timeExceeded(frame);
+    rewrites.source(b, table.address(slot, 2), table.address(slot, 3));
+    rewrites.sourcePort(b, table.destinationPort(slot));
+    if (Translation.isSnat(table.translation(slot))) {
+      rewrites.destination(b, table.address(slot, 0), table.address(slot, 1));
+      rewrites.destinationPort(b, table.sourcePort(slot));
     }
-    setSource(b, table.address(slot, 2), table.address(slot, 3));
-    setPort(b, 0, table.destinationPort(slot));
-    if ((table.translation(slot) & SNAT_FLAG) != 0) {
-      setDestination(b, table.address(slot, 0), table.address(slot, 1));
-      setPort(b, 2, table.sourcePort(slot));
-    }
-    setReplyMacs(b, frame.offset());
-    return Verdict.forward(clientPort);
   }
 
-  boolean prepareReply(Frame frame) {
-    return true;
-  }
-
-  void setReplyMacs(ByteBuffer b, int off) {
+  @Override
+  int addressReply(Frame frame, int slot) {
+    if (link.addressedToBalancer(frame.buffer(), frame.offset())) {
+      return super.addressReply(frame, slot);
+    }
     // a bridge: the MACs the server chose stay
+    return Verdict.forward(link.clients().index());
   }
 }

@@ -128,14 +128,15 @@ class FragmentFollowingTest {
   void transparent_laterFragmentGetsTheFirstFragmentsDestinationRewrite_goldenBytes(boolean six) {
     PacketTranslator t = translator(ForwardingMode.TRANSPARENT, six);
     InetAddress rip = six ? RIP6 : RIP4;
-    // the first fragment: destination address, port and MAC rewritten, UDP checksum updated
+    // the first fragment: destination address, port and MACs rewritten (it leaves from the
+    // balancer's port), UDP checksum updated
     byte[] out = forwarded(t, frame(first(six, 40000)));
-    assertThat(out).isEqualTo(frame(fragment(six, rip, 40000, 8080, ID, true).macs(RIP_MAC.toLong(), GW_MAC.toLong())));
+    assertThat(out).isEqualTo(frame(fragment(six, rip, 40000, 8080, ID, true).macs(RIP_MAC.toLong(), LB_MAC.toLong())));
     // the later fragment: the same destination address (IPv4 header checksum updated) and MAC, payload untouched
     byte[] in = frame(later(six, 40000));
     byte[] next = forwarded(t, in);
     assertThat(next).isEqualTo(laterExpected(six,
-        fragment(six, rip, 40000, 53, ID, false).macs(RIP_MAC.toLong(), GW_MAC.toLong()), in));
+        fragment(six, rip, 40000, 53, ID, false).macs(RIP_MAC.toLong(), LB_MAC.toLong()), in));
     assertThat(t.count(NatCounter.FIRST_FRAGMENTS_RECORDED)).isEqualTo(1);
     assertThat(t.count(NatCounter.FRAGMENTS_FOLLOWED)).isEqualTo(1);
     assertThat(t.count(NatCounter.FRAGMENTS_HASHED)).isZero();

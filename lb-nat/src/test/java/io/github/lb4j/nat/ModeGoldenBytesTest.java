@@ -69,11 +69,17 @@ class ModeGoldenBytesTest {
   void transparent_rewritesDestinationIpPortAndMac_andRestoresTheVipOnReplies(boolean six) {
     PacketTranslator t = translator(ForwardingMode.TRANSPARENT, six);
     byte[] out = run(t, syn(six), Direction.CLIENT_TO_SERVER, 1);
-    // only destination MAC, destination address and port change; TTL and source MAC stay
-    assertThat(out).isEqualTo(expected(builder(six, client(six), rip(six)).macs(RIP_MAC.toLong(), GW_MAC.toLong())
+    // destination address, port and MAC change, the source MAC becomes the balancer port's (a
+    // frame leaving one-arm with the router's MAC would teach the switch a wrong port); TTL stays
+    assertThat(out).isEqualTo(expected(builder(six, client(six), rip(six)).macs(RIP_MAC.toLong(), LB_MAC.toLong())
         .ports(40000, 8080).tcpFlags(TcpFlyweight.SYN).sequence(1000, 0).ttl(64)));
+    // the server's gateway is the balancer (S6.1a): its reply, addressed to the balancer's MAC, is
+    // routed on to the gateway towards the client, one hop less
     byte[] reply = run(t, synAck(six, rip(six), 8080, client(six), 40000, LB_MAC, RIP_MAC, 64), Direction.SERVER_TO_CLIENT, 0);
-    assertThat(reply).isEqualTo(expected(synAck(six, vip(six), 80, client(six), 40000, LB_MAC, RIP_MAC, 64)));
+    assertThat(reply).isEqualTo(expected(synAck(six, vip(six), 80, client(six), 40000, GW_MAC, LB_MAC, 63)));
+    // a reply the balancer bridges (addressed to the servers' real gateway) keeps its MACs and TTL
+    byte[] bridged = run(t, synAck(six, rip(six), 8080, client(six), 40000, GW_MAC, RIP_MAC, 64), Direction.SERVER_TO_CLIENT, 0);
+    assertThat(bridged).isEqualTo(expected(synAck(six, vip(six), 80, client(six), 40000, GW_MAC, RIP_MAC, 64)));
   }
 
   @ParameterizedTest(name = "ipv6={0}")

@@ -46,6 +46,16 @@ class ModeTraceTest {
       assertThat(t.hops().size()).as(text).isGreaterThanOrEqualTo(3);
       assertThat(text).as(text).contains("1. client -> balancer").contains("changed:").doesNotContain("drop(");
     }
+    for (NatTrace t : all) {
+      for (NatTrace.Hop h : t.hops()) {
+        if (h.title().startsWith("balancer")) {
+          // what the balancer sends never stays addressed to itself (transparent, S6.1a, included)
+          assertThat(h.line()).as(t.format()).doesNotContain("> " + LB_MAC + " |").startsWith("eth " + LB_MAC + " >");
+        }
+      }
+    }
+    String transparent = all.get(0).format();
+    assertThat(transparent).contains("dst mac 02:00:00:00:00:fe -> 02:00:00:00:00:01");
     String router = all.get(2).format();
     assertThat(router).contains("ttl 64 -> 63").contains("dst 203.0.113.10:80 -> 198.51.100.11:8080");
     String ipip = all.get(6).format();

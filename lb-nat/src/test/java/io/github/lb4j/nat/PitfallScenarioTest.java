@@ -7,49 +7,79 @@ import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.Direction;
 import io.github.lb4j.api.ForwardingMode;
 import io.github.lb4j.api.Frame;
+import io.github.lb4j.api.SessionCounters;
 import io.github.lb4j.api.Verdict;
+import io.github.lb4j.nat.flow.FlowTableConfig;
+import io.github.lb4j.nat.flow.ManualClock;
 import io.github.lb4j.nat.header.FrameParser;
 import io.github.lb4j.nat.header.TcpFlyweight;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
  * The seed's pitfalls, each as a scenario: without a fix it is detected and named; with each fix it
- * is not (S6.1 one-arm asymmetric return; S6.2 hairpin).
+ * is not (S6.1 one-arm asymmetric return; S6.2 hairpin); and each counter counts its pitfall only:
+ * not a hairpin flow, not spoofed or duplicated SYNs, not a backend that drops SYNs silently while
+ * the others answer through the balancer.
  */
 class PitfallScenarioTest {
 
   private static final int AT = 128;
+  private static final InetAddress SERVER2 = IpAddresses.parse("198.51.100.12");
+  private static final InetAddress OTHER_CLIENT = IpAddresses.parse("192.0.2.77");
   private final ByteBuffer b = ByteBuffer.allocate(1024);
+  private final ManualClock clock = new ManualClock();
 
-  private int send(PacketTranslator t, InetAddress src, int sport, InetAddress dst, int dport, int flags, Direction d) {
-    int n = builder(false, src, dst).macs(LB_MAC.toLong(), GW_MAC.toLong()).ports(sport, dport).tcpFlags(flags).writeTcp(b, AT);
+  private PacketTranslator translator(ForwardingMode mode, List<Backend> backends) {
+    return NatTranslators.create(configured(mode, backends).build());
+  }
+
+  private NatConfig.Builder configured(ForwardingMode mode, List<Backend> backends) {
+    NatConfig.Builder c = config(mode, false, backends);
+    SessionCounters sessions = c.build().scheduler().sessions();
+    return c.flowTable(FlowTableConfig.builder(4096, sessions).clockSampleInterval(1).seed(1).clock(clock).build());
+  }
+
+  private int send(PacketTranslator t, InetAddress src, int sport, InetAddress dst, int dport, int flags, long seq, Direction d) {
+    int n = builder(false, src, dst).macs(LB_MAC.toLong(), GW_MAC.toLong()).ports(sport, dport).tcpFlags(flags)
+        .sequence(seq, flags == TcpFlyweight.SYN ? 0 : 1001).writeTcp(b, AT);
     return t.translate(new Frame(b, AT, n), d);
+  }
+
+  private int syn(PacketTranslator t, InetAddress client, int port, long seq) {
+    return send(t, client, port, VIP4, 80, TcpFlyweight.SYN, seq, Direction.CLIENT_TO_SERVER);
   }
 
   /** A client connects; the server's SYN+ACK either passes the balancer (fixed) or not (one-arm DNAT); the client retries. */
   private PacketTranslator oneArm(ForwardingMode mode, boolean replyPassesBalancer) {
-    PacketTranslator t = translator(mode, false);
-    assertThat(Verdict.action(send(t, CLIENT4, 40000, VIP4, 80, TcpFlyweight.SYN, Direction.CLIENT_TO_SERVER))).isEqualTo(Verdict.FORWARD);
+    PacketTranslator t = translator(mode, oneBackend(false));
+    assertThat(Verdict.action(syn(t, CLIENT4, 40000, 1000))).isEqualTo(Verdict.FORWARD);
     FrameParser p = new FrameParser();
     p.parse(b, AT, 54);
     InetAddress replyTo = mode == ForwardingMode.FULL_NAT ? SNAT4 : CLIENT4;
     int replyPort = p.sourcePort();
     if (replyPassesBalancer) {
-      assertThat(Verdict.action(send(t, RIP4, 8080, replyTo, replyPort, TcpFlyweight.SYN | TcpFlyweight.ACK,
+      assertThat(Verdict.action(send(t, RIP4, 8080, replyTo, replyPort, TcpFlyweight.SYN | TcpFlyweight.ACK, 5000,
           Direction.SERVER_TO_CLIENT))).isEqualTo(Verdict.FORWARD);
     }
-    // the client never got a SYN+ACK it recognised: it retransmits its SYN
-    send(t, CLIENT4, 40000, VIP4, 80, TcpFlyweight.SYN, Direction.CLIENT_TO_SERVER);
-    send(t, CLIENT4, 40000, VIP4, 80, TcpFlyweight.SYN, Direction.CLIENT_TO_SERVER);
+    // the client never got a SYN+ACK it recognised: it retransmits its SYN after 1 s, then 2 s more
+    clock.advance(Duration.ofSeconds(1));
+    syn(t, CLIENT4, 40000, 1000);
+    clock.advance(Duration.ofSeconds(2));
+    syn(t, CLIENT4, 40000, 1000);
     return t;
   }
 
   @Test
   void s61_oneArmDnatWithoutAFix_isDetectedOncePerFlow() {
-    assertThat(oneArm(ForwardingMode.TRANSPARENT, false).count(NatCounter.S6_1_ASYMMETRIC_RETURN)).isEqualTo(1);
+    for (ForwardingMode mode : new ForwardingMode[] {ForwardingMode.TRANSPARENT, ForwardingMode.ROUTER}) {
+      PacketTranslator t = oneArm(mode, false);
+      assertThat(t.count(NatCounter.S6_1_ASYMMETRIC_RETURN)).as(mode.modeName()).isEqualTo(1);
+      assertThat(t.count(NatCounter.SYN_UNANSWERED)).isZero();
+    }
   }
 
   @Test
@@ -61,6 +91,7 @@ class PitfallScenarioTest {
   @Test
   void s61b_sourceNat_isNotDetected() {
     assertThat(oneArm(ForwardingMode.FULL_NAT, true).count(NatCounter.S6_1_ASYMMETRIC_RETURN)).isZero();
+    assertThat(oneArm(ForwardingMode.FULL_NAT, false).count(NatCounter.S6_1_ASYMMETRIC_RETURN)).isZero();
   }
 
   @Test
@@ -68,7 +99,69 @@ class PitfallScenarioTest {
     assertThat(oneArm(ForwardingMode.DSR_L2, false).count(NatCounter.S6_1_ASYMMETRIC_RETURN)).isZero();
   }
 
-  private static final InetAddress SERVER2 = IpAddresses.parse("198.51.100.12");
+  @Test
+  void s61_isNotCounted_forSynsWithAnotherSequenceNumber_spoofedOrANewAttempt() {
+    PacketTranslator t = translator(ForwardingMode.TRANSPARENT, oneBackend(false));
+    syn(t, CLIENT4, 40000, 1000);
+    for (long seq : new long[] {2000, 3000, 4000}) {
+      clock.advance(Duration.ofSeconds(1));
+      syn(t, CLIENT4, 40000, seq);
+    }
+    assertThat(t.count(NatCounter.S6_1_ASYMMETRIC_RETURN)).isZero();
+    assertThat(t.count(NatCounter.SYN_UNANSWERED)).isZero();
+  }
+
+  @Test
+  void s61_isNotCounted_forDuplicatesWithinTheRetransmissionTimeout() {
+    PacketTranslator t = translator(ForwardingMode.TRANSPARENT, oneBackend(false));
+    for (int i = 0; i < 5; i++) {
+      syn(t, CLIENT4, 40000, 1000);
+      clock.advance(Duration.ofMillis(100));
+    }
+    assertThat(t.count(NatCounter.S6_1_ASYMMETRIC_RETURN)).isZero();
+  }
+
+  @Test
+  void s61_isNotCounted_forAHairpinFlow_whichIsS62() {
+    List<Backend> backends = List.of(Backend.of("web-1", RIP4, 8080).withMac(RIP_MAC));
+    PacketTranslator t = NatTranslators.create(configured(ForwardingMode.TRANSPARENT, backends)
+        .serverSubnet(IpAddresses.parse("198.51.100.0"), 24).build());
+    syn(t, SERVER2, 33000, 1000);
+    clock.advance(Duration.ofSeconds(1));
+    syn(t, SERVER2, 33000, 1000);
+    assertThat(t.count(NatCounter.S6_2_HAIRPIN)).isEqualTo(1);
+    assertThat(t.count(NatCounter.S6_1_ASYMMETRIC_RETURN)).isZero();
+    assertThat(t.count(NatCounter.SYN_UNANSWERED)).isZero();
+  }
+
+  @Test
+  void aSilentlyDroppingBackend_whileOthersAnswerThroughTheBalancer_isSynUnanswered_notS61() {
+    // web-2 drops every SYN; web-1 answers through the balancer
+    List<Backend> backends = List.of(Backend.of("web-1", RIP4, 8080).withMac(RIP_MAC),
+        Backend.of("web-2", RIP4B, 8080).withMac(RIP_MAC_B));
+    PacketTranslator t = translator(ForwardingMode.TRANSPARENT, backends);
+    int silentPort = -1;
+    int answeredPort = -1;
+    FrameParser p = new FrameParser();
+    for (int port = 40000; port < 40100 && (silentPort < 0 || answeredPort < 0); port++) {
+      syn(t, CLIENT4, port, 1000);
+      p.parse(b, AT, 54);
+      if (p.destinationAddressV4() == IpAddresses.v4(RIP4B)) {
+        silentPort = silentPort < 0 ? port : silentPort;
+      } else if (answeredPort < 0) {
+        answeredPort = port;
+      }
+    }
+    assertThat(silentPort).isPositive();
+    assertThat(answeredPort).isPositive();
+    clock.advance(Duration.ofMillis(1500));
+    // meanwhile web-1's flows are answered through the balancer
+    assertThat(Verdict.action(send(t, RIP4, 8080, CLIENT4, answeredPort, TcpFlyweight.SYN | TcpFlyweight.ACK, 5000,
+        Direction.SERVER_TO_CLIENT))).isEqualTo(Verdict.FORWARD);
+    syn(t, CLIENT4, silentPort, 1000);
+    assertThat(t.count(NatCounter.S6_1_ASYMMETRIC_RETURN)).isZero();
+    assertThat(t.count(NatCounter.SYN_UNANSWERED)).isEqualTo(1);
+  }
 
   private PacketTranslator hairpin(ForwardingMode mode, boolean autoSnat) {
     List<Backend> backends = List.of(Backend.of("web-1", RIP4, 8080).withMac(RIP_MAC));
@@ -76,8 +169,7 @@ class PitfallScenarioTest {
         .hairpinSnat(autoSnat);
     PacketTranslator t = NatTranslators.create(c.build());
     // server 2 (inside the servers' subnet) calls the VIP and is balanced to server 1
-    assertThat(Verdict.action(send(t, SERVER2, 33000, VIP4, 80, TcpFlyweight.SYN, Direction.CLIENT_TO_SERVER)))
-        .isEqualTo(Verdict.FORWARD);
+    assertThat(Verdict.action(syn(t, SERVER2, 33000, 1000))).isEqualTo(Verdict.FORWARD);
     return t;
   }
 
@@ -91,6 +183,25 @@ class PitfallScenarioTest {
   }
 
   @Test
+  void s62_isNotCounted_forAClientOutsideTheServersSubnets() {
+    List<Backend> backends = List.of(Backend.of("web-1", RIP4, 8080).withMac(RIP_MAC));
+    PacketTranslator t = NatTranslators.create(config(ForwardingMode.TRANSPARENT, false, backends)
+        .serverSubnet(IpAddresses.parse("198.51.100.0"), 24).build());
+    syn(t, OTHER_CLIENT, 33000, 1000);
+    syn(t, CLIENT4, 33001, 1000);
+    assertThat(t.count(NatCounter.S6_2_HAIRPIN)).isZero();
+  }
+
+  @Test
+  void s62_aClientOnLinkOnTheServersPort_isAHairpinWithoutAConfiguredSubnet() {
+    List<Backend> backends = List.of(Backend.of("web-1", RIP4, 8080).withMac(RIP_MAC));
+    NatPort side = new NatPort(0, LB_MAC, List.of(new NatPort.Address(LB4, 24)), 1500);
+    PacketTranslator t = NatTranslators.create(config(ForwardingMode.TRANSPARENT, false, backends).ports(side, side).build());
+    syn(t, SERVER2, 33000, 1000);
+    assertThat(t.count(NatCounter.S6_2_HAIRPIN)).isEqualTo(1);
+  }
+
+  @Test
   void s62_autoSnat_fixesTheHairpin_andTheReplyReturnsThroughTheBalancer() {
     PacketTranslator t = hairpin(ForwardingMode.TRANSPARENT, true);
     assertThat(t.count(NatCounter.S6_2_HAIRPIN)).isEqualTo(1);
@@ -99,7 +210,7 @@ class PitfallScenarioTest {
     p.parse(b, AT, 54);
     assertThat(p.sourceAddressV4()).as("server 1 sees the balancer's SNAT address").isEqualTo(IpAddresses.v4(SNAT4));
     int snatPort = p.sourcePort();
-    int v = send(t, RIP4, 8080, SNAT4, snatPort, TcpFlyweight.SYN | TcpFlyweight.ACK, Direction.SERVER_TO_CLIENT);
+    int v = send(t, RIP4, 8080, SNAT4, snatPort, TcpFlyweight.SYN | TcpFlyweight.ACK, 5000, Direction.SERVER_TO_CLIENT);
     assertThat(Verdict.action(v)).isEqualTo(Verdict.FORWARD);
     p.parse(b, AT, 54);
     assertThat(p.sourceAddressV4()).isEqualTo(IpAddresses.v4(VIP4));

@@ -7,8 +7,10 @@ import io.github.lb4j.api.Scheduler;
 import io.github.lb4j.api.SchedulerConfig;
 import io.github.lb4j.api.Schedulers;
 import io.github.lb4j.nat.NatConfig;
+import io.github.lb4j.nat.NatPort;
 import io.github.lb4j.nat.NatTrace;
 import io.github.lb4j.nat.NatTranslators;
+import io.github.lb4j.nat.NeighborTable;
 import io.github.lb4j.nat.PacketTranslator;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -31,14 +34,19 @@ import picocli.CommandLine.Model.CommandSpec;
     mixinStandardHelpOptions = true,
     description = {
       "Shows the packet walk of one request and its reply through a forwarding mode of lb4j's packet core (lb-nat).",
-      "Example topology: client 203.0.113.10 behind a router, VIP 198.51.100.10:80 on the balancer "
-          + "(198.51.100.2), real servers 192.0.2.11 and 192.0.2.12 (source-NAT pool 192.0.2.2);",
-      "with --ipv6: client 2001:db8:2::10, VIP 2001:db8:1::10, balancer 2001:db8:1::2, servers 2001:db8:3::11 and ::12."
+      "Example topology, an inline balancer: clients' side 198.51.100.0/24 (balancer 198.51.100.2, router 198.51.100.1,"
+          + " an on-link client 198.51.100.50), VIP 198.51.100.10:80; servers' side 192.0.2.0/24 (balancer 192.0.2.1,"
+          + " real servers 192.0.2.11 and 192.0.2.12, source-NAT pool 192.0.2.2); the default client 203.0.113.10 is"
+          + " behind the router.",
+      "With --ipv6: 2001:db8:1::/64 (balancer ::2, router ::1, on-link client ::50), VIP 2001:db8:1::10;"
+          + " 2001:db8:3::/64 (balancer ::1, servers ::11 and ::12, pool ::2); default client 2001:db8:2::10."
     })
 final class TraceCommand implements Callable<Integer> {
 
   private static final MacAddress ROUTER_MAC = MacAddress.parse("02:00:5e:00:00:01");
-  private static final MacAddress BALANCER_MAC = MacAddress.parse("02:00:5e:00:00:02");
+  private static final MacAddress CLIENTS_SIDE_MAC = MacAddress.parse("02:00:5e:00:00:02");
+  private static final MacAddress SERVERS_SIDE_MAC = MacAddress.parse("02:00:5e:00:00:03");
+  private static final MacAddress ON_LINK_CLIENT_MAC = MacAddress.parse("02:00:5e:00:00:50");
   private static final int DSCP = 10;
 
   @Spec CommandSpec spec;
@@ -56,28 +64,48 @@ final class TraceCommand implements Callable<Integer> {
   @Option(names = {"-a", "--algorithm"}, paramLabel = "NAME", description = "Scheduler that picks the real server (default ${DEFAULT-VALUE}).")
   String algorithm = "maglev";
 
+  @Option(names = "--client", paramLabel = "IP",
+      description = "The client's address (default 203.0.113.10, or 2001:db8:2::10 with --ipv6); 198.51.100.50 or"
+          + " 2001:db8:1::50 is on-link on the clients' side.")
+  @Nullable String clientAddress;
+
   @Override
   public Integer call() throws Exception {
     ForwardingMode m = ForwardingMode.parse(mode);
     Scheduler scheduler = Schedulers.create(algorithm, SchedulerConfig.defaults());
-    InetAddress client = InetAddress.getByName(ipv6 ? "2001:db8:2::10" : "203.0.113.10");
+    InetAddress client = InetAddress.getByName(clientAddress != null ? clientAddress : ipv6 ? "2001:db8:2::10" : "203.0.113.10");
+    if ((client instanceof java.net.Inet6Address) != ipv6) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--client " + clientAddress + " is not "
+          + (ipv6 ? "an IPv6" : "an IPv4") + " address" + (ipv6 ? "" : " (add --ipv6 for IPv6)"));
+    }
     InetAddress vip = InetAddress.getByName(ipv6 ? "2001:db8:1::10" : "198.51.100.10");
-    scheduler.update(List.of(
-        Backend.of("rs-1", InetAddress.getByName(ipv6 ? "2001:db8:3::11" : "192.0.2.11"), 80)
-            .withMac(MacAddress.parse("02:00:5e:00:00:11")),
-        Backend.of("rs-2", InetAddress.getByName(ipv6 ? "2001:db8:3::12" : "192.0.2.12"), 80)
-            .withMac(MacAddress.parse("02:00:5e:00:00:12"))));
+    InetAddress router = InetAddress.getByName(ipv6 ? "2001:db8:1::1" : "198.51.100.1");
+    InetAddress onLink = InetAddress.getByName(ipv6 ? "2001:db8:1::50" : "198.51.100.50");
+    InetAddress s1 = InetAddress.getByName(ipv6 ? "2001:db8:3::11" : "192.0.2.11");
+    InetAddress s2 = InetAddress.getByName(ipv6 ? "2001:db8:3::12" : "192.0.2.12");
+    MacAddress s1Mac = MacAddress.parse("02:00:5e:00:00:11");
+    MacAddress s2Mac = MacAddress.parse("02:00:5e:00:00:12");
+    scheduler.update(List.of(Backend.of("rs-1", s1, 80).withMac(s1Mac), Backend.of("rs-2", s2, 80).withMac(s2Mac)));
+    NatPort clients = new NatPort(0, CLIENTS_SIDE_MAC, List.of(
+        new NatPort.Address(InetAddress.getByName("198.51.100.2"), 24),
+        new NatPort.Address(InetAddress.getByName("2001:db8:1::2"), 64)), 1500);
+    NatPort servers = new NatPort(1, SERVERS_SIDE_MAC, List.of(
+        new NatPort.Address(InetAddress.getByName("192.0.2.1"), 24),
+        new NatPort.Address(InetAddress.getByName("2001:db8:3::1"), 64)), 1500);
+    // the neighbours a datapath would have resolved by ARP and neighbor discovery
+    NeighborTable neighbors = NeighborTable.of(java.util.Map.of(router, ROUTER_MAC, onLink, ON_LINK_CLIENT_MAC,
+        s1, s1Mac, s2, s2Mac));
     NatConfig.Builder b = NatConfig.builder(m, scheduler)
         .vip(new NatConfig.Vip(vip, 6, 80, m == ForwardingMode.DSR_DSCP ? DSCP : -1))
-        .balancer(BALANCER_MAC, InetAddress.getByName("198.51.100.2"), InetAddress.getByName("2001:db8:1::2"))
-        .clientGateway(ROUTER_MAC)
-        .serverSubnet(InetAddress.getByName(ipv6 ? "2001:db8:3::" : "192.0.2.0"), ipv6 ? 64 : 24)
-        .ports(0, 1);
+        .balancer(CLIENTS_SIDE_MAC, InetAddress.getByName("192.0.2.1"), InetAddress.getByName("2001:db8:3::1"))
+        .ports(clients, servers).neighbors(neighbors).clientGateway(router).clientGateway(ROUTER_MAC)
+        .serverSubnet(InetAddress.getByName(ipv6 ? "2001:db8:3::" : "192.0.2.0"), ipv6 ? 64 : 24);
     if (m == ForwardingMode.FULL_NAT) {
       b.snatAddress(InetAddress.getByName(ipv6 ? "2001:db8:3::2" : "192.0.2.2"));
     }
     PacketTranslator translator = NatTranslators.create(b.build());
-    NatTrace trace = NatTrace.walk(translator, client, 40_000, ROUTER_MAC, vip, 80);
+    MacAddress from = client.equals(onLink) ? ON_LINK_CLIENT_MAC : ROUTER_MAC;
+    NatTrace trace = NatTrace.walk(translator, client, 40_000, from, vip, 80);
     PrintWriter out = spec.commandLine().getOut();
     out.print(trace.format());
     if (pcap != null) {

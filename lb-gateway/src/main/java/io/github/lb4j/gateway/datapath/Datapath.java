@@ -19,9 +19,9 @@ import io.github.lb4j.linux.PacketSocket;
 import io.github.lb4j.linux.Poller;
 import io.github.lb4j.nat.NatConfig;
 import io.github.lb4j.nat.NatCounter;
+import io.github.lb4j.nat.NatPort;
 import io.github.lb4j.nat.NatTranslators;
 import io.github.lb4j.nat.PacketTranslator;
-import io.github.lb4j.nat.header.ArpFlyweight;
 import io.github.lb4j.nat.header.EthernetFlyweight;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -64,8 +64,9 @@ import org.slf4j.LoggerFactory;
  * <p>Frames addressed to the VIP (and, inline, every frame of the clients' side) travel {@link
  * Direction#CLIENT_TO_SERVER}; the others travel {@link Direction#SERVER_TO_CLIENT}, except frames
  * for the balancer's own kernel addresses (its health checks, its management), which are left to the
- * kernel. A frame leaves with the sending interface's MAC as source; a reply the servers sent to the
- * balancer's MAC (their gateway, the S6.1a fix) is addressed to the gateway towards the clients.
+ * kernel. The translator is given the ports (number, MAC, addresses, MTU) and this datapath's
+ * {@link Neighbors} as its neighbour table, and makes every link-layer choice itself; this class only
+ * moves frames.
  *
  * <p>Threads: one worker thread runs the translator for every interface queue (veth has one queue
  * per side; the flow table has a single writer, so the queues of both sides of one flow share a
@@ -104,7 +105,7 @@ public final class Datapath implements AutoCloseable {
 
   /** One interface: its kernel identity, its addresses and its socket. */
   private record Port(String name, NetInterface iface, PacketSocket socket, long mac, int ipv4, @Nullable InetAddress v4,
-      @Nullable InetAddress v6, long v6Hi, long v6Lo) {}
+      @Nullable InetAddress v6, long v6Hi, long v6Lo, List<NatPort.Address> addresses) {}
 
   private final DatapathConfig config;
   private final Port[] ports;
@@ -175,7 +176,8 @@ public final class Datapath implements AutoCloseable {
           + " within " + config.resolveTimeout().toMillis() + " ms");
     }
 
-    this.translator = NatTranslators.create(natConfig(config, ports, scheduler, gw == null ? 0 : neighbors.macOnWorker(gatewayIndex)));
+    this.translator = NatTranslators.create(natConfig(config, ports, scheduler, neighbors,
+        gw == null ? 0 : neighbors.macOnWorker(gatewayIndex)));
     if (checker == null) {
       this.monitor = null;
       config.backends().forEach(b -> health.put(b.id(), HealthState.UP));
@@ -236,6 +238,7 @@ public final class Datapath implements AutoCloseable {
     }
     InetAddress v4 = null;
     InetAddress v6 = null;
+    List<NatPort.Address> addresses = new ArrayList<>();
     try {
       NetworkInterface ni = NetworkInterface.getByName(name);
       if (ni != null) {
@@ -246,6 +249,9 @@ public final class Datapath implements AutoCloseable {
           } else if (a instanceof Inet6Address && !a.isLinkLocalAddress() && v6 == null) {
             v6 = a;
           }
+          if (!a.isLinkLocalAddress()) {
+            addresses.add(new NatPort.Address(a, ia.getNetworkPrefixLength()));
+          }
         }
       }
     } catch (SocketException e) {
@@ -254,10 +260,11 @@ public final class Datapath implements AutoCloseable {
     PacketSocket s = PacketSocket.open(iface, PacketSocket.Options.defaults().rxRing(RX_FRAMES, FRAME_SIZE).txRing(TX_FRAMES));
     int ipv4 = v4 == null ? 0 : ByteBuffer.wrap(v4.getAddress()).getInt();
     ByteBuffer six = ByteBuffer.wrap(v6 == null ? new byte[16] : v6.getAddress());
-    return new Port(name, iface, s, iface.macAddress().toLong(), ipv4, v4, v6, six.getLong(0), six.getLong(8));
+    return new Port(name, iface, s, iface.macAddress().toLong(), ipv4, v4, v6, six.getLong(0), six.getLong(8), addresses);
   }
 
-  private static NatConfig natConfig(DatapathConfig c, Port[] ports, Scheduler scheduler, long gatewayMac) {
+  private static NatConfig natConfig(DatapathConfig c, Port[] ports, Scheduler scheduler, Neighbors neighbors,
+      long gatewayMac) {
     NatConfig.Builder b = NatConfig.builder(c.mode(), scheduler);
     int proto = c.vipPort() == 0 ? 0 : 6;
     b.vip(new NatConfig.Vip(c.vip(), proto, c.vipPort(), c.mode() == ForwardingMode.DSR_DSCP ? c.dscp() : -1));
@@ -266,14 +273,22 @@ public final class Datapath implements AutoCloseable {
     if (gatewayMac != 0) {
       b.clientGateway(MacAddress.ofLong(gatewayMac));
     }
+    InetAddress gateway = c.gateway();
+    if (gateway != null) {
+      b.clientGateway(gateway);
+    }
     c.snat().forEach(b::snatAddress);
     b.hairpinSnat(c.hairpinSnat());
     for (String s : c.serverSubnets()) {
       Cidr cidr = Cidr.parse("--server-subnet", s);
       b.serverSubnet(cidr.prefix(), cidr.length());
     }
-    b.ports(0, ports.length - 1);
-    b.mtu(Math.max(576, ports[ports.length - 1].iface().mtu()));
+    NatPort[] sides = new NatPort[ports.length];
+    for (int i = 0; i < ports.length; i++) {
+      sides[i] = new NatPort(i, MacAddress.ofLong(ports[i].mac()), ports[i].addresses(), Math.max(576, ports[i].iface().mtu()));
+    }
+    b.ports(sides[0], sides[ports.length - 1]);
+    b.neighbors(neighbors);
     return b.build();
   }
 
@@ -316,6 +331,8 @@ public final class Datapath implements AutoCloseable {
       while (running) {
         neighbors.sendDue(System.nanoTime());
         poller.poll(50);
+        // timeouts and session counts follow the clock even when few frames arrive
+        translator.flowTable().refreshClock();
         boolean more = true;
         while (more && running) {
           more = false;
@@ -419,50 +436,12 @@ public final class Datapath implements AutoCloseable {
     int action = Verdict.action(v);
     if (action == Verdict.FORWARD) {
       int out = Verdict.port(v);
-      if (out >= ports.length) {
-        return;
+      if (out < ports.length) {
+        send(ports[out], f);
       }
-      ByteBuffer b = f.buffer();
-      int off = f.offset();
-      long dst = EthernetFlyweight.destination(b, off);
-      if (isOwnMac(dst)) {
-        // A reply the server sent to its gateway, the balancer: the next hop is a server for a
-        // hairpin flow (S6.2), else the gateway towards the clients.
-        int type = b.getShort(off + EthernetFlyweight.ETHER_TYPE_OFFSET) & 0xFFFF;
-        long next = type == EthernetFlyweight.ETHER_TYPE_IPV4 ? neighbors.macOfV4OnWorker(b.getInt(off + 14 + 16))
-            : type == EthernetFlyweight.ETHER_TYPE_IPV6 ? neighbors.macOfV6OnWorker(b.getLong(off + 14 + 24), b.getLong(off + 14 + 32))
-            : 0;
-        if (next == 0 && gatewayIndex >= 0) {
-          next = neighbors.macOnWorker(gatewayIndex);
-        }
-        if (next != 0) {
-          EthernetFlyweight.destination(b, off, next);
-        }
-      }
-      EthernetFlyweight.source(b, off, ports[out].mac());
-      send(ports[out], f);
     } else if (action == Verdict.REPLY) {
-      ByteBuffer b = f.buffer();
-      int off = f.offset();
-      long mac = ports[port].mac();
-      EthernetFlyweight.source(b, off, mac);
-      if ((b.getShort(off + EthernetFlyweight.ETHER_TYPE_OFFSET) & 0xFFFF) == EthernetFlyweight.ETHER_TYPE_ARP) {
-        // The translator knows one balancer MAC; an answer on the servers' side names that side's.
-        int at = off + EthernetFlyweight.HEADER_LENGTH + ArpFlyweight.SENDER_HARDWARE_ADDRESS_OFFSET;
-        b.putShort(at, (short) (mac >>> 32));
-        b.putInt(at + 2, (int) mac);
-      }
       send(ports[port], f);
     }
-  }
-
-  private boolean isOwnMac(long mac) {
-    for (Port p : ports) {
-      if (p.mac() == mac) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private void send(Port p, Frame f) {

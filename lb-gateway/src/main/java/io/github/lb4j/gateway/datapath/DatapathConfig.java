@@ -75,102 +75,102 @@ public final class DatapathConfig {
     return new Builder(mode);
   }
 
-  /** @return the forwarding mode */
+  /** {@return the forwarding mode} */
   public ForwardingMode mode() {
     return mode;
   }
 
-  /** @return the interface towards the clients (the only one in one-arm) */
+  /** {@return the interface towards the clients (the only one in one-arm)} */
   public String clientInterface() {
     return clientInterface;
   }
 
-  /** @return the interface towards the servers for inline, or null for one-arm */
+  /** {@return the interface towards the servers for inline, or null for one-arm} */
   public @Nullable String serverInterface() {
     return serverInterface;
   }
 
-  /** @return whether the balancer has one interface for both sides */
+  /** {@return whether the balancer has one interface for both sides} */
   public boolean oneArm() {
     return serverInterface == null;
   }
 
-  /** @return the VIP */
+  /** {@return the VIP} */
   public InetAddress vip() {
     return vip;
   }
 
-  /** @return the TCP port served on the VIP, 0 for any */
+  /** {@return the TCP port served on the VIP, 0 for any} */
   public int vipPort() {
     return vipPort;
   }
 
-  /** @return the DSCP value of {@code dsr-dscp}, or -1 */
+  /** {@return the DSCP value of {@code dsr-dscp}, or -1} */
   public int dscp() {
     return dscp;
   }
 
-  /** @return the real servers */
+  /** {@return the real servers} */
   public List<Backend> backends() {
     return backends;
   }
 
-  /** @return the next hop towards the clients (router, full NAT, one-arm transparent), or null */
+  /** {@return the next hop towards the clients (router, full NAT, one-arm transparent), or null} */
   public @Nullable InetAddress gateway() {
     return gateway;
   }
 
-  /** @return the source-NAT addresses */
+  /** {@return the source-NAT addresses} */
   public List<InetAddress> snat() {
     return snat;
   }
 
-  /** @return whether hairpin flows (S6.2) are source-NATed */
+  /** {@return whether hairpin flows (S6.2) are source-NATed} */
   public boolean hairpinSnat() {
     return hairpinSnat;
   }
 
-  /** @return the servers' subnets in CIDR notation */
+  /** {@return the servers' subnets in CIDR notation} */
   public List<String> serverSubnets() {
     return serverSubnets;
   }
 
-  /** @return the scheduler's name */
+  /** {@return the scheduler's name} */
   public String algorithm() {
     return algorithm;
   }
 
-  /** @return the health check's name, or {@code none} */
+  /** {@return the health check's name, or {@code none}} */
   public String check() {
     return check;
   }
 
-  /** @return the health check's options */
+  /** {@return the health check's options} */
   public Map<String, String> checkOptions() {
     return checkOptions;
   }
 
-  /** @return the gap between two checks of one server */
+  /** {@return the gap between two checks of one server} */
   public Duration checkInterval() {
     return checkInterval;
   }
 
-  /** @return passes that make a server up */
+  /** {@return passes that make a server up} */
   public int rise() {
     return rise;
   }
 
-  /** @return failures that make a server down */
+  /** {@return failures that make a server down} */
   public int fall() {
     return fall;
   }
 
-  /** @return where the status is written each second, or null */
+  /** {@return where the status is written each second, or null} */
   public @Nullable Path statusFile() {
     return statusFile;
   }
 
-  /** @return how long the start waits for the next hops' MAC addresses */
+  /** {@return how long the start waits for the next hops' MAC addresses} */
   public Duration resolveTimeout() {
     return resolveTimeout;
   }

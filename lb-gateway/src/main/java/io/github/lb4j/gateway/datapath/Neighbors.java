@@ -2,6 +2,7 @@ package io.github.lb4j.gateway.datapath;
 
 import io.github.lb4j.api.MacAddress;
 import io.github.lb4j.linux.PacketSocket;
+import io.github.lb4j.nat.NeighborTable;
 import io.github.lb4j.nat.header.ArpFlyweight;
 import io.github.lb4j.nat.header.Checksums;
 import io.github.lb4j.nat.header.EthernetFlyweight;
@@ -19,18 +20,29 @@ import org.jspecify.annotations.Nullable;
  * {@link #REFRESH_NANOS}, so a server that comes back with a new MAC is re-learned; any ARP frame
  * whose sender is a target, and any advertisement for a target, updates its entry.
  *
+ * <p>It is the translator's {@link NeighborTable}: the translator looks next hops up here and,
+ * for an on-link neighbour it does not find (a client of router mode on the clients' network, a
+ * server calling the VIP), asks for it; such a neighbour becomes one of up to {@link #DYNAMIC}
+ * further targets (the oldest replaced when all are taken), resolved and refreshed like the others.
+ *
  * <p>Threads: {@link #sendDue} and {@link #onArp} run on the datapath worker (or on the starting
  * thread before the worker exists); {@link #mac} and {@link #version} may be read from any thread.
  * Sending reuses one buffer; learning a new or changed MAC is the only allocation-free-violating
  * event and happens rarely (one {@code MacAddress} per change is created by readers). Never blocks.
  */
-final class Neighbors {
+final class Neighbors implements NeighborTable {
 
   /** Known entries are asked again this often, to follow a MAC change. */
   static final long REFRESH_NANOS = TimeUnit.SECONDS.toNanos(15);
   private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  /** Neighbours the translator asked for, besides the configured next hops. */
+  static final int DYNAMIC = 256;
 
   private final InetAddress[] targets;
+  private final int fixed;
+  private int dynamicNext;
+  /** Entries in use: the fixed targets and the dynamic ones added so far (lookups scan no further). */
+  private int used;
   private final int[] targetV4;
   private final long[] targetHi;
   private final long[] targetLo;
@@ -59,13 +71,17 @@ final class Neighbors {
   Neighbors(InetAddress[] targets, int[] port, PacketSocket[] sockets, long[] portMac, int[] portV4,
       @Nullable InetAddress[] portV6) {
     this.targets = targets.clone();
-    this.port = port.clone();
+    this.fixed = targets.length;
+    this.used = fixed;
+    int capacity = fixed + DYNAMIC;
+    this.port = java.util.Arrays.copyOf(port, capacity);
     this.sockets = sockets;
     this.portMac = portMac;
     this.portV4 = portV4;
-    this.targetV4 = new int[targets.length];
-    this.targetHi = new long[targets.length];
-    this.targetLo = new long[targets.length];
+    this.targetV4 = new int[capacity];
+    this.targetHi = new long[capacity];
+    this.targetLo = new long[capacity];
+    this.dynamic = new boolean[capacity];
     for (int i = 0; i < targets.length; i++) {
       ByteBuffer raw = ByteBuffer.wrap(targets[i].getAddress());
       if (targets[i] instanceof Inet4Address) {
@@ -84,9 +100,11 @@ final class Neighbors {
         portV6Lo[p] = ByteBuffer.wrap(a.getAddress()).getLong(8);
       }
     }
-    this.macs = new long[targets.length];
-    this.lastAsked = new long[targets.length];
+    this.macs = new long[capacity];
+    this.lastAsked = new long[capacity];
   }
+
+  private final boolean[] dynamic;
 
   /**
    * Returns a target's MAC.
@@ -122,7 +140,7 @@ final class Neighbors {
    * @return its MAC, 0 when it is no target or not resolved
    */
   long macOfV4OnWorker(int address) {
-    for (int i = 0; i < targetV4.length; i++) {
+    for (int i = 0; i < used; i++) {
       if (targetV4[i] == address && address != 0) {
         return macs[i];
       }
@@ -138,12 +156,80 @@ final class Neighbors {
    * @return its MAC, 0 when it is no target or not resolved
    */
   long macOfV6OnWorker(long hi, long lo) {
-    for (int i = 0; i < targetV4.length; i++) {
-      if (targetV4[i] == 0 && targetHi[i] == hi && targetLo[i] == lo) {
+    for (int i = 0; i < used; i++) {
+      if (targetV4[i] == 0 && targetHi[i] == hi && targetLo[i] == lo && (hi | lo) != 0) {
         return macs[i];
       }
     }
     return 0;
+  }
+
+  @Override
+  public long ipv4(int address) {
+    return macOfV4OnWorker(address);
+  }
+
+  @Override
+  public long ipv6(long high, long low) {
+    return macOfV6OnWorker(high, low);
+  }
+
+  /** The translator needs an unknown IPv4 neighbour: it becomes a target, asked at the next {@link #sendDue}. */
+  @Override
+  public void resolveIpv4(int on, int address) {
+    if (address != 0 && indexOfV4(address) < 0 && on < sockets.length) {
+      int i = nextDynamic();
+      targetV4[i] = address;
+      targetHi[i] = 0;
+      targetLo[i] = 0;
+      addDynamic(i, on);
+    }
+  }
+
+  /** The translator needs an unknown IPv6 neighbour: it becomes a target, solicited at the next {@link #sendDue}. */
+  @Override
+  public void resolveIpv6(int on, long high, long low) {
+    if ((high | low) != 0 && macOfV6OnWorker(high, low) == 0 && indexOfV6(high, low) < 0 && on < sockets.length) {
+      int i = nextDynamic();
+      targetV4[i] = 0;
+      targetHi[i] = high;
+      targetLo[i] = low;
+      addDynamic(i, on);
+    }
+  }
+
+  private int indexOfV4(int address) {
+    for (int i = 0; i < used; i++) {
+      if (targetV4[i] == address) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private int indexOfV6(long hi, long lo) {
+    for (int i = 0; i < used; i++) {
+      if (targetV4[i] == 0 && targetHi[i] == hi && targetLo[i] == lo && (dynamic[i] || i < fixed)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private int nextDynamic() {
+    int i = fixed + dynamicNext;
+    dynamicNext = (dynamicNext + 1) % DYNAMIC;
+    used = Math.max(used, i + 1);
+    return i;
+  }
+
+  private void addDynamic(int i, int on) {
+    port[i] = on;
+    lastAsked[i] = 0;
+    dynamic[i] = true;
+    synchronized (macs) {
+      macs[i] = 0;
+    }
   }
 
   /** @return a number that changes whenever an entry changes */
@@ -153,7 +239,7 @@ final class Neighbors {
 
   /** @return whether every target is resolved */
   boolean allResolved() {
-    for (int i = 0; i < targets.length; i++) {
+    for (int i = 0; i < fixed; i++) {
       if (resolvable(i) && macAt(i) == 0) {
         return false;
       }
@@ -167,8 +253,8 @@ final class Neighbors {
    * @param now {@link System#nanoTime()}
    */
   void sendDue(long now) {
-    for (int i = 0; i < targets.length; i++) {
-      if (!resolvable(i)) {
+    for (int i = 0; i < used; i++) {
+      if ((i >= fixed && !dynamic[i]) || !resolvable(i)) {
         continue;
       }
       long wait = macs[i] == 0 ? RETRY_NANOS : REFRESH_NANOS;
@@ -242,8 +328,8 @@ final class Neighbors {
     if (length >= EthernetFlyweight.HEADER_LENGTH + 40 + 32 && b.get(icmp + 24) == 2 && b.get(icmp + 25) == 1) {
       mac = ((b.getShort(icmp + 26) & 0xFFFFL) << 32) | (b.getInt(icmp + 28) & 0xFFFF_FFFFL);
     }
-    for (int i = 0; i < targets.length; i++) {
-      if (targetV4[i] == 0 && targetHi[i] == hi && targetLo[i] == lo) {
+    for (int i = 0; i < used; i++) {
+      if (targetV4[i] == 0 && targetHi[i] == hi && targetLo[i] == lo && (i < fixed || dynamic[i])) {
         learn(i, mac);
       }
     }
@@ -303,7 +389,7 @@ final class Neighbors {
       return;
     }
     int sender = b.getInt(a + ArpFlyweight.SENDER_PROTOCOL_ADDRESS_OFFSET);
-    for (int i = 0; i < targets.length; i++) {
+    for (int i = 0; i < used; i++) {
       if (targetV4[i] == sender && sender != 0) {
         learn(i, ((b.getShort(a + ArpFlyweight.SENDER_HARDWARE_ADDRESS_OFFSET) & 0xFFFFL) << 32)
             | (b.getInt(a + ArpFlyweight.SENDER_HARDWARE_ADDRESS_OFFSET + 2) & 0xFFFF_FFFFL));

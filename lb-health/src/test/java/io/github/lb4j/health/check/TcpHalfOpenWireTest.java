@@ -1,12 +1,11 @@
 package io.github.lb4j.health.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import io.github.lb4j.api.HealthChecker;
 import io.github.lb4j.api.HealthCheckers;
 import io.github.lb4j.api.HealthResult;
-import java.io.File;
+import io.github.lb4j.testing.Requirements;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -24,7 +23,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,24 +45,6 @@ class TcpHalfOpenWireTest {
   static final int CHECKS = 50;
   static final Pattern LINE = Pattern.compile(
       "127\\.0\\.0\\.1\\.(\\d+) > 127\\.0\\.0\\.1\\.(\\d+): Flags \\[([^\\]]*)\\].*?length (\\d+)");
-
-  static void unavailable(String why) {
-    if ("1".equals(System.getenv("LB_REQUIRE_PRIVILEGED"))) {
-      fail("LB_REQUIRE_PRIVILEGED=1 but " + why);
-    }
-    System.out.println("TcpHalfOpenWireTest skipped: " + why);
-    Assumptions.abort(why);
-  }
-
-  static String tcpdump() {
-    for (String dir : new String[] {"/usr/bin", "/usr/sbin", "/bin", "/sbin"}) {
-      File f = new File(dir, "tcpdump");
-      if (f.canExecute()) {
-        return f.getPath();
-      }
-    }
-    return null;
-  }
 
   static void connectRefused(InetSocketAddress canary) throws Exception {
     try (SocketChannel probe = SocketChannel.open()) {
@@ -92,10 +72,7 @@ class TcpHalfOpenWireTest {
 
   @Test
   void halfOpen_serverSeesSynSynAckRst_neverAckOrFin_andNeverAccepts(@TempDir Path dir) throws Exception {
-    String tcpdump = tcpdump();
-    if (tcpdump == null) {
-      unavailable("tcpdump is not installed");
-    }
+    String tcpdump = Requirements.requireCommand("the half-open wire proof", "tcpdump").toString();
     // The canary port stays bound but not listening: SYNs to it are refused, and the kernel never
     // picks it as the client port of a check.
     try (ServerSocketChannel server = ServerSocketChannel.open(); Socket canaryHolder = new Socket()) {
@@ -118,7 +95,7 @@ class TcpHalfOpenWireTest {
           Thread.sleep(20);
         }
         if (!capture.isAlive() || !Files.readString(err).contains("listening on")) {
-          unavailable("tcpdump cannot capture on lo: " + Files.readString(err).trim());
+          Requirements.unavailable("the half-open wire proof cannot capture on lo with tcpdump: " + Files.readString(err).trim());
         }
         // tcpdump reports "listening" slightly before its filter sees packets; a refused connect
         // to a second port, checked in the capture below, proves that the capture was live.

@@ -8,8 +8,9 @@ import io.github.lb4j.api.HealthChecker;
 import io.github.lb4j.api.HealthCheckers;
 import io.github.lb4j.api.HealthReason;
 import io.github.lb4j.api.HealthResult;
-import io.github.lb4j.linux.Privileged;
 import io.github.lb4j.linux.WithoutCapabilities;
+import io.github.lb4j.testing.Capability;
+import io.github.lb4j.testing.Requirements;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class IcmpCheckerTest {
 
   private static HealthChecker icmp() {
-    Privileged.assumeCapabilities("icmp with raw sockets", Privileged.CAP_NET_RAW);
+    Requirements.requireCapabilities("icmp with raw sockets", Capability.NET_RAW);
     return HealthCheckers.create("icmp", Map.of());
   }
 
@@ -48,7 +49,7 @@ class IcmpCheckerTest {
 
   @Test
   void echo_toIpv6Loopback_isHealthy() throws Exception {
-    io.github.lb4j.linux.NamespaceLab.assumeIpv6("::1");
+    Requirements.requireIpv6("::1");
     try (HealthChecker c = icmp()) {
       HealthResult r = c.check(target("::1"), Duration.ofSeconds(2)).get(5, TimeUnit.SECONDS);
       assertThat(r.healthy()).as(r.toString()).isTrue();
@@ -114,7 +115,7 @@ class IcmpCheckerTest {
     String range = Files.readString(Path.of("/proc/sys/net/ipv4/ping_group_range")).trim();
     String[] bounds = range.split("\\s+");
     long gid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
-    Privileged.assume(gid < Long.parseLong(bounds[0]) || gid > Long.parseLong(bounds[1]),
+    Requirements.require(gid < Long.parseLong(bounds[0]) || gid > Long.parseLong(bounds[1]),
         "ping sockets are allowed here (range " + range + ")");
     assertThatThrownBy(() -> HealthCheckers.create("icmp", Map.of("socket", "ping")))
         .isInstanceOf(UnsupportedOperationException.class)
@@ -123,18 +124,18 @@ class IcmpCheckerTest {
 
   @Test
   void withoutCapNetRawOrThePingGroup_creationFails_sayingWhatToGrant() throws Exception {
-    Privileged.assumeCapabilities("dropping CAP_NET_RAW from one thread", Privileged.CAP_NET_RAW);
+    Requirements.requireCapabilities("dropping CAP_NET_RAW from one thread", Capability.NET_RAW);
     String range = Files.readString(Path.of("/proc/sys/net/ipv4/ping_group_range")).trim();
     String[] bounds = range.split("\\s+");
     long gid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
-    Privileged.assume(gid < Long.parseLong(bounds[0]) || gid > Long.parseLong(bounds[1]),
+    Requirements.require(gid < Long.parseLong(bounds[0]) || gid > Long.parseLong(bounds[1]),
         "ping sockets are allowed here (range " + range + "), so icmp works without CAP_NET_RAW");
-    Throwable raw = WithoutCapabilities.call(() -> catchThrowable(() -> HealthCheckers.create("icmp", Map.of("socket", "raw"))), Privileged.CAP_NET_RAW);
+    Throwable raw = WithoutCapabilities.call(() -> catchThrowable(() -> HealthCheckers.create("icmp", Map.of("socket", "raw"))), Capability.NET_RAW);
     assertThat(raw).isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("CAP_NET_RAW");
-    Throwable auto = WithoutCapabilities.call(() -> catchThrowable(() -> HealthCheckers.create("icmp", Map.of())), Privileged.CAP_NET_RAW);
+    Throwable auto = WithoutCapabilities.call(() -> catchThrowable(() -> HealthCheckers.create("icmp", Map.of())), Capability.NET_RAW);
     assertThat(auto).isInstanceOf(UnsupportedOperationException.class)
         .hasMessageContaining("neither is allowed").hasMessageContaining("ping_group_range").hasMessageContaining("CAP_NET_RAW");
-    Throwable halfOpen = WithoutCapabilities.call(() -> catchThrowable(() -> HealthCheckers.create("tcp-half-open", Map.of("way", "raw"))), Privileged.CAP_NET_RAW);
+    Throwable halfOpen = WithoutCapabilities.call(() -> catchThrowable(() -> HealthCheckers.create("tcp-half-open", Map.of("way", "raw"))), Capability.NET_RAW);
     assertThat(halfOpen).isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("CAP_NET_RAW");
   }
 

@@ -6,9 +6,10 @@ import io.github.lb4j.api.HealthChecker;
 import io.github.lb4j.api.HealthCheckers;
 import io.github.lb4j.api.HealthReason;
 import io.github.lb4j.api.HealthResult;
-import io.github.lb4j.linux.NamespaceLab;
 import io.github.lb4j.linux.NetworkNamespace;
-import io.github.lb4j.linux.Privileged;
+import io.github.lb4j.testing.Capability;
+import io.github.lb4j.testing.NamespaceLab;
+import io.github.lb4j.testing.Privileged;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -23,6 +24,8 @@ import org.junit.jupiter.api.Test;
  * [icmp] and [tcp-half-open] way=raw against hosts in a namespace that drop or reject: the checker's
  * sockets are opened inside the client namespace, so nothing touches the host's own routes.
  */
+@Privileged(value = "namespace checks", capabilities = {Capability.NET_RAW, Capability.NET_ADMIN, Capability.SYS_ADMIN},
+    commands = {"ip", "nft"})
 class NamespaceChecksTest {
 
   private static final String RULES = """
@@ -44,7 +47,6 @@ class NamespaceChecksTest {
 
   @BeforeAll
   static void createLab() {
-    Privileged.assumeCapabilities("namespace checks", Privileged.CAP_NET_RAW, Privileged.CAP_NET_ADMIN, Privileged.CAP_SYS_ADMIN);
     lab = NamespaceLab.create("h", "192.0.2.3/24", "192.0.2.4/24", "2001:db8::3/64", "2001:db8::4/64");
     lab.nft(lab.server, RULES);
   }
@@ -90,8 +92,8 @@ class NamespaceChecksTest {
   }
 
   @Test
+  @Privileged(value = "ICMPv6 checks", ipv6 = true)
   void icmpv6_answers_dropsAndRejects_overRawAndPingSockets() throws Exception {
-    NamespaceLab.assumeIpv6("ICMPv6 checks");
     try (HealthChecker c = inClient("icmp", Map.of("socket", "raw"))) {
       assertThat(check(c, "2001:db8::4", 0, 2000).healthy()).isTrue();
       assertThat(check(c, "2001:db8::2", 0, 400).reason()).isEqualTo(HealthReason.TIMEOUT);
@@ -172,8 +174,8 @@ class NamespaceChecksTest {
   }
 
   @Test
+  @Privileged(value = "half-open over IPv6", ipv6 = true)
   void halfOpenOverIpv6_answersRefusesAndReportsIcmpv6Errors() throws Exception {
-    NamespaceLab.assumeIpv6("half-open over IPv6");
     try (HealthChecker c = inClient("tcp-half-open", Map.of("way", "raw"))) {
       assertThat(check(c, "2001:db8::2", 10, 2000).reason()).isEqualTo(HealthReason.REFUSED);
       HealthResult rejected = check(c, "2001:db8::3", 9, 2000);

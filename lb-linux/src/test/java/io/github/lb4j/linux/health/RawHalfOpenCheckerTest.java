@@ -7,9 +7,11 @@ import io.github.lb4j.api.HealthChecker;
 import io.github.lb4j.api.HealthCheckers;
 import io.github.lb4j.api.HealthReason;
 import io.github.lb4j.api.HealthResult;
-import io.github.lb4j.linux.NamespaceLab;
 import io.github.lb4j.linux.NetworkNamespace;
-import io.github.lb4j.linux.Privileged;
+import io.github.lb4j.testing.Capability;
+import io.github.lb4j.testing.NamespaceLab;
+import io.github.lb4j.testing.Requirements;
+import io.github.lb4j.testing.Shell;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
@@ -31,7 +33,7 @@ import org.junit.jupiter.api.Test;
 class RawHalfOpenCheckerTest {
 
   private static HealthChecker halfOpen() {
-    Privileged.assumeCapabilities("tcp-half-open way=raw", Privileged.CAP_NET_RAW);
+    Requirements.requireCapabilities("tcp-half-open way=raw", Capability.NET_RAW);
     return HealthCheckers.create("tcp-half-open", Map.of("way", "raw"));
   }
 
@@ -55,7 +57,7 @@ class RawHalfOpenCheckerTest {
 
   @Test
   void openPort_overIpv6_isHealthy() throws Exception {
-    io.github.lb4j.linux.NamespaceLab.assumeIpv6("::1");
+    Requirements.requireIpv6("::1");
     try (HealthChecker c = halfOpen();
         ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("::1"))) {
       HealthResult r = c.check(new InetSocketAddress("::1", server.getLocalPort()), Duration.ofSeconds(2)).get(5, TimeUnit.SECONDS);
@@ -105,8 +107,8 @@ class RawHalfOpenCheckerTest {
    */
   @Test
   void onTheWire_theServerSeesSynSynAckRst_andNeverAnAckOrFinFromTheChecker() throws Exception {
-    Privileged.assumeCommands("the half-open wire proof", "tcpdump", "tshark");
-    Privileged.assumeCapabilities("the half-open wire proof", Privileged.CAP_NET_RAW);
+    Requirements.requireCommands("the half-open wire proof", "tcpdump", "tshark");
+    Requirements.requireCapabilities("the half-open wire proof", Capability.NET_RAW);
     Path pcap = Files.createTempFile("lb4j-half-open", ".pcap");
     try (NamespaceLab lab = NamespaceLab.create("w")) {
       HealthChecker c;
@@ -134,7 +136,7 @@ class RawHalfOpenCheckerTest {
           tcpdump.destroy();
           tcpdump.waitFor(5, TimeUnit.SECONDS);
         }
-        String fields = Privileged.run("tshark", "-Q", "-r", pcap.toString(), "-T", "fields", "-E", "separator=,",
+        String fields = Shell.run("tshark", "-Q", "-r", pcap.toString(), "-T", "fields", "-E", "separator=,",
             "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "tcp.flags.syn", "-e", "tcp.flags.ack",
             "-e", "tcp.flags.reset", "-e", "tcp.flags.fin", "-e", "tcp.len");
         System.out.println("half-open capture (srcport,dstport,syn,ack,rst,fin,len):\n" + fields);

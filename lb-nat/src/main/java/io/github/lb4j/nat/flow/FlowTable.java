@@ -159,6 +159,7 @@ public final class FlowTable {
 
   private long[] backendCounts = new long[4 * 64];
   private SlotMoveListener moveListener = (from, to, translation) -> { };
+  private SlotFreeListener freeListener = (slot, translation) -> { };
   private int operations;
   private int now;
   /** Slots opened so far (an IPv6 flow counts two): the clock of flow ages for eviction. */
@@ -203,22 +204,22 @@ public final class FlowTable {
     this.youngSlots = capacity / 4;
   }
 
-  /** @return the number of 32-byte slots (IPv4 flows; an IPv6 flow takes two) */
+  /** {@return the number of 32-byte slots (IPv4 flows; an IPv6 flow takes two)} */
   public int capacity() {
     return (lineMask + 1) * 2;
   }
 
-  /** @return bytes of flow memory: {@code capacity() * 32} plus the alignment padding */
+  /** {@return bytes of flow memory: {@code capacity() * 32} plus the alignment padding} */
   public long memoryBytes() {
     return (long) slots.length * Long.BYTES;
   }
 
-  /** @return the hash seed of this table */
+  /** {@return the hash seed of this table} */
   public long seed() {
     return seed;
   }
 
-  /** @return the number of live or not yet freed flows; any thread */
+  /** {@return the number of live or not yet freed flows; any thread} */
   public long size() {
     return (long) COUNTS.getOpaque(counts, SIZE);
   }
@@ -293,7 +294,7 @@ public final class FlowTable {
     }
   }
 
-  /** @return the cached time in seconds since the table's epoch */
+  /** {@return the cached time in seconds since the table's epoch} */
   public int nowSeconds() {
     return now;
   }
@@ -1016,6 +1017,32 @@ public final class FlowTable {
     this.moveListener = Objects.requireNonNull(listener, "listener");
   }
 
+  /**
+   * Told when a flow's slot is freed, whatever the cause (closed, expired on lookup or sweep, reused
+   * when expired, evicted), so that a mode keeping resources per flow (the source-NAT ports) releases
+   * them at once. Called on the writer thread, before the slot is cleared; must not allocate and must
+   * not call back into the table.
+   */
+  @FunctionalInterface
+  public interface SlotFreeListener {
+    /**
+     * A flow is being freed.
+     *
+     * @param slot its slot
+     * @param translation its translation word
+     */
+    void freed(int slot, int translation);
+  }
+
+  /**
+   * Sets the listener told when a flow is freed (one listener per table; the translator that owns it).
+   *
+   * @param listener the listener
+   */
+  public void onFree(SlotFreeListener listener) {
+    this.freeListener = Objects.requireNonNull(listener, "listener");
+  }
+
   // ---------------------------------------------------------------- packets of a flow
 
   /**
@@ -1132,6 +1159,7 @@ public final class FlowTable {
     long w1 = s[b + 1];
     int state = (int) ((w1 & STATE_MASK) >>> STATE_SHIFT);
     int handle = (int) s[b + 2];
+    freeListener.freed(slot, (int) s[b + 3]);
     if ((s[b] & V6) != 0) {
       s[b + 4] = 0;
       s[b + 5] = 0;

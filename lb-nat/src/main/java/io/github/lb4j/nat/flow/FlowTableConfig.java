@@ -50,7 +50,7 @@ public final class FlowTableConfig {
     return new Builder(capacity, sessions);
   }
 
-  /** @return the number of slots, a power of two */
+  /** {@return the number of slots, a power of two} */
   public int capacity() {
     return capacity;
   }
@@ -65,32 +65,32 @@ public final class FlowTableConfig {
     return timeoutSeconds[state];
   }
 
-  /** @return new flows per second above which new flows get no state; 0 for no limit */
+  /** {@return new flows per second above which new flows get no state; 0 for no limit} */
   public long newFlowRateLimit() {
     return newFlowRateLimit;
   }
 
-  /** @return operations between two readings of the clock */
+  /** {@return operations between two readings of the clock} */
   public int clockSampleInterval() {
     return clockSampleInterval;
   }
 
-  /** @return the clock */
+  /** {@return the clock} */
   public NanoClock clock() {
     return clock;
   }
 
-  /** @return the session counters fed by the table */
+  /** {@return the session counters fed by the table} */
   public SessionCounters sessions() {
     return sessions;
   }
 
-  /** @return the time in which the expiry sweep passes over the whole table once */
+  /** {@return the time in which the expiry sweep passes over the whole table once} */
   public Duration sweepPeriod() {
     return sweepPeriod;
   }
 
-  /** @return the hash seed, or empty for a random one per table */
+  /** {@return the hash seed, or empty for a random one per table} */
   public OptionalLong seed() {
     return seed;
   }
@@ -222,7 +222,7 @@ public final class FlowTableConfig {
       return this;
     }
 
-    /** @return the configuration */
+    /** {@return the configuration} */
     public FlowTableConfig build() {
       return new FlowTableConfig(this);
     }

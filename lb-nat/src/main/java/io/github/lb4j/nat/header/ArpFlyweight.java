@@ -67,7 +67,7 @@ public final class ArpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return HTYPE */
+  /** {@return HTYPE} */
   public int hardwareType() {
     return u16(HARDWARE_TYPE_OFFSET);
   }
@@ -83,7 +83,7 @@ public final class ArpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return PTYPE */
+  /** {@return PTYPE} */
   public int protocolType() {
     return u16(PROTOCOL_TYPE_OFFSET);
   }
@@ -99,7 +99,7 @@ public final class ArpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return HLEN */
+  /** {@return HLEN} */
   public int hardwareLength() {
     return u8(HARDWARE_LENGTH_OFFSET);
   }
@@ -115,7 +115,7 @@ public final class ArpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return PLEN */
+  /** {@return PLEN} */
   public int protocolLength() {
     return u8(PROTOCOL_LENGTH_OFFSET);
   }
@@ -131,7 +131,7 @@ public final class ArpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return OPER */
+  /** {@return OPER} */
   public int operation() {
     return u16(OPERATION_OFFSET);
   }
@@ -147,7 +147,7 @@ public final class ArpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return SHA, low 48 bits */
+  /** {@return SHA, low 48 bits} */
   public long senderHardwareAddress() {
     return u48(SENDER_HARDWARE_ADDRESS_OFFSET);
   }
@@ -163,7 +163,7 @@ public final class ArpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return SPA as 32 bits */
+  /** {@return SPA as 32 bits} */
   public int senderProtocolAddress() {
     return i32(SENDER_PROTOCOL_ADDRESS_OFFSET);
   }
@@ -179,7 +179,7 @@ public final class ArpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return THA, low 48 bits */
+  /** {@return THA, low 48 bits} */
   public long targetHardwareAddress() {
     return u48(TARGET_HARDWARE_ADDRESS_OFFSET);
   }
@@ -195,7 +195,7 @@ public final class ArpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return TPA as 32 bits */
+  /** {@return TPA as 32 bits} */
   public int targetProtocolAddress() {
     return i32(TARGET_PROTOCOL_ADDRESS_OFFSET);
   }

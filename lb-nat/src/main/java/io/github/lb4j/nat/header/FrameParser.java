@@ -50,6 +50,7 @@ public final class FrameParser implements FlowKey {
   private boolean ipv6;
   private boolean fragment;
   private boolean firstFragment;
+  private boolean sourceRouted;
   private int fragmentIdentification;
   private int tcpFlags;
   private int icmpType;
@@ -92,6 +93,7 @@ public final class FrameParser implements FlowKey {
     this.ipv6 = false;
     this.fragment = false;
     this.firstFragment = false;
+    this.sourceRouted = false;
     this.fragmentIdentification = 0;
     this.tcpFlags = 0;
     this.icmpType = -1;
@@ -167,6 +169,9 @@ public final class FrameParser implements FlowKey {
       return DropReason.TRUNCATED.code();
     }
     l3End = l3 + total;
+    if (ihl > Ipv4Flyweight.MIN_HEADER_LENGTH && !scanOptions(l3 + Ipv4Flyweight.MIN_HEADER_LENGTH, l3 + ihl)) {
+      return DropReason.MALFORMED.code();
+    }
     protocol = buffer.get(l3 + Ipv4Flyweight.PROTOCOL_OFFSET) & 0xFF;
     srcHigh = 0;
     dstHigh = 0;
@@ -184,6 +189,35 @@ public final class FrameParser implements FlowKey {
       }
     }
     return parseTransport(l4Offset, l3End);
+  }
+
+  /**
+   * Walks the IPv4 options (RFC 791 §3.1): false when an option's length runs past the header or is
+   * below 2; notes a loose or strict source route (types 131, 137).
+   */
+  private boolean scanOptions(int at, int end) {
+    while (at < end) {
+      int type = buffer.get(at) & 0xFF;
+      if (type == 0) {
+        return true;
+      }
+      if (type == 1) {
+        at++;
+        continue;
+      }
+      if (at + 1 >= end) {
+        return false;
+      }
+      int len = buffer.get(at + 1) & 0xFF;
+      if (len < 2 || at + len > end) {
+        return false;
+      }
+      if (type == 131 || type == 137) {
+        sourceRouted = true;
+      }
+      at += len;
+    }
+    return true;
   }
 
   private int parseIpv6(int l3) {
@@ -216,8 +250,15 @@ public final class FrameParser implements FlowKey {
         case Ipv6Flyweight.NEXT_HEADER_ROUTING:
         case Ipv6Flyweight.NEXT_HEADER_DESTINATION_OPTIONS:
         case Ipv6Flyweight.NEXT_HEADER_AUTHENTICATION: {
+          // RFC 8200 §4.3: the hop-by-hop options header may only follow the IPv6 header itself
+          if (next == Ipv6Flyweight.NEXT_HEADER_HOP_BY_HOP && at != l3 + Ipv6Flyweight.HEADER_LENGTH) {
+            return DropReason.MALFORMED.code();
+          }
           if (l3End - at < 8) {
             return DropReason.TRUNCATED.code();
+          }
+          if (next == Ipv6Flyweight.NEXT_HEADER_ROUTING && (buffer.get(at + 3) & 0xFF) != 0) {
+            sourceRouted = true;
           }
           int len = buffer.get(at + 1) & 0xFF;
           int bytes = next == Ipv6Flyweight.NEXT_HEADER_AUTHENTICATION ? (len + 2) << 2 : (len + 1) << 3;
@@ -364,7 +405,10 @@ public final class FrameParser implements FlowKey {
       innerSrcLow = buffer.getLong(in + Ipv6Flyweight.SOURCE_ADDRESS_OFFSET + 8);
       innerDstHigh = buffer.getLong(in + Ipv6Flyweight.DESTINATION_ADDRESS_OFFSET);
       innerDstLow = buffer.getLong(in + Ipv6Flyweight.DESTINATION_ADDRESS_OFFSET + 8);
-      l4 = in + Ipv6Flyweight.HEADER_LENGTH;
+      l4 = quotedTransport(in + Ipv6Flyweight.HEADER_LENGTH);
+      if (l4 < 0) {
+        return -l4;
+      }
     }
     innerL4Offset = l4;
     if (innerProtocol == 6 || innerProtocol == 17) {
@@ -386,87 +430,136 @@ public final class FrameParser implements FlowKey {
     return DropReason.UNSUPPORTED.code();
   }
 
-  /** @return the buffer of the last frame */
+  /**
+   * Walks the quoted IPv6 packet's extension headers to its transport header (a packet too big
+   * about a fragmented datagram quotes its fragment header), setting {@code innerProtocol}.
+   *
+   * @return the transport header's offset, or minus a drop reason code
+   */
+  private int quotedTransport(int at) {
+    for (;;) {
+      switch (innerProtocol) {
+        case Ipv6Flyweight.NEXT_HEADER_HOP_BY_HOP:
+        case Ipv6Flyweight.NEXT_HEADER_ROUTING:
+        case Ipv6Flyweight.NEXT_HEADER_DESTINATION_OPTIONS:
+        case Ipv6Flyweight.NEXT_HEADER_AUTHENTICATION:
+        case Ipv6Flyweight.NEXT_HEADER_FRAGMENT: {
+          if (l3End - at < 8) {
+            return -DropReason.TRUNCATED.code();
+          }
+          int bytes;
+          if (innerProtocol == Ipv6Flyweight.NEXT_HEADER_FRAGMENT) {
+            if ((buffer.getShort(at + Ipv6FragmentFlyweight.FRAGMENT_OFFSET_OFFSET) & 0xFFF8) != 0) {
+              return -DropReason.UNSUPPORTED.code(); // a later fragment quotes no ports
+            }
+            bytes = Ipv6FragmentFlyweight.LENGTH;
+          } else {
+            int len = buffer.get(at + 1) & 0xFF;
+            bytes = innerProtocol == Ipv6Flyweight.NEXT_HEADER_AUTHENTICATION ? (len + 2) << 2 : (len + 1) << 3;
+          }
+          innerProtocol = buffer.get(at) & 0xFF;
+          at += bytes;
+          if (at > l3End) {
+            return -DropReason.TRUNCATED.code();
+          }
+          break;
+        }
+        default:
+          return at;
+      }
+    }
+  }
+
+  /** {@return the buffer of the last frame} */
   public ByteBuffer buffer() {
     return buffer;
   }
 
-  /** @return the first byte of the frame (its Ethernet header) */
+  /** {@return the first byte of the frame (its Ethernet header)} */
   public int frameOffset() {
     return frameOffset;
   }
 
-  /** @return one past the last byte of the frame */
+  /** {@return one past the last byte of the frame} */
   public int frameEnd() {
     return frameEnd;
   }
 
-  /** @return the EtherType of the payload (after an 802.1Q tag) */
+  /** {@return the EtherType of the payload (after an 802.1Q tag)} */
   public int etherType() {
     return etherType;
   }
 
-  /** @return whether the frame carries an 802.1Q tag */
+  /** {@return whether the frame carries an 802.1Q tag} */
   public boolean tagged() {
     return tagged;
   }
 
-  /** @return the first byte of the network header (IP or ARP) */
+  /** {@return the first byte of the network header (IP or ARP)} */
   public int l3Offset() {
     return l3Offset;
   }
 
-  /** @return one past the last byte of the IP packet (Ethernet padding excluded) */
+  /** {@return one past the last byte of the IP packet (Ethernet padding excluded)} */
   public int l3End() {
     return l3End;
   }
 
-  /** @return the first byte of the transport header (after IPv6 extension headers) */
+  /** {@return the first byte of the transport header (after IPv6 extension headers)} */
   public int l4Offset() {
     return l4Offset;
   }
 
-  /** @return the transport length, {@code l3End() - l4Offset()} */
+  /** {@return the transport length, {@code l3End() - l4Offset()}} */
   public int l4Length() {
     return l3End - l4Offset;
   }
 
-  /** @return the validated transport header length (0 for non-first fragments and unknown protocols) */
+  /** {@return the validated transport header length (0 for non-first fragments and unknown protocols)} */
   public int l4HeaderLength() {
     return l4HeaderLength;
   }
 
-  /** @return whether the packet is an IP fragment */
+  /** {@return whether the packet is an IP fragment} */
   public boolean fragment() {
     return fragment;
   }
 
-  /** @return whether the packet is the first fragment (it carries the transport header) */
+  /** {@return whether the packet is the first fragment (it carries the transport header)} */
   public boolean firstFragment() {
     return firstFragment;
   }
 
-  /** @return the fragment identification (IPv4 16 bits, IPv6 32 bits) */
+  /**
+   * {@return whether the packet is source-routed: an IPv4 loose or strict source route option, or an
+   * IPv6 routing header with segments left; its destination address is then not the final one,
+   * which the transport checksum covers (RFC 9293 §3.1, RFC 8200 §8.1)}
+   */
+  public boolean sourceRouted() {
+    return sourceRouted;
+  }
+
+  /** {@return the fragment identification (IPv4 16 bits, IPv6 32 bits)} */
   public int fragmentIdentification() {
     return fragmentIdentification;
   }
 
-  /** @return the TCP control bits, 0 for other protocols */
+  /** {@return the TCP control bits, 0 for other protocols} */
   public int tcpFlags() {
     return tcpFlags;
   }
 
-  /** @return the ICMP or ICMPv6 type, -1 for other protocols */
+  /** {@return the ICMP or ICMPv6 type, -1 for other protocols} */
   public int icmpType() {
     return icmpType;
   }
 
-  /** @return the ICMP or ICMPv6 code, -1 for other protocols */
+  /** {@return the ICMP or ICMPv6 code, -1 for other protocols} */
   public int icmpCode() {
     return icmpCode;
   }
 
-  /** @return whether the packet is an ICMP or ICMPv6 error that quotes another packet */
+  /** {@return whether the packet is an ICMP or ICMPv6 error that quotes another packet} */
   public boolean icmpError() {
     return icmpType >= 0 && (ipv6 ? Icmpv6Flyweight.isError(icmpType) : Icmpv4Flyweight.isError(icmpType));
   }
@@ -511,47 +604,47 @@ public final class FrameParser implements FlowKey {
     return dstPort;
   }
 
-  /** @return the quoted packet's IP header offset, after {@link #parseQuoted()} */
+  /** {@return the quoted packet's IP header offset, after {@link #parseQuoted()}} */
   public int innerL3Offset() {
     return innerL3Offset;
   }
 
-  /** @return the quoted packet's transport header offset */
+  /** {@return the quoted packet's transport header offset} */
   public int innerL4Offset() {
     return innerL4Offset;
   }
 
-  /** @return the quoted packet's protocol */
+  /** {@return the quoted packet's protocol} */
   public int innerProtocol() {
     return innerProtocol;
   }
 
-  /** @return bits 127..64 of the quoted source (0 for IPv4) */
+  /** {@return bits 127..64 of the quoted source (0 for IPv4)} */
   public long innerSourceAddressHigh() {
     return innerSrcHigh;
   }
 
-  /** @return bits 63..0 of the quoted source (IPv4-mapped for IPv4) */
+  /** {@return bits 63..0 of the quoted source (IPv4-mapped for IPv4)} */
   public long innerSourceAddressLow() {
     return innerSrcLow;
   }
 
-  /** @return bits 127..64 of the quoted destination */
+  /** {@return bits 127..64 of the quoted destination} */
   public long innerDestinationAddressHigh() {
     return innerDstHigh;
   }
 
-  /** @return bits 63..0 of the quoted destination */
+  /** {@return bits 63..0 of the quoted destination} */
   public long innerDestinationAddressLow() {
     return innerDstLow;
   }
 
-  /** @return the quoted source port (echo identifier for ICMP) */
+  /** {@return the quoted source port (echo identifier for ICMP)} */
   public int innerSourcePort() {
     return innerSrcPort;
   }
 
-  /** @return the quoted destination port */
+  /** {@return the quoted destination port} */
   public int innerDestinationPort() {
     return innerDstPort;
   }

@@ -66,7 +66,7 @@ public final class Icmpv4Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Type */
+  /** {@return Type} */
   public int type() {
     return u8(TYPE_OFFSET);
   }
@@ -82,7 +82,7 @@ public final class Icmpv4Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Code */
+  /** {@return Code} */
   public int code() {
     return u8(CODE_OFFSET);
   }
@@ -98,7 +98,7 @@ public final class Icmpv4Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Checksum */
+  /** {@return Checksum} */
   public int checksum() {
     return u16(CHECKSUM_OFFSET);
   }
@@ -114,7 +114,7 @@ public final class Icmpv4Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Identifier of an echo */
+  /** {@return Identifier of an echo} */
   public int identifier() {
     return u16(IDENTIFIER_OFFSET);
   }
@@ -130,7 +130,7 @@ public final class Icmpv4Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Sequence Number of an echo */
+  /** {@return Sequence Number of an echo} */
   public int sequenceNumber() {
     return u16(SEQUENCE_NUMBER_OFFSET);
   }
@@ -146,7 +146,7 @@ public final class Icmpv4Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Next-Hop MTU of a "fragmentation needed" error */
+  /** {@return Next-Hop MTU of a "fragmentation needed" error} */
   public int nextHopMtu() {
     return u16(NEXT_HOP_MTU_OFFSET);
   }

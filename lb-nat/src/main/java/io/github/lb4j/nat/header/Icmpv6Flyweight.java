@@ -88,7 +88,7 @@ public final class Icmpv6Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Type */
+  /** {@return Type} */
   public int type() {
     return u8(TYPE_OFFSET);
   }
@@ -104,7 +104,7 @@ public final class Icmpv6Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Code */
+  /** {@return Code} */
   public int code() {
     return u8(CODE_OFFSET);
   }
@@ -120,7 +120,7 @@ public final class Icmpv6Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Checksum */
+  /** {@return Checksum} */
   public int checksum() {
     return u16(CHECKSUM_OFFSET);
   }
@@ -136,7 +136,7 @@ public final class Icmpv6Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Identifier of an echo */
+  /** {@return Identifier of an echo} */
   public int identifier() {
     return u16(IDENTIFIER_OFFSET);
   }
@@ -152,7 +152,7 @@ public final class Icmpv6Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Sequence Number of an echo */
+  /** {@return Sequence Number of an echo} */
   public int sequenceNumber() {
     return u16(SEQUENCE_NUMBER_OFFSET);
   }
@@ -168,7 +168,7 @@ public final class Icmpv6Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return MTU of a packet too big message, unsigned 32 bits */
+  /** {@return MTU of a packet too big message, unsigned 32 bits} */
   public long mtu() {
     return u32(MTU_OFFSET);
   }
@@ -184,7 +184,7 @@ public final class Icmpv6Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return the R, S, O flags of an advertisement in the upper bits of an octet */
+  /** {@return the R, S, O flags of an advertisement in the upper bits of an octet} */
   public int advertisementFlags() {
     return u8(FLAGS_OFFSET) & 0xE0;
   }
@@ -200,12 +200,12 @@ public final class Icmpv6Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return bits 127..64 of Target Address */
+  /** {@return bits 127..64 of Target Address} */
   public long targetAddressHigh() {
     return buffer.getLong(offset + TARGET_ADDRESS_OFFSET);
   }
 
-  /** @return bits 63..0 of Target Address */
+  /** {@return bits 63..0 of Target Address} */
   public long targetAddressLow() {
     return buffer.getLong(offset + TARGET_ADDRESS_OFFSET + 8);
   }

@@ -71,17 +71,17 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Version, 4 for a valid header */
+  /** {@return Version, 4 for a valid header} */
   public int version() {
     return u8(VERSION_IHL_OFFSET) >>> 4;
   }
 
-  /** @return IHL, the header length in 32-bit words */
+  /** {@return IHL, the header length in 32-bit words} */
   public int internetHeaderLength() {
     return u8(VERSION_IHL_OFFSET) & 0x0F;
   }
 
-  /** @return the header length in bytes, 4 * IHL */
+  /** {@return the header length in bytes, 4 * IHL} */
   public int headerLength() {
     return internetHeaderLength() << 2;
   }
@@ -97,7 +97,7 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return DSCP, the upper six bits of the former TOS octet */
+  /** {@return DSCP, the upper six bits of the former TOS octet} */
   public int differentiatedServicesCodePoint() {
     return u8(DSCP_ECN_OFFSET) >>> 2;
   }
@@ -113,7 +113,7 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return ECN, 0..3 */
+  /** {@return ECN, 0..3} */
   public int explicitCongestionNotification() {
     return u8(DSCP_ECN_OFFSET) & 3;
   }
@@ -129,7 +129,7 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Total Length: header and data in bytes */
+  /** {@return Total Length: header and data in bytes} */
   public int totalLength() {
     return u16(TOTAL_LENGTH_OFFSET);
   }
@@ -145,7 +145,7 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Identification */
+  /** {@return Identification} */
   public int identification() {
     return u16(IDENTIFICATION_OFFSET);
   }
@@ -161,22 +161,22 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return the three flag bits (reserved, DF, MF) */
+  /** {@return the three flag bits (reserved, DF, MF)} */
   public int flags() {
     return u16(FLAGS_FRAGMENT_OFFSET_OFFSET) >>> 13;
   }
 
-  /** @return whether DF is set */
+  /** {@return whether DF is set} */
   public boolean dontFragment() {
     return (u16(FLAGS_FRAGMENT_OFFSET_OFFSET) & FLAG_DONT_FRAGMENT) != 0;
   }
 
-  /** @return whether MF is set */
+  /** {@return whether MF is set} */
   public boolean moreFragments() {
     return (u16(FLAGS_FRAGMENT_OFFSET_OFFSET) & FLAG_MORE_FRAGMENTS) != 0;
   }
 
-  /** @return Fragment Offset in 8-octet units */
+  /** {@return Fragment Offset in 8-octet units} */
   public int fragmentOffset() {
     return u16(FLAGS_FRAGMENT_OFFSET_OFFSET) & 0x1FFF;
   }
@@ -193,7 +193,7 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Time to Live */
+  /** {@return Time to Live} */
   public int timeToLive() {
     return u8(TIME_TO_LIVE_OFFSET);
   }
@@ -209,7 +209,7 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Protocol */
+  /** {@return Protocol} */
   public int protocol() {
     return u8(PROTOCOL_OFFSET);
   }
@@ -225,7 +225,7 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Header Checksum */
+  /** {@return Header Checksum} */
   public int headerChecksum() {
     return u16(HEADER_CHECKSUM_OFFSET);
   }
@@ -241,14 +241,18 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** Recomputes the header checksum over {@link #headerLength()} bytes. @return this flyweight */
+  /**
+   * Recomputes the header checksum over {@link #headerLength()} bytes.
+   *
+   * @return this flyweight
+   */
   public Ipv4Flyweight computeHeaderChecksum() {
     u16(HEADER_CHECKSUM_OFFSET, 0);
     u16(HEADER_CHECKSUM_OFFSET, Checksums.checksum(buffer, offset, headerLength()));
     return this;
   }
 
-  /** @return Source Address */
+  /** {@return Source Address} */
   public int sourceAddress() {
     return i32(SOURCE_ADDRESS_OFFSET);
   }
@@ -264,7 +268,7 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Destination Address */
+  /** {@return Destination Address} */
   public int destinationAddress() {
     return i32(DESTINATION_ADDRESS_OFFSET);
   }
@@ -280,7 +284,7 @@ public final class Ipv4Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return the options length in bytes, {@code headerLength() - 20} */
+  /** {@return the options length in bytes, {@code headerLength() - 20}} */
   public int optionsLength() {
     return headerLength() - MIN_HEADER_LENGTH;
   }

@@ -72,17 +72,17 @@ public final class Ipv6Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Version, 6 for a valid header */
+  /** {@return Version, 6 for a valid header} */
   public int version() {
     return u8(VERSION_CLASS_LABEL_OFFSET) >>> 4;
   }
 
-  /** @return Traffic Class, 0..255 */
+  /** {@return Traffic Class, 0..255} */
   public int trafficClass() {
     return (i32(VERSION_CLASS_LABEL_OFFSET) >>> 20) & 0xFF;
   }
 
-  /** @return Flow Label, 0..0xFFFFF */
+  /** {@return Flow Label, 0..0xFFFFF} */
   public int flowLabel() {
     return i32(VERSION_CLASS_LABEL_OFFSET) & 0xFFFFF;
   }
@@ -110,7 +110,7 @@ public final class Ipv6Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Payload Length: bytes after the fixed header */
+  /** {@return Payload Length: bytes after the fixed header} */
   public int payloadLength() {
     return u16(PAYLOAD_LENGTH_OFFSET);
   }
@@ -126,7 +126,7 @@ public final class Ipv6Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Next Header */
+  /** {@return Next Header} */
   public int nextHeader() {
     return u8(NEXT_HEADER_OFFSET);
   }
@@ -142,7 +142,7 @@ public final class Ipv6Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Hop Limit */
+  /** {@return Hop Limit} */
   public int hopLimit() {
     return u8(HOP_LIMIT_OFFSET);
   }
@@ -158,12 +158,12 @@ public final class Ipv6Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return bits 127..64 of Source Address */
+  /** {@return bits 127..64 of Source Address} */
   public long sourceAddressHigh() {
     return buffer.getLong(offset + SOURCE_ADDRESS_OFFSET);
   }
 
-  /** @return bits 63..0 of Source Address */
+  /** {@return bits 63..0 of Source Address} */
   public long sourceAddressLow() {
     return buffer.getLong(offset + SOURCE_ADDRESS_OFFSET + 8);
   }
@@ -181,12 +181,12 @@ public final class Ipv6Flyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return bits 127..64 of Destination Address */
+  /** {@return bits 127..64 of Destination Address} */
   public long destinationAddressHigh() {
     return buffer.getLong(offset + DESTINATION_ADDRESS_OFFSET);
   }
 
-  /** @return bits 63..0 of Destination Address */
+  /** {@return bits 63..0 of Destination Address} */
   public long destinationAddressLow() {
     return buffer.getLong(offset + DESTINATION_ADDRESS_OFFSET + 8);
   }

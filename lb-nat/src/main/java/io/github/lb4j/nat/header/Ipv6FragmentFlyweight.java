@@ -39,22 +39,22 @@ public final class Ipv6FragmentFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Next Header */
+  /** {@return Next Header} */
   public int nextHeader() {
     return u8(NEXT_HEADER_OFFSET);
   }
 
-  /** @return Fragment Offset in 8-octet units */
+  /** {@return Fragment Offset in 8-octet units} */
   public int fragmentOffset() {
     return u16(FRAGMENT_OFFSET_OFFSET) >>> 3;
   }
 
-  /** @return the M (more fragments) flag */
+  /** {@return the M (more fragments) flag} */
   public boolean moreFragments() {
     return (u16(FRAGMENT_OFFSET_OFFSET) & 1) != 0;
   }
 
-  /** @return Identification, 32 bits */
+  /** {@return Identification, 32 bits} */
   public int identification() {
     return i32(IDENTIFICATION_OFFSET);
   }

@@ -78,7 +78,7 @@ public final class TcpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Source Port */
+  /** {@return Source Port} */
   public int sourcePort() {
     return u16(SOURCE_PORT_OFFSET);
   }
@@ -94,7 +94,7 @@ public final class TcpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Destination Port */
+  /** {@return Destination Port} */
   public int destinationPort() {
     return u16(DESTINATION_PORT_OFFSET);
   }
@@ -110,7 +110,7 @@ public final class TcpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Sequence Number, unsigned 32 bits */
+  /** {@return Sequence Number, unsigned 32 bits} */
   public long sequenceNumber() {
     return u32(SEQUENCE_NUMBER_OFFSET);
   }
@@ -126,7 +126,7 @@ public final class TcpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Acknowledgment Number, unsigned 32 bits */
+  /** {@return Acknowledgment Number, unsigned 32 bits} */
   public long acknowledgmentNumber() {
     return u32(ACKNOWLEDGMENT_NUMBER_OFFSET);
   }
@@ -142,17 +142,17 @@ public final class TcpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Data Offset in 32-bit words */
+  /** {@return Data Offset in 32-bit words} */
   public int dataOffset() {
     return u8(DATA_OFFSET_OFFSET) >>> 4;
   }
 
-  /** @return the header length in bytes, 4 * Data Offset */
+  /** {@return the header length in bytes, 4 * Data Offset} */
   public int headerLength() {
     return dataOffset() << 2;
   }
 
-  /** @return the options length in bytes */
+  /** {@return the options length in bytes} */
   public int optionsLength() {
     return headerLength() - MIN_HEADER_LENGTH;
   }
@@ -168,7 +168,7 @@ public final class TcpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return the eight control bits (CWR..FIN) */
+  /** {@return the eight control bits (CWR..FIN)} */
   public int flags() {
     return u8(FLAGS_OFFSET);
   }
@@ -184,7 +184,7 @@ public final class TcpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Window */
+  /** {@return Window} */
   public int window() {
     return u16(WINDOW_OFFSET);
   }
@@ -200,7 +200,7 @@ public final class TcpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Checksum */
+  /** {@return Checksum} */
   public int checksum() {
     return u16(CHECKSUM_OFFSET);
   }
@@ -216,7 +216,7 @@ public final class TcpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Urgent Pointer */
+  /** {@return Urgent Pointer} */
   public int urgentPointer() {
     return u16(URGENT_POINTER_OFFSET);
   }

@@ -43,7 +43,7 @@ public final class UdpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Source Port */
+  /** {@return Source Port} */
   public int sourcePort() {
     return u16(SOURCE_PORT_OFFSET);
   }
@@ -59,7 +59,7 @@ public final class UdpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Destination Port */
+  /** {@return Destination Port} */
   public int destinationPort() {
     return u16(DESTINATION_PORT_OFFSET);
   }
@@ -75,7 +75,7 @@ public final class UdpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Length: header and data in bytes */
+  /** {@return Length: header and data in bytes} */
   public int length() {
     return u16(LENGTH_OFFSET);
   }
@@ -91,7 +91,7 @@ public final class UdpFlyweight extends HeaderFlyweight {
     return this;
   }
 
-  /** @return Checksum, 0 when not computed (IPv4 only) */
+  /** {@return Checksum, 0 when not computed (IPv4 only)} */
   public int checksum() {
     return u16(CHECKSUM_OFFSET);
   }

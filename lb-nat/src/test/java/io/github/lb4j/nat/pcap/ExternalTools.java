@@ -2,17 +2,17 @@ package io.github.lb4j.nat.pcap;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.File;
+import io.github.lb4j.testing.Requirements;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /**
- * Finds external tools for the independent-decoder tests: skips with a printed reason when a tool is
- * missing, and fails instead when {@code LB_REQUIRE_PRIVILEGED=1} (CI).
+ * Finds and runs external tools for the independent-decoder tests: a missing tool skips the test
+ * with a printed reason, or fails it when {@code LB_REQUIRE_PRIVILEGED=1} (CI), through lb-testing's
+ * {@link Requirements}.
  */
 public final class ExternalTools {
 
@@ -25,22 +25,7 @@ public final class ExternalTools {
    * @return its path
    */
   public static String require(String tool) {
-    String path = System.getenv("PATH");
-    if (path != null) {
-      for (String dir : path.split(File.pathSeparator)) {
-        File f = new File(dir, tool);
-        if (f.canExecute()) {
-          return f.getPath();
-        }
-      }
-    }
-    String reason = tool + " is not installed (Debian package " + tool + "); the independent-decoder check cannot run";
-    if ("1".equals(System.getenv("LB_REQUIRE_PRIVILEGED"))) {
-      fail(reason + " and LB_REQUIRE_PRIVILEGED=1");
-    }
-    System.out.println("SKIPPED: " + reason);
-    Assumptions.abort(reason);
-    return tool;
+    return Requirements.requireCommand("the independent-decoder check", tool).toString();
   }
 
   /**
