@@ -359,7 +359,7 @@ abstract class BaseTranslator implements PacketTranslator {
     if (!Translation.replySeen(t)) {
       table.translation(slot, t | Translation.REPLY_SEEN);
     }
-    pitfalls.replyPassed();
+    pitfalls.replyPassed(t);
     if (!prepareReply(frame)) {
       return icmp.timeExceeded(frame);
     }
