@@ -1,18 +1,23 @@
 /**
- * The runnable reference gateway {@code lb}: an embeddable socket-level TCP load balancer ({@link
- * io.github.lb4j.gateway.proxy.ProxyServer}) and the {@code lb} command (proxy, demo, trace, serve).
+ * The runnable reference gateway {@code lb} and its two embeddable engines: the socket-level TCP load
+ * balancer ({@link io.github.lb4j.gateway.proxy.ProxyServer}) and the packet datapath ({@link
+ * io.github.lb4j.gateway.datapath.Datapath}). The {@code lb} command (proxy, demo, datapath, trace,
+ * serve) and its configuration parsing are internal.
  */
 module io.github.lb4j.gateway {
   requires static transitive org.jspecify;
   requires transitive io.github.lb4j.api;
   requires io.github.lb4j.algorithms;
   requires io.github.lb4j.health;
-  requires io.github.lb4j.nat;
-  requires io.github.lb4j.linux;
+  requires transitive io.github.lb4j.nat;
+  requires transitive io.github.lb4j.linux;
   requires info.picocli;
   requires org.slf4j;
+  // sun.misc.Signal: lb proxy drains on SIGTERM and stops at once on a second signal.
+  requires jdk.unsupported;
 
   exports io.github.lb4j.gateway.proxy;
+  exports io.github.lb4j.gateway.datapath;
 
   opens io.github.lb4j.gateway.cli to info.picocli;
 

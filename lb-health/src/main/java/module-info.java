@@ -3,7 +3,7 @@ import io.github.lb4j.api.spi.HealthCheckerProvider;
 /**
  * Every health-check method of lb4j (seed S2), the {@code HealthMonitor} (rise/fall, intervals,
  * jitter) and passive outlier detection. Checkers are created by name through {@link
- * io.github.lb4j.api.HealthCheckers}; native methods (ICMP, raw half-open) come from lb-linux through
+ * io.github.lb4j.api.HealthCheckers}; native methods (ICMP, raw half-open) come from lb-health-linux through
  * {@link io.github.lb4j.health.spi.NativeCheckerProvider}.
  */
 module io.github.lb4j.health {

@@ -192,8 +192,6 @@ public final class Backend {
 
   @Override
   public String toString() {
-    String host = address.getHostAddress();
-    String hostPort = host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
-    return id + "(" + hostPort + " w=" + weight + (mac == null ? "" : " mac=" + mac) + ")";
+    return id + "(" + Addresses.format(address, port) + " w=" + weight + (mac == null ? "" : " mac=" + mac) + ")";
   }
 }

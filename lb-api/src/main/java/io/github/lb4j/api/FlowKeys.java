@@ -46,8 +46,7 @@ final class FlowKeys {
   }
 
   static String format(boolean ipv6, long high, long low, int port) {
-    String host = toInetAddress(ipv6, high, low).getHostAddress();
-    return ipv6 ? "[" + host + "]:" + port : host + ":" + port;
+    return Addresses.format(toInetAddress(ipv6, high, low), port);
   }
 
   private static long readLong(byte[] b, int at) {

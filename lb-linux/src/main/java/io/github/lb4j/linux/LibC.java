@@ -62,8 +62,11 @@ final class LibC {
   static final int PACKET_MR_PROMISC = 1;
   static final int PACKET_RX_RING = 5;
   static final int PACKET_STATISTICS = 6;
+  static final int PACKET_COPY_THRESH = 7;
+  static final int PACKET_AUXDATA = 8;
   static final int PACKET_VERSION = 10;
   static final int PACKET_TX_RING = 13;
+  static final int PACKET_VNET_HDR = 15;
   static final int PACKET_IGNORE_OUTGOING = 23;
   static final int TPACKET_V2 = 1;
   static final int ETH_P_ALL = 0x0003;
@@ -77,9 +80,6 @@ final class LibC {
   static final short POLLNVAL = 0x20;
   static final int EFD_NONBLOCK = 0x800;
   static final int EFD_CLOEXEC = 0x80000;
-  static final int O_RDONLY = 0;
-  static final int O_CLOEXEC = 0x80000;
-  static final int CLONE_NEWNET = 0x40000000;
   static final int PROT_READ = 1;
   static final int PROT_WRITE = 2;
   static final int MAP_SHARED = 1;
@@ -117,6 +117,7 @@ final class LibC {
   private static final MethodHandle RECVFROM =
       call("recvfrom", FunctionDescriptor.of(LONG, INT, PTR, LONG, INT, PTR, PTR));
   private static final MethodHandle RECVMSG = call("recvmsg", FunctionDescriptor.of(LONG, INT, PTR, INT));
+  private static final MethodHandle SENDMSG = call("sendmsg", FunctionDescriptor.of(LONG, INT, PTR, INT));
   private static final MethodHandle SETSOCKOPT =
       call("setsockopt", FunctionDescriptor.of(INT, INT, INT, INT, PTR, INT));
   private static final MethodHandle GETSOCKOPT =
@@ -131,9 +132,6 @@ final class LibC {
       call("ioctl", FunctionDescriptor.of(INT, INT, LONG, PTR), Linker.Option.firstVariadicArg(2));
   private static final MethodHandle IF_NAMETOINDEX = call("if_nametoindex", FunctionDescriptor.of(INT, PTR));
   private static final MethodHandle EVENTFD = call("eventfd", FunctionDescriptor.of(INT, INT, INT));
-  private static final MethodHandle OPEN =
-      call("open", FunctionDescriptor.of(INT, PTR, INT), Linker.Option.firstVariadicArg(2));
-  private static final MethodHandle SETNS = call("setns", FunctionDescriptor.of(INT, INT, INT));
   private static final MethodHandle MMAP =
       call("mmap", FunctionDescriptor.of(PTR, PTR, LONG, INT, INT, INT, LONG));
   private static final MethodHandle MUNMAP = call("munmap", FunctionDescriptor.of(INT, PTR, LONG));
@@ -219,6 +217,14 @@ final class LibC {
     }
   }
 
+  static long sendmsg(MemorySegment state, int fd, MemorySegment msghdr, int flags) {
+    try {
+      return (long) SENDMSG.invokeExact(state, fd, msghdr, flags);
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
   static int setsockopt(MemorySegment state, int fd, int level, int name, MemorySegment value, int len) {
     try {
       return (int) SETSOCKOPT.invokeExact(state, fd, level, name, value, len);
@@ -294,22 +300,6 @@ final class LibC {
   static int eventfd(MemorySegment state, int initval, int flags) {
     try {
       return (int) EVENTFD.invokeExact(state, initval, flags);
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
-  }
-
-  static int open(MemorySegment state, MemorySegment path, int flags) {
-    try {
-      return (int) OPEN.invokeExact(state, path, flags);
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
-  }
-
-  static int setns(MemorySegment state, int fd, int nstype) {
-    try {
-      return (int) SETNS.invokeExact(state, fd, nstype);
     } catch (Throwable t) {
       throw rethrow(t);
     }

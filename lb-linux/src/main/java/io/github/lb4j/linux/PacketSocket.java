@@ -3,6 +3,7 @@ package io.github.lb4j.linux;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import org.jspecify.annotations.Nullable;
@@ -19,6 +20,13 @@ import org.jspecify.annotations.Nullable;
  * into a memory-mapped TX ring and one {@code sendto(2)} per batch at {@link #flush()}. Frames carry
  * their Ethernet header. Frames sent out of the interface (by anyone) are not received back unless
  * {@link Options#ignoreOutgoing} is turned off.
+ *
+ * <p>Frames are handed out as they are on the wire, whatever the interface's offloads ({@link
+ * Options#undoOffloads}, on by default): the socket asks the kernel for a {@code virtio_net_hdr} per
+ * frame ({@code PACKET_VNET_HDR}), completes the checksums a local sender left to the hardware
+ * ({@code TP_STATUS_CSUMNOTREADY}), cuts GRO/GSO super-frames into the segments they stand for
+ * (reading one that exceeds a ring frame whole through {@code PACKET_COPY_THRESH}), and puts back the
+ * 802.1Q tag the kernel strips into the ring's metadata. What it did is counted ({@link #count}).
  *
  * <p>Privileges: {@code CAP_NET_RAW}, otherwise {@link #open} throws {@link
  * MissingCapabilityException}. Promiscuous mode is a {@code PACKET_MR_PROMISC} membership, which the
@@ -47,9 +55,11 @@ public final class PacketSocket implements AutoCloseable {
    * @param fanout how the sockets of one fanout group share the interface's frames, {@link
    *     Fanout#NONE} for no group
    * @param fanoutGroup the group id, 0..65535, shared by every socket of the group on the interface
+   * @param undoOffloads whether frames are handed out as on the wire: partial checksums completed,
+   *     super-frames segmented, stripped VLAN tags restored (see the class comment)
    */
   public record Options(int rxRingFrames, int txRingFrames, int frameSize, boolean promiscuous, boolean ignoreOutgoing, int receiveBufferBytes,
-      Fanout fanout, int fanoutGroup) {
+      Fanout fanout, int fanoutGroup, boolean undoOffloads) {
 
     /** Checks the values; see the record components. */
     public Options {
@@ -72,12 +82,13 @@ public final class PacketSocket implements AutoCloseable {
     }
 
     /**
-     * No rings, not promiscuous, outgoing frames ignored, default buffers, 2048-byte ring frames.
+     * No rings, not promiscuous, outgoing frames ignored, default buffers, 2048-byte ring frames,
+     * offloads undone.
      *
      * @return the defaults
      */
     public static Options defaults() {
-      return new Options(0, 0, 2048, false, true, 0, Fanout.NONE, 0);
+      return new Options(0, 0, 2048, false, true, 0, Fanout.NONE, 0, true);
     }
 
     /**
@@ -88,7 +99,7 @@ public final class PacketSocket implements AutoCloseable {
      * @return the new options
      */
     public Options rxRing(int frames, int size) {
-      return new Options(frames, txRingFrames, size, promiscuous, ignoreOutgoing, receiveBufferBytes, fanout, fanoutGroup);
+      return new Options(frames, txRingFrames, size, promiscuous, ignoreOutgoing, receiveBufferBytes, fanout, fanoutGroup, undoOffloads);
     }
 
     /**
@@ -98,7 +109,7 @@ public final class PacketSocket implements AutoCloseable {
      * @return the new options
      */
     public Options txRing(int frames) {
-      return new Options(rxRingFrames, frames, frameSize, promiscuous, ignoreOutgoing, receiveBufferBytes, fanout, fanoutGroup);
+      return new Options(rxRingFrames, frames, frameSize, promiscuous, ignoreOutgoing, receiveBufferBytes, fanout, fanoutGroup, undoOffloads);
     }
 
     /**
@@ -108,7 +119,7 @@ public final class PacketSocket implements AutoCloseable {
      * @return the new options
      */
     public Options promiscuous(boolean on) {
-      return new Options(rxRingFrames, txRingFrames, frameSize, on, ignoreOutgoing, receiveBufferBytes, fanout, fanoutGroup);
+      return new Options(rxRingFrames, txRingFrames, frameSize, on, ignoreOutgoing, receiveBufferBytes, fanout, fanoutGroup, undoOffloads);
     }
 
     /**
@@ -118,7 +129,7 @@ public final class PacketSocket implements AutoCloseable {
      * @return the new options
      */
     public Options ignoreOutgoing(boolean on) {
-      return new Options(rxRingFrames, txRingFrames, frameSize, promiscuous, on, receiveBufferBytes, fanout, fanoutGroup);
+      return new Options(rxRingFrames, txRingFrames, frameSize, promiscuous, on, receiveBufferBytes, fanout, fanoutGroup, undoOffloads);
     }
 
     /**
@@ -130,8 +141,56 @@ public final class PacketSocket implements AutoCloseable {
      * @return the new options
      */
     public Options fanout(Fanout mode, int group) {
-      return new Options(rxRingFrames, txRingFrames, frameSize, promiscuous, ignoreOutgoing, receiveBufferBytes, mode, group);
+      return new Options(rxRingFrames, txRingFrames, frameSize, promiscuous, ignoreOutgoing, receiveBufferBytes, mode, group, undoOffloads);
     }
+
+    /**
+     * Returns these options with the interface's offloads undone on receive or not. Off, frames come
+     * as the kernel holds them: a locally sent frame with an incomplete checksum, a GRO/GSO
+     * super-frame truncated to the ring frame, a VLAN frame without its tag.
+     *
+     * @param on whether to hand out frames as on the wire
+     * @return the new options
+     */
+    public Options undoOffloads(boolean on) {
+      return new Options(rxRingFrames, txRingFrames, frameSize, promiscuous, ignoreOutgoing, receiveBufferBytes, fanout, fanoutGroup, on);
+    }
+
+    /**
+     * Returns these options with a socket receive buffer of {@code bytes} ({@code SO_RCVBUFFORCE},
+     * else {@code SO_RCVBUF}): what copying receive queues, and with a ring, the super-frames read
+     * whole (default 4 MiB then).
+     *
+     * @param bytes the buffer, positive
+     * @return the new options
+     */
+    public Options receiveBuffer(int bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("receive buffer must be positive, was " + bytes);
+      }
+      return new Options(rxRingFrames, txRingFrames, frameSize, promiscuous, ignoreOutgoing, bytes, fanout, fanoutGroup, undoOffloads);
+    }
+  }
+
+  /**
+   * What undoing offloads did, and what it could not do. Read with {@link #count}: any thread; never
+   * allocates or blocks.
+   */
+  public enum Counter {
+    /** Frames whose partial checksum ({@code TP_STATUS_CSUMNOTREADY}) was completed. */
+    CHECKSUMS_COMPLETED,
+    /** GRO/GSO super-frames cut into segments. */
+    SUPER_FRAMES,
+    /** Segments handed out for those super-frames. */
+    SEGMENTS,
+    /** 802.1Q/802.1ad tags put back into frames. */
+    VLAN_TAGS_RESTORED,
+    /** Frames longer than what could be read (ring frame with no room to copy it whole, or longer than 64 KiB): dropped. */
+    TRUNCATED,
+    /** Super-frames of a GSO type other than TCP or UDP (L4) segmentation: dropped. */
+    UNSUPPORTED_OFFLOAD,
+    /** Frames whose offload offsets do not fit their headers: dropped. */
+    MALFORMED_OFFLOAD
   }
 
   /**
@@ -171,6 +230,16 @@ public final class PacketSocket implements AutoCloseable {
   private static final int TP_STATUS_AVAILABLE = 0;
   private static final int TP_STATUS_SEND_REQUEST = 1;
   private static final int TP_STATUS_WRONG_FORMAT = 4;
+  private static final int TP_STATUS_COPY = 2;
+  private static final int TP_STATUS_VLAN_VALID = 0x10;
+  private static final int TP_STATUS_VLAN_TPID_VALID = 0x40;
+  private static final int TPACKET2_VLAN_TCI = 24;
+  private static final int TPACKET2_VLAN_TPID = 26;
+  /** sizeof(tpacket2_hdr) aligned + sizeof(sockaddr_ll): the first byte a restored tag may take. */
+  private static final int TPACKET2_HDRLEN = 52;
+  private static final int DEFAULT_COPY_BUFFER = 4 << 20;
+  private static final int MSGHDR_SIZE = 56;
+  private static final int AUXDATA_CONTROL_SIZE = 64;
   private static final int TPACKET2_LEN = 4;
   private static final int TPACKET2_SNAPLEN = 8;
   private static final int TPACKET2_MAC = 12;
@@ -181,6 +250,7 @@ public final class PacketSocket implements AutoCloseable {
   private static final int ENOBUFS = 105;
   private static final int PACKET_FANOUT = 18;
   private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+  private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
 
   /** One mapped ring: frames of {@code frameSize} bytes packed into 64 KiB blocks. */
   private record Ring(MemorySegment memory, int frameSize, int framesPerBlock, int frames) {
@@ -205,6 +275,17 @@ public final class PacketSocket implements AutoCloseable {
   private final MemorySegment mapping;
   private final @Nullable Ring rx;
   private final @Nullable Ring tx;
+  private final @Nullable Offloads wire;
+  private final long[] counts = new long[Counter.values().length];
+  /** recvmsg/sendmsg scratch: a msghdr, two iovecs, the auxdata control buffer, a zero vnet header. */
+  private final MemorySegment message;
+  private final MemorySegment iovecs;
+  private final MemorySegment control;
+  private final MemorySegment zeroVnet;
+  private final FrameHandler copier;
+  private MemorySegment copyTarget = MemorySegment.NULL;
+  private long copyCapacity;
+  private int copied;
   private int rxNext;
   private int txNext;
   private int txQueued;
@@ -213,7 +294,8 @@ public final class PacketSocket implements AutoCloseable {
   private long drops;
   private boolean closed;
 
-  private PacketSocket(Arena arena, MemorySegment state, int fd, NetInterface iface, MemorySegment mapping, @Nullable Ring rx, @Nullable Ring tx) {
+  private PacketSocket(Arena arena, MemorySegment state, int fd, NetInterface iface, MemorySegment mapping, @Nullable Ring rx, @Nullable Ring tx,
+      boolean undoOffloads) {
     this.arena = arena;
     this.state = state;
     this.fd = fd;
@@ -224,6 +306,16 @@ public final class PacketSocket implements AutoCloseable {
     this.staging = arena.allocate(STAGING_SIZE, 64);
     this.stagingBuffer = staging.asByteBuffer();
     this.pollFd = arena.allocate(8, 4);
+    this.wire = undoOffloads ? new Offloads(arena, counts) : null;
+    this.message = arena.allocate(MSGHDR_SIZE, 8);
+    this.iovecs = arena.allocate(32, 8);
+    this.control = arena.allocate(AUXDATA_CONTROL_SIZE, 8);
+    this.zeroVnet = arena.allocate(16, 8);
+    this.copier = (memory, offset, length) -> {
+      int n = (int) Math.min(length, copyCapacity);
+      MemorySegment.copy(memory, offset, copyTarget, 0, n);
+      copied = n;
+    };
   }
 
   /**
@@ -255,8 +347,20 @@ public final class PacketSocket implements AutoCloseable {
       if (options.ignoreOutgoing()) {
         Sockets.setIntOption(arena, state, fd, LibC.SOL_PACKET, LibC.PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
       }
-      if (options.receiveBufferBytes() > 0) {
-        Sockets.receiveBufferSize(arena, state, fd, options.receiveBufferBytes());
+      if (options.undoOffloads()) {
+        // Before the rings: the kernel refuses PACKET_VNET_HDR on a socket that has one (EBUSY).
+        Sockets.setIntOption(arena, state, fd, LibC.SOL_PACKET, LibC.PACKET_VNET_HDR, 1, "PACKET_VNET_HDR");
+        if (options.rxRingFrames() > 0) {
+          // A frame longer than a ring frame is then also queued whole for recvfrom (TP_STATUS_COPY).
+          Sockets.setIntOption(arena, state, fd, LibC.SOL_PACKET, LibC.PACKET_COPY_THRESH, 1, "PACKET_COPY_THRESH");
+        } else {
+          Sockets.setIntOption(arena, state, fd, LibC.SOL_PACKET, LibC.PACKET_AUXDATA, 1, "PACKET_AUXDATA");
+        }
+      }
+      int receiveBuffer = options.receiveBufferBytes() > 0 ? options.receiveBufferBytes()
+          : options.undoOffloads() && options.rxRingFrames() > 0 ? DEFAULT_COPY_BUFFER : 0;
+      if (receiveBuffer > 0) {
+        Sockets.receiveBufferSize(arena, state, fd, receiveBuffer);
       }
       int size = options.frameSize();
       int rxBlocks = options.rxRingFrames() > 0 ? Ring.blocks(options.rxRingFrames(), size) : 0;
@@ -299,7 +403,7 @@ public final class PacketSocket implements AutoCloseable {
         mreq.set(ValueLayout.JAVA_SHORT, 4, (short) LibC.PACKET_MR_PROMISC);
         Sockets.setOption(state, fd, LibC.SOL_PACKET, LibC.PACKET_ADD_MEMBERSHIP, mreq, "PACKET_ADD_MEMBERSHIP PACKET_MR_PROMISC");
       }
-      return new PacketSocket(arena, state, fd, iface, mapping, rx, tx);
+      return new PacketSocket(arena, state, fd, iface, mapping, rx, tx, options.undoOffloads());
     } catch (RuntimeException | Error e) {
       if (!mapping.equals(MemorySegment.NULL)) {
         LibC.munmap(state, mapping, mapping.byteSize());
@@ -373,6 +477,10 @@ public final class PacketSocket implements AutoCloseable {
    * @return {@code true} when a frame is ready
    */
   public boolean poll(int timeoutMillis) {
+    Offloads w = wire;
+    if (w != null && w.pending()) {
+      return true;
+    }
     Ring rx = this.rx;
     if (rx != null && ((int) INT.getAcquire(rx.memory(), rx.offset(rxNext)) & TP_STATUS_USER) != 0) {
       return true;
@@ -386,43 +494,170 @@ public final class PacketSocket implements AutoCloseable {
 
   /**
    * Hands up to {@code maxFrames} waiting frames to {@code handler}, in arrival order, without copying
-   * them when the socket has an RX ring.
+   * them when the socket has an RX ring (segments of a super-frame and frames read whole are handed
+   * out from the socket's own buffers). Segments of a super-frame left over when {@code maxFrames} is
+   * reached come first in the next call.
    *
    * @param handler called once per frame, on this thread
    * @param maxFrames the most frames to hand out in this call, positive
    * @return how many frames were handed out, 0 when none was waiting
+   * @throws NativeCallException when reading a frame whole fails
    */
   public int receive(FrameHandler handler, int maxFrames) {
-    Ring rx = this.rx;
     int done = 0;
-    if (rx == null) {
-      while (done < maxFrames) {
-        int n = receive(staging, STAGING_SIZE);
-        if (n < 0) {
-          break;
-        }
-        handler.onFrame(staging, 0, n);
-        done++;
-      }
-      return done;
-    }
-    MemorySegment ring = rx.memory();
+    Offloads w = wire;
     while (done < maxFrames) {
-      long at = rx.offset(rxNext);
-      if (((int) INT.getAcquire(ring, at) & TP_STATUS_USER) == 0) {
+      if (w != null && w.nextSegment()) {
+        handler.onFrame(w.memory(), w.offset(), w.length());
+        done++;
+        continue;
+      }
+      int n = rx != null ? fromRing(handler) : fromSocket(handler);
+      if (n < 0) {
         break;
       }
-      int snap = ring.get(ValueLayout.JAVA_INT, at + TPACKET2_SNAPLEN);
-      int mac = ring.get(ValueLayout.JAVA_SHORT, at + TPACKET2_MAC) & 0xFFFF;
-      try {
-        handler.onFrame(ring, at + mac, snap);
-      } finally {
-        INT.setRelease(ring, at, TP_STATUS_KERNEL);
-        rxNext = rxNext + 1 == rx.frames() ? 0 : rxNext + 1;
-      }
-      done++;
+      done += n;
     }
     return done;
+  }
+
+  /** Takes the next ring frame: 1 when handed to the handler, 0 when dropped or segmented, -1 when none waits. */
+  private int fromRing(FrameHandler handler) {
+    Ring rx = this.rx;
+    if (rx == null) {
+      return -1;
+    }
+    MemorySegment ring = rx.memory();
+    long at = rx.offset(rxNext);
+    int status = (int) INT.getAcquire(ring, at);
+    if ((status & TP_STATUS_USER) == 0) {
+      return -1;
+    }
+    try {
+      int snap = ring.get(ValueLayout.JAVA_INT, at + TPACKET2_SNAPLEN);
+      int mac = ring.get(ValueLayout.JAVA_SHORT, at + TPACKET2_MAC) & 0xFFFF;
+      Offloads w = wire;
+      if (w == null) {
+        handler.onFrame(ring, at + mac, snap);
+        return 1;
+      }
+      int tag = tag(status, ring.get(ValueLayout.JAVA_SHORT, at + TPACKET2_VLAN_TCI), ring.get(ValueLayout.JAVA_SHORT, at + TPACKET2_VLAN_TPID));
+      int r;
+      if ((status & TP_STATUS_COPY) != 0) {
+        // The head is in the ring; the whole frame waits in the socket's queue, in ring order.
+        int n = receiveWhole(w);
+        if (n < 0) {
+          return 0;
+        }
+        r = w.prepare(w.whole(), Offloads.HEAD, n, 0, tag);
+      } else if (ring.get(ValueLayout.JAVA_INT, at + TPACKET2_LEN) > snap) {
+        // Longer than a ring frame and no room in the receive buffer to keep it whole.
+        bump(Counter.TRUNCATED);
+        return 0;
+      } else {
+        r = w.prepare(ring, at + mac, snap, at + TPACKET2_HDRLEN, tag);
+      }
+      if (r == Offloads.PLAIN) {
+        handler.onFrame(w.memory(), w.offset(), w.length());
+        return 1;
+      }
+      return 0;
+    } finally {
+      INT.setRelease(ring, at, TP_STATUS_KERNEL);
+      rxNext = rxNext + 1 == rx.frames() ? 0 : rxNext + 1;
+    }
+  }
+
+  private static int tag(int status, short tci, short tpid) {
+    if ((status & TP_STATUS_VLAN_VALID) == 0) {
+      return 0;
+    }
+    int type = (status & TP_STATUS_VLAN_TPID_VALID) != 0 && tpid != 0 ? tpid & 0xFFFF : 0x8100;
+    return type << 16 | (tci & 0xFFFF);
+  }
+
+  /** Reads the next queued frame whole, behind its vnet header: its length, or -1 when it was longer than 64 KiB (counted). */
+  private int receiveWhole(Offloads w) {
+    MemorySegment into = w.wholeWithVnetHeader();
+    long n = LibC.recvfrom(state, fd, into, into.byteSize(), LibC.MSG_DONTWAIT | LibC.MSG_TRUNC, MemorySegment.NULL, MemorySegment.NULL);
+    if (n < 0) {
+      int errno = LibC.errno(state);
+      if (errno == LibC.EAGAIN || errno == LibC.EINTR) {
+        bump(Counter.TRUNCATED);
+        return -1;
+      }
+      throw NativeCallException.of("recvfrom(AF_PACKET, " + iface + ", whole frame)", errno);
+    }
+    if (n > into.byteSize()) {
+      bump(Counter.TRUNCATED);
+      return -1;
+    }
+    return (int) n - Offloads.VNET_HDR_LEN;
+  }
+
+  /** Copying receive without a ring: as {@link #fromRing}. */
+  private int fromSocket(FrameHandler handler) {
+    Offloads w = wire;
+    if (w == null) {
+      int n = receiveCopy(staging, STAGING_SIZE);
+      if (n < 0) {
+        return -1;
+      }
+      handler.onFrame(staging, 0, n);
+      return 1;
+    }
+    MemorySegment into = w.whole();
+    long base = Offloads.HEAD - Offloads.VNET_HDR_LEN;
+    long capacity = into.byteSize() - base;
+    iovecs.set(ValueLayout.JAVA_LONG, 0, into.address() + base);
+    iovecs.set(ValueLayout.JAVA_LONG, 8, capacity);
+    message.fill((byte) 0);
+    message.set(ValueLayout.ADDRESS, 16, iovecs);
+    message.set(ValueLayout.JAVA_LONG, 24, 1L);
+    message.set(ValueLayout.ADDRESS, 32, control);
+    message.set(ValueLayout.JAVA_LONG, 40, AUXDATA_CONTROL_SIZE);
+    long n = LibC.recvmsg(state, fd, message, LibC.MSG_DONTWAIT | LibC.MSG_TRUNC);
+    if (n < 0) {
+      int errno = LibC.errno(state);
+      if (errno == LibC.EAGAIN || errno == LibC.EINTR) {
+        return -1;
+      }
+      throw NativeCallException.of("recvmsg(AF_PACKET, " + iface + ")", errno);
+    }
+    if (n > capacity) {
+      bump(Counter.TRUNCATED);
+      return 0;
+    }
+    int tag = 0;
+    long controlLength = message.get(ValueLayout.JAVA_LONG, 40);
+    // struct cmsghdr {size_t len; int level; int type;} then struct tpacket_auxdata
+    if (controlLength >= 16 + 20 && control.get(ValueLayout.JAVA_INT, 8) == LibC.SOL_PACKET
+        && control.get(ValueLayout.JAVA_INT, 12) == LibC.PACKET_AUXDATA) {
+      tag = tag(control.get(ValueLayout.JAVA_INT, 16), control.get(ValueLayout.JAVA_SHORT, 16 + 16),
+          control.get(ValueLayout.JAVA_SHORT, 16 + 18));
+    }
+    int r = w.prepare(into, Offloads.HEAD, (int) n - Offloads.VNET_HDR_LEN, 0, tag);
+    if (r == Offloads.PLAIN) {
+      handler.onFrame(w.memory(), w.offset(), w.length());
+      return 1;
+    }
+    return 0;
+  }
+
+  /**
+   * Returns how often undoing offloads did something, or could not. Any thread: a value at most a
+   * frame old.
+   *
+   * @param counter the counter
+   * @return its value since open
+   */
+  public long count(Counter counter) {
+    return (long) COUNTS.getOpaque(counts, counter.ordinal());
+  }
+
+  private void bump(Counter c) {
+    int i = c.ordinal();
+    COUNTS.setOpaque(counts, i, counts[i] + 1);
   }
 
   /**
@@ -436,21 +671,18 @@ public final class PacketSocket implements AutoCloseable {
   }
 
   private int receive(MemorySegment dst, long capacity) {
-    Ring rx = this.rx;
-    if (rx != null) {
-      MemorySegment ring = rx.memory();
-      long at = rx.offset(rxNext);
-      if (((int) INT.getAcquire(ring, at) & TP_STATUS_USER) == 0) {
-        return -1;
-      }
-      int snap = ring.get(ValueLayout.JAVA_INT, at + TPACKET2_SNAPLEN);
-      int mac = ring.get(ValueLayout.JAVA_SHORT, at + TPACKET2_MAC) & 0xFFFF;
-      int n = (int) Math.min(snap, capacity);
-      MemorySegment.copy(ring, at + mac, dst, 0, n);
-      INT.setRelease(ring, at, TP_STATUS_KERNEL);
-      rxNext = rxNext + 1 == rx.frames() ? 0 : rxNext + 1;
-      return n;
+    if (wire == null && rx == null) {
+      return receiveCopy(dst, capacity);
     }
+    copyTarget = dst;
+    copyCapacity = capacity;
+    copied = -1;
+    receive(copier, 1);
+    copyTarget = MemorySegment.NULL;
+    return copied;
+  }
+
+  private int receiveCopy(MemorySegment dst, long capacity) {
     int n = Sockets.received(LibC.recvfrom(state, fd, dst, capacity, LibC.MSG_DONTWAIT, MemorySegment.NULL, MemorySegment.NULL), state);
     if (n == Sockets.RECEIVE_FAILED) {
       throw NativeCallException.of("recvfrom(AF_PACKET, " + iface + ")", LibC.errno(state));
@@ -476,7 +708,8 @@ public final class PacketSocket implements AutoCloseable {
   /**
    * Sends one frame out of the interface. Without a TX ring the frame leaves with this call; with a
    * TX ring it is copied into the ring and leaves at the next {@link #flush()} (or at once if the ring
-   * was full and had to be flushed to make room).
+   * was full and had to be flushed to make room). The frame is sent as it is: its checksums must be
+   * complete, and a VLAN frame carries its tag.
    *
    * @param src native memory holding the frame, Ethernet header first
    * @param offset where the frame starts in {@code src} (0 avoids creating a slice without a TX ring)
@@ -491,7 +724,26 @@ public final class PacketSocket implements AutoCloseable {
     if (tx != null) {
       return enqueue(src, offset, length);
     }
-    long n = LibC.sendto(state, fd, offset == 0 ? src : src.asSlice(offset, length), length, 0, MemorySegment.NULL, 0);
+    long n;
+    if (wire == null) {
+      n = LibC.sendto(state, fd, offset == 0 ? src : src.asSlice(offset, length), length, 0, MemorySegment.NULL, 0);
+    } else {
+      if (!src.isNative()) {
+        throw new IllegalArgumentException("frames are sent from native memory, " + src + " is not");
+      }
+      // The kernel expects a virtio_net_hdr in front of every frame: an all-zero one asks for nothing.
+      iovecs.set(ValueLayout.JAVA_LONG, 0, zeroVnet.address());
+      iovecs.set(ValueLayout.JAVA_LONG, 8, Offloads.VNET_HDR_LEN);
+      iovecs.set(ValueLayout.JAVA_LONG, 16, src.address() + offset);
+      iovecs.set(ValueLayout.JAVA_LONG, 24, length);
+      message.fill((byte) 0);
+      message.set(ValueLayout.ADDRESS, 16, iovecs);
+      message.set(ValueLayout.JAVA_LONG, 24, 2L);
+      n = LibC.sendmsg(state, fd, message, 0);
+      if (n > 0) {
+        n -= Offloads.VNET_HDR_LEN;
+      }
+    }
     if (n < 0) {
       int errno = LibC.errno(state);
       if (errno == LibC.EAGAIN || errno == ENOBUFS || errno == LibC.EINTR) {
@@ -507,8 +759,9 @@ public final class PacketSocket implements AutoCloseable {
     if (tx == null) {
       throw new IllegalStateException("no TX ring");
     }
-    if (length > tx.frameSize() - TX_DATA) {
-      throw new IllegalArgumentException("frame of " + length + " bytes exceeds the TX ring's " + (tx.frameSize() - TX_DATA));
+    int vnet = wire == null ? 0 : Offloads.VNET_HDR_LEN;
+    if (length > tx.frameSize() - TX_DATA - vnet) {
+      throw new IllegalArgumentException("frame of " + length + " bytes exceeds the TX ring's " + (tx.frameSize() - TX_DATA - vnet));
     }
     MemorySegment ring = tx.memory();
     long at = tx.offset(txNext);
@@ -518,9 +771,13 @@ public final class PacketSocket implements AutoCloseable {
         return -1;
       }
     }
-    MemorySegment.copy(src, offset, ring, at + TX_DATA, length);
-    ring.set(ValueLayout.JAVA_INT, at + TPACKET2_LEN, length);
-    ring.set(ValueLayout.JAVA_INT, at + TPACKET2_SNAPLEN, length);
+    if (vnet > 0) {
+      ring.set(ValueLayout.JAVA_LONG, at + TX_DATA, 0L);
+      ring.set(ValueLayout.JAVA_SHORT, at + TX_DATA + 8, (short) 0);
+    }
+    MemorySegment.copy(src, offset, ring, at + TX_DATA + vnet, length);
+    ring.set(ValueLayout.JAVA_INT, at + TPACKET2_LEN, length + vnet);
+    ring.set(ValueLayout.JAVA_INT, at + TPACKET2_SNAPLEN, length + vnet);
     INT.setRelease(ring, at, TP_STATUS_SEND_REQUEST);
     txNext = txNext + 1 == tx.frames() ? 0 : txNext + 1;
     txQueued++;

@@ -1,9 +1,8 @@
 /**
  * Linux sockets and interfaces through the FFM API: {@link io.github.lb4j.linux.IpSocket} (raw and
  * ping sockets), {@link io.github.lb4j.linux.PacketSocket} (AF_PACKET with an optional mmap RX ring),
- * {@link io.github.lb4j.linux.NetInterface}, {@link io.github.lb4j.linux.Poller} and {@link
- * io.github.lb4j.linux.NetworkNamespace}. A failing libc call throws {@link
- * io.github.lb4j.linux.NativeCallException} naming the call and errno.
+ * {@link io.github.lb4j.linux.NetInterface} and {@link io.github.lb4j.linux.Poller}. A failing libc
+ * call throws {@link io.github.lb4j.linux.NativeCallException} naming the call and errno.
  */
 @NullMarked
 package io.github.lb4j.linux;

@@ -6,6 +6,7 @@ import io.github.lb4j.api.MacAddress;
 import io.github.lb4j.testing.NamespaceLab;
 import io.github.lb4j.testing.Requirements;
 import io.github.lb4j.testing.Shell;
+import io.github.lb4j.testing.linux.NetworkNamespace;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;

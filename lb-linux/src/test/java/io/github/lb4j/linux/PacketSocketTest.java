@@ -1,19 +1,21 @@
 package io.github.lb4j.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.github.lb4j.api.MacAddress;
 import io.github.lb4j.testing.Capability;
 import io.github.lb4j.testing.NamespaceLab;
 import io.github.lb4j.testing.Requirements;
+import io.github.lb4j.testing.linux.NetworkNamespace;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -276,12 +278,11 @@ class PacketSocketTest {
         tx.send(out, 0, frame(out, b, a, i, 100));
       }
       int[] got = new int[2];
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (got[0] + got[1] < 100 && System.nanoTime() < deadline) {
+      await().pollInSameThread().atMost(Duration.ofSeconds(30)).until(() -> {
         got[0] += rx1.receive((m, o, l) -> { }, 64);
         got[1] += rx2.receive((m, o, l) -> { }, 64);
-        rx1.poll(10);
-      }
+        return got[0] + got[1] >= 100;
+      });
       assertThat(got[0] + got[1]).as("every frame reaches exactly one member").isEqualTo(100);
       assertThat(got[0]).as("round robin gives both members frames").isBetween(30, 70);
     }
@@ -308,14 +309,8 @@ class PacketSocketTest {
         Arena arena = Arena.ofConfined()) {
       int txSlot = poller.add(tx.fd(), Poller.IN);
       int rxSlot = poller.add(rx.fd(), Poller.IN);
-      Thread waker = new Thread(() -> {
-        try {
-          Thread.sleep(50);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        poller.wakeup();
-      });
+      // Whether the wakeup comes before or during the poll, the eventfd ends the poll with nothing ready.
+      Thread waker = new Thread(poller::wakeup);
       waker.start();
       assertThat(poller.poll(10_000)).as("woken, nothing ready").isZero();
       waker.join();

@@ -9,7 +9,7 @@ import java.net.UnknownHostException;
  * IPv4 in its IPv4-mapped form as {@link io.github.lb4j.api.FlowKey} defines. Control plane only:
  * these allocate. Static; any thread; never blocks.
  */
-public final class IpAddresses {
+final class IpAddresses {
 
   /** The high 32 bits of the low half of an IPv4-mapped address, {@code ::ffff:0:0/96}. */
   public static final long V4_MAPPED = 0x0000_FFFF_0000_0000L;

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Times the three ways of {@link VethPath} interleaved in one run (one veth pair each, samples taken
+ * Times the ways of {@link VethPath} interleaved in one run (one veth pair each, samples taken
  * in rotating order), and prints the median nanoseconds per frame and the ratios against {@code
  * COPY}: the comparison that survives a busy machine. Needs root.
  *

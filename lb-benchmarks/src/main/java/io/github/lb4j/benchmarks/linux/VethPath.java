@@ -22,12 +22,17 @@ final class VethPath implements AutoCloseable {
 
   /** How frames move. */
   enum Way {
-    /** sendto and recvfrom per frame. */
+    /** One send and one receive system call per frame (sendmsg with the vnet header, recvmsg). */
     COPY,
-    /** sendto per frame, RX ring read in place. */
+    /** One send system call per frame, RX ring read in place. */
     RX_RING,
     /** TX ring with one sendto per burst, RX ring read in place. */
-    RX_TX_RINGS
+    RX_TX_RINGS,
+    /**
+     * As {@link #RX_RING}, with the offloads left alone ({@code undoOffloads(false)}: no vnet header
+     * per frame): the peer that shows what looking at each frame's offloads costs the others.
+     */
+    RX_RING_RAW
   }
 
   static final int BURST = 64;
@@ -60,7 +65,7 @@ final class VethPath implements AutoCloseable {
         Files.writeString(Path.of("/proc/sys/net/ipv6/conf/" + n + "/disable_ipv6"), "1");
         run("ip", "link", "set", n, "up");
       }
-      PacketSocket.Options base = PacketSocket.Options.defaults();
+      PacketSocket.Options base = PacketSocket.Options.defaults().undoOffloads(way != Way.RX_RING_RAW);
       tx = PacketSocket.open(NetInterface.byName(a), way == Way.RX_TX_RINGS ? base.txRing(256) : base);
       rx = PacketSocket.open(NetInterface.byName(b), way == Way.COPY ? base : base.rxRing(1024, 2048));
       rx.attachFilter(new long[] {

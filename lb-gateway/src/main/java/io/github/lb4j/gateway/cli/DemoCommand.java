@@ -2,8 +2,8 @@ package io.github.lb4j.gateway.cli;
 
 import io.github.lb4j.api.HealthCheckers;
 import io.github.lb4j.api.Schedulers;
+import io.github.lb4j.gateway.config.Durations;
 import io.github.lb4j.gateway.demo.Demo;
-import io.github.lb4j.gateway.proxy.Durations;
 import java.io.Console;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -12,9 +12,9 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code lb demo}: balancing, health checks, failover and slow start on loopback, with no set-up. */
 @Command(
@@ -42,8 +42,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--check-option", paramLabel = "KEY=VALUE", description = "An option of the check; repeatable.")
   Map<String, String> checkOptions = new LinkedHashMap<>();
 
-  @Option(names = "--check-interval", paramLabel = "DURATION", description = "Check interval (default ${DEFAULT-VALUE}).")
-  String interval = "500ms";
+  @Option(names = "--check-interval", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Check interval (default 500ms).")
+  Duration interval = Duration.ofMillis(500);
 
   @Option(names = "--fall", paramLabel = "N", description = "Failures that take a backend down (default ${DEFAULT-VALUE}).")
   int fall = 2;
@@ -51,11 +52,13 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--rise", paramLabel = "N", description = "Passes that bring it back (default ${DEFAULT-VALUE}).")
   int rise = 2;
 
-  @Option(names = "--slow-start", paramLabel = "DURATION", description = "Slow-start window (default ${DEFAULT-VALUE}).")
-  String slowStart = "8s";
+  @Option(names = "--slow-start", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Slow-start window (default 8s).")
+  Duration slowStart = Duration.ofSeconds(8);
 
-  @Option(names = {"-d", "--duration"}, paramLabel = "DURATION", description = "How long the demo runs (default ${DEFAULT-VALUE}).")
-  String duration = "30s";
+  @Option(names = {"-d", "--duration"}, paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "How long the demo runs (default 30s).")
+  Duration duration = Duration.ofSeconds(30);
 
   @Option(names = "--rate", paramLabel = "N", description = "Client requests per second (default ${DEFAULT-VALUE}).")
   int rate = 200;
@@ -77,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
     Console console = System.console();
     boolean live = !plain && console != null && console.isTerminal();
     Demo.Options o = new Demo.Options(alg, chk, opts, positive("--check-interval", interval), rise, fall,
-        Durations.parse("--slow-start", slowStart), Durations.parse("--duration", duration), rate, live);
+        slowStart, duration, rate, live);
     if (rise < 1 || fall < 1) {
       throw new IllegalArgumentException("--rise and --fall must be at least 1, were " + rise + " and " + fall);
     }
@@ -102,10 +105,9 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static Duration positive(String flag, String text) {
-    Duration d = Durations.parse(flag, text);
+  private static Duration positive(String flag, Duration d) {
     if (d.isZero()) {
-      throw new IllegalArgumentException(flag + " must be positive, was " + text);
+      throw new IllegalArgumentException(flag + " must be positive, was " + Durations.format(d));
     }
     return d;
   }

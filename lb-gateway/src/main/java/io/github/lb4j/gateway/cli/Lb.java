@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * The {@code lb} command: {@code lb proxy}, {@code lb demo}, {@code lb trace}, {@code lb serve}.
+ * The {@code lb} command: {@code lb proxy}, {@code lb demo}, {@code lb datapath}, {@code lb trace},
+ * {@code lb serve}.
  *
  * <p>Errors made by the user (a bad flag, an unknown algorithm, a port in use, a bad configuration
  * line) print one line on standard error and exit with 2 (usage) or 1 (runtime), never a stack trace.
@@ -89,13 +90,12 @@ public final class Lb implements Runnable {
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Lb());
     cl.setUsageHelpWidth(HELP_WIDTH);
-    String catalog = catalog();
-    cl.getCommandSpec().usageMessage().footer(catalog);
-    cl.getSubcommands().forEach((name, sub) -> {
-      if (!name.equals("help")) {
-        sub.getCommandSpec().usageMessage().footer(catalog);
-      }
-    });
+    cl.getCommandSpec().usageMessage().footer(catalog(true, true, true));
+    // Each command lists only what it takes: proxy and demo have no forwarding mode, trace no check.
+    footer(cl, "proxy", catalog(true, true, false));
+    footer(cl, "demo", catalog(true, true, false));
+    footer(cl, "datapath", catalog(true, true, true));
+    footer(cl, "trace", catalog(true, false, true));
     cl.setParameterExceptionHandler((ex, args) -> {
       CommandLine c = ex.getCommandLine();
       c.getErr().println(c.getCommandSpec().qualifiedName() + ": " + oneLine(ex.getMessage())
@@ -126,14 +126,28 @@ public final class Lb implements Runnable {
     return s == null ? "" : s.replace('\n', ' ').replace('\r', ' ').strip();
   }
 
-  /** The algorithms, checks and forwarding modes by name, for the help texts. */
-  static String catalog() {
+  private static void footer(CommandLine cl, String command, String text) {
+    CommandLine sub = cl.getSubcommands().get(command);
+    if (sub != null) {
+      sub.getCommandSpec().usageMessage().footer(text);
+    }
+  }
+
+  /** The algorithms, checks and forwarding modes by name, for the help texts; each part on request. */
+  static String catalog(boolean algorithms, boolean checks, boolean modes) {
     StringBuilder sb = new StringBuilder();
-    sb.append("%nAlgorithms (--algorithm):%n");
-    list(sb, registered(Schedulers::descriptions), "(none registered: lb-algorithms is missing from the class path)");
-    sb.append("%nHealth checks (--check):%n");
-    list(sb, registered(HealthCheckers::descriptions), "(none registered: lb-health is missing from the class path)");
-    sb.append("%nForwarding modes (lb4j's packet core, lb-nat; lb proxy is a full proxy at socket level):%n");
+    if (algorithms) {
+      sb.append("%nAlgorithms (--algorithm):%n");
+      list(sb, registered(Schedulers::descriptions), "(none registered: lb-algorithms is missing from the class path)");
+    }
+    if (checks) {
+      sb.append("%nHealth checks (--check):%n");
+      list(sb, registered(HealthCheckers::descriptions), "(none registered: lb-health is missing from the class path)");
+    }
+    if (!modes) {
+      return sb.toString();
+    }
+    sb.append("%nForwarding modes (--mode of lb datapath and lb trace; lb proxy is a full proxy at socket level):%n");
     for (ForwardingMode m : ForwardingMode.values()) {
       sb.append(String.format("  %-" + (NAME_COLUMN - 3) + "s replies %s", m.modeName(),
           m.repliesPassBalancer() ? "pass the balancer" : "go directly to the client")).append("%n");

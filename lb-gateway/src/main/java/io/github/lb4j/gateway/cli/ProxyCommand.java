@@ -1,23 +1,30 @@
 package io.github.lb4j.gateway.cli;
 
+import io.github.lb4j.api.NoBackendPolicy;
+import io.github.lb4j.gateway.config.Durations;
+import io.github.lb4j.gateway.config.Endpoints;
+import io.github.lb4j.gateway.config.ProxyConfigFile;
 import io.github.lb4j.gateway.proxy.BackendStatus;
-import io.github.lb4j.gateway.proxy.Endpoints;
-import io.github.lb4j.gateway.proxy.ProxyConfigFile;
+import io.github.lb4j.gateway.proxy.DrainReport;
+import io.github.lb4j.gateway.proxy.ProxyProtocol;
 import io.github.lb4j.gateway.proxy.ProxyServer;
 import io.github.lb4j.gateway.proxy.ProxyStats;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code lb proxy}: runs a {@link ProxyServer} until SIGINT or SIGTERM. Flags and the configuration
@@ -39,8 +46,9 @@ final class ProxyCommand implements Callable<Integer> {
   @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Configuration file (key = value lines; see README).")
   @Nullable Path config;
 
-  @Option(names = {"-l", "--listen"}, paramLabel = "HOST:PORT", description = "Address to listen on; repeatable ([::1]:8080 for IPv6, :8080 for all).")
-  List<String> listen = new ArrayList<>();
+  @Option(names = {"-l", "--listen"}, paramLabel = "HOST:PORT", converter = Converters.EndpointConverter.class,
+      description = "Address to listen on; repeatable ([::1]:8080 for IPv6, :8080 for all).")
+  List<InetSocketAddress> listen = new ArrayList<>();
 
   @Option(names = {"-b", "--backend"}, paramLabel = "[ID=]HOST:PORT[,weight=N]", description = "A backend; repeatable. Without ID it is named backend-N.")
   List<String> backends = new ArrayList<>();
@@ -49,55 +57,67 @@ final class ProxyCommand implements Callable<Integer> {
   @Nullable String algorithm;
 
   @Option(names = "--algorithm-option", paramLabel = "KEY=VALUE", description = "An option of the algorithm, e.g. table-size=65537; repeatable.")
-  Map<String, String> algorithmOptions = new java.util.LinkedHashMap<>();
+  Map<String, String> algorithmOptions = new LinkedHashMap<>();
 
-  @Option(names = "--slow-start", paramLabel = "DURATION", description = "Slow-start window after a backend comes up, e.g. 10s.")
-  @Nullable String slowStart;
+  @Option(names = "--slow-start", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Slow-start window after a backend comes up, e.g. 10s.")
+  @Nullable Duration slowStart;
 
   @Option(names = "--check", paramLabel = "NAME", description = "Health check by name (default none); the list is below.")
   @Nullable String check;
 
   @Option(names = "--check-option", paramLabel = "KEY=VALUE", description = "An option of the check, e.g. path=/health; repeatable.")
-  Map<String, String> checkOptions = new java.util.LinkedHashMap<>();
+  Map<String, String> checkOptions = new LinkedHashMap<>();
 
-  @Option(names = "--check-interval", paramLabel = "DURATION", description = "Time between checks of one backend (default 2s).")
-  @Nullable String checkInterval;
+  @Option(names = "--check-interval", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Time between checks of one backend (default 2s).")
+  @Nullable Duration checkInterval;
 
-  @Option(names = "--check-timeout", paramLabel = "DURATION", description = "Timeout of one check (default half the interval).")
-  @Nullable String checkTimeout;
+  @Option(names = "--check-timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Timeout of one check (default half the interval).")
+  @Nullable Duration checkTimeout;
 
   @Option(names = "--rise", paramLabel = "N", description = "Passes that bring a backend up (default 2).")
-  @Nullable String rise;
+  @Nullable Integer rise;
 
   @Option(names = "--fall", paramLabel = "N", description = "Failures that take a backend down (default 3).")
-  @Nullable String fall;
+  @Nullable Integer fall;
 
-  @Option(names = "--connect-timeout", paramLabel = "DURATION", description = "Backend connect timeout (default 5s).")
-  @Nullable String connectTimeout;
+  @Option(names = "--connect-timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Backend connect timeout (default 5s).")
+  @Nullable Duration connectTimeout;
 
   @Option(names = "--connect-attempts", paramLabel = "N", description = "Backends tried per connection (default 3).")
-  @Nullable String connectAttempts;
+  @Nullable Integer connectAttempts;
 
-  @Option(names = "--idle-timeout", paramLabel = "DURATION", description = "Close connections silent this long (default 0s: never).")
-  @Nullable String idleTimeout;
+  @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Close connections silent this long (default 0s: never).")
+  @Nullable Duration idleTimeout;
 
-  @Option(names = "--proxy-protocol", paramLabel = "none|v1|v2", description = "PROXY protocol header towards backends (default none).")
-  @Nullable String proxyProtocol;
+  @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "On SIGTERM or SIGINT: stop accepting, let open connections finish for this long, then cut them (default 30s); a second signal stops at once.")
+  @Nullable Duration drainTimeout;
 
-  @Option(names = "--no-backend", paramLabel = "fail-closed|fail-open", description = "When no backend is healthy: refuse (default) or use unhealthy ones.")
-  @Nullable String noBackend;
+  @Option(names = "--proxy-protocol", paramLabel = "none|v1|v2", converter = Converters.ProxyProtocolConverter.class,
+      description = "PROXY protocol header towards backends (default none).")
+  @Nullable ProxyProtocol proxyProtocol;
+
+  @Option(names = "--no-backend", paramLabel = "fail-closed|fail-open", converter = Converters.NoBackendConverter.class,
+      description = "When no backend is healthy: refuse (default) or use unhealthy ones.")
+  @Nullable NoBackendPolicy noBackend;
 
   @Option(names = "--seed", paramLabel = "N", description = "Hash seed, for several proxies that must choose alike.")
-  @Nullable String seed;
+  @Nullable Long seed;
 
   @Option(names = "--event-loops", paramLabel = "N", description = "Event-loop threads (default 2).")
-  @Nullable String eventLoops;
+  @Nullable Integer eventLoops;
 
   @Option(names = "--buffer-size", paramLabel = "BYTES", description = "Relay buffer per direction (default 32768).")
-  @Nullable String bufferSize;
+  @Nullable Integer bufferSize;
 
-  @Option(names = "--status-interval", paramLabel = "DURATION", description = "Print each backend's status this often (default 0s: never).")
-  String statusInterval = "0s";
+  @Option(names = "--status-interval", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Print each backend's status this often (default 0s: never).")
+  Duration statusInterval = Duration.ZERO;
 
   @Override
   public Integer call() throws Exception {
@@ -106,72 +126,101 @@ final class ProxyCommand implements Callable<Integer> {
       entries.addAll(ProxyConfigFile.read(config));
     }
     entries.addAll(flagEntries());
-    long statusMillis = io.github.lb4j.gateway.proxy.Durations.parse("--status-interval", statusInterval).toMillis();
-    ProxyServer proxy = ProxyConfigFile.apply(entries, ProxyServer.builder()).build();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      proxy.close();
-      stopped.countDown();
-    }, "lb-shutdown");
+    long statusMillis = statusInterval.toMillis();
+    ProxyServer.Builder builder = ProxyConfigFile.apply(entries, ProxyServer.builder());
+    if (entries.stream().noneMatch(e -> e.key().equalsIgnoreCase("listen"))) {
+      throw new IllegalArgumentException("no listen address: give --listen HOST:PORT" + orInFile("listen = HOST:PORT"));
+    }
+    if (entries.stream().noneMatch(e -> e.key().toLowerCase(Locale.ROOT).startsWith("backend"))) {
+      throw new IllegalArgumentException("no backend: give --backend [ID=]HOST:PORT" + orInFile("backend ID = HOST:PORT"));
+    }
+    ProxyServer proxy = builder.build();
+    PrintWriter out = spec.commandLine().getOut();
     try {
       proxy.start();
     } catch (Exception e) {
       proxy.close();
       throw e;
     }
-    Runtime.getRuntime().addShutdownHook(hook);
-    spec.commandLine().getOut().println("lb proxy: listening on "
-        + proxy.listenAddresses().stream().map(Endpoints::format).collect(Collectors.joining(", "))
-        + ", algorithm " + proxy.scheduler().name()
-        + (proxy.healthCheck() == null ? ", no health check" : ", check " + proxy.healthCheck().checker())
-        + ", " + proxy.status().size() + " backends; Ctrl-C stops");
-    while (!stopped.await(statusMillis > 0 ? statusMillis : 3_600_000, TimeUnit.MILLISECONDS)) {
-      if (statusMillis > 0) {
-        printStatus(proxy);
+    try (StopSignals signals = StopSignals.install(() -> {
+      out.println("lb proxy: second signal: stopping at once");
+      proxy.close();
+    })) {
+      out.println("lb proxy: listening on "
+          + proxy.listenAddresses().stream().map(Endpoints::format).collect(Collectors.joining(", "))
+          + ", algorithm " + proxy.scheduler().name()
+          + (proxy.healthCheck() == null ? ", no health check" : ", check " + proxy.healthCheck().checker())
+          + ", " + proxy.status().size() + " backends; SIGTERM or Ctrl-C drains for up to "
+          + Durations.format(proxy.drainTimeout()) + ", a second one stops at once");
+      while (!signals.await(statusMillis > 0 ? statusMillis : 3_600_000)) {
+        if (statusMillis > 0) {
+          printStatus(proxy);
+        }
       }
+      out.println("lb proxy: " + signals.name() + ": stopped accepting; draining " + proxy.stats().active()
+          + " connections for up to " + Durations.format(proxy.drainTimeout()) + " (a second signal stops at once)");
+      out.println("lb proxy: " + describe(proxy.drain(), proxy.drainTimeout()));
+      return signals.exitStatus();
     }
-    return 0;
+  }
+
+  private String orInFile(String line) {
+    return config == null ? "" : " or '" + line + "' in " + config;
+  }
+
+  /** One line saying how the drain ended, what finished and what was cut. */
+  static String describe(DrainReport r, Duration timeout) {
+    String counts = r.finished() + " connections finished, " + (r.cut() == 0 ? "none" : r.cut()) + " cut";
+    String took = String.format(Locale.ROOT, "%.1fs", r.elapsed().toNanos() / 1e9);
+    return switch (r.outcome()) {
+      case COMPLETE -> "drained in " + took + ": " + counts;
+      case DEADLINE -> "drain timeout " + Durations.format(timeout) + " passed: " + counts;
+      case STOPPED -> "stopped at once by a second signal after " + took + ": " + counts;
+    };
   }
 
   private void printStatus(ProxyServer proxy) {
     ProxyStats s = proxy.stats();
     StringBuilder sb = new StringBuilder();
     sb.append("accepted=").append(s.accepted()).append(" active=").append(s.active()).append(" rejected=")
-        .append(s.rejected()).append(" retries=").append(s.retries());
+        .append(s.rejected()).append(" retries=").append(s.retries()).append(" connect-failures=").append(s.connectFailures())
+        .append(" local-shortages=").append(s.localShortages());
     for (BackendStatus b : proxy.status()) {
       sb.append(" | ").append(b.backend().id()).append(' ').append(b.health()).append(" w=").append(b.backend().weight())
-          .append(" active=").append(b.activeSessions()).append(" total=").append(b.totalSessions());
+          .append(" active=").append(b.activeSessions()).append(" total=").append(b.totalSessions())
+          .append(" failures=").append(b.connectFailures());
     }
     spec.commandLine().getOut().println(sb);
   }
 
+  /** The flags as configuration entries, checked by the same code as file lines and named as flags in errors. */
   private List<ProxyConfigFile.Entry> flagEntries() {
     List<ProxyConfigFile.Entry> out = new ArrayList<>();
-    for (String l : listen) {
-      out.add(new ProxyConfigFile.Entry("listen", l, "--listen"));
+    for (InetSocketAddress l : listen) {
+      out.add(ProxyConfigFile.Entry.fromFlag("listen", Endpoints.format(l), "--listen"));
     }
     int n = 0;
     for (String b : backends) {
       n++;
-      String spec = b.strip();
-      int eq = spec.indexOf('=');
-      int comma = spec.indexOf(',');
+      String text = b.strip();
+      int eq = text.indexOf('=');
+      int comma = text.indexOf(',');
       String id;
       String rest;
       if (eq > 0 && (comma < 0 || eq < comma)) {
-        id = spec.substring(0, eq);
-        rest = spec.substring(eq + 1);
+        id = text.substring(0, eq);
+        rest = text.substring(eq + 1);
       } else {
         id = "backend-" + n;
-        rest = spec;
+        rest = text;
       }
-      out.add(new ProxyConfigFile.Entry("backend " + id, rest.replace(',', ' '), "--backend " + b));
+      out.add(new ProxyConfigFile.Entry("backend " + id, rest.replace(',', ' '), "--backend " + b, "--backend"));
     }
     add(out, "algorithm", algorithm, "--algorithm");
-    algorithmOptions.forEach((k, v) -> out.add(new ProxyConfigFile.Entry("algorithm." + k, v, "--algorithm-option " + k)));
+    algorithmOptions.forEach((k, v) -> out.add(ProxyConfigFile.Entry.fromFlag("algorithm." + k, v, "--algorithm-option " + k)));
     add(out, "slow-start", slowStart, "--slow-start");
     add(out, "check", check, "--check");
-    checkOptions.forEach((k, v) -> out.add(new ProxyConfigFile.Entry("check." + k, v, "--check-option " + k)));
+    checkOptions.forEach((k, v) -> out.add(ProxyConfigFile.Entry.fromFlag("check." + k, v, "--check-option " + k)));
     add(out, "check.interval", checkInterval, "--check-interval");
     add(out, "check.timeout", checkTimeout, "--check-timeout");
     add(out, "check.rise", rise, "--rise");
@@ -179,17 +228,19 @@ final class ProxyCommand implements Callable<Integer> {
     add(out, "connect-timeout", connectTimeout, "--connect-timeout");
     add(out, "connect-attempts", connectAttempts, "--connect-attempts");
     add(out, "idle-timeout", idleTimeout, "--idle-timeout");
-    add(out, "proxy-protocol", proxyProtocol, "--proxy-protocol");
-    add(out, "no-backend", noBackend, "--no-backend");
+    add(out, "drain-timeout", drainTimeout, "--drain-timeout");
+    add(out, "proxy-protocol", proxyProtocol == null ? null : proxyProtocol.configName(), "--proxy-protocol");
+    add(out, "no-backend", noBackend == null ? null : noBackend == NoBackendPolicy.FAIL_OPEN ? "fail-open" : "fail-closed", "--no-backend");
     add(out, "seed", seed, "--seed");
     add(out, "event-loops", eventLoops, "--event-loops");
     add(out, "buffer-size", bufferSize, "--buffer-size");
     return out;
   }
 
-  private static void add(List<ProxyConfigFile.Entry> out, String key, @Nullable String value, String flag) {
+  private static void add(List<ProxyConfigFile.Entry> out, String key, @Nullable Object value, String flag) {
     if (value != null) {
-      out.add(new ProxyConfigFile.Entry(key, value, flag));
+      String text = value instanceof Duration d ? Durations.format(d) : value.toString();
+      out.add(ProxyConfigFile.Entry.fromFlag(key, text, flag));
     }
   }
 }

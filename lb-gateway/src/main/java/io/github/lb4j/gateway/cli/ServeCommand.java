@@ -1,16 +1,16 @@
 package io.github.lb4j.gateway.cli;
 
+import io.github.lb4j.gateway.config.Endpoints;
 import io.github.lb4j.gateway.demo.HttpBackend;
-import io.github.lb4j.gateway.proxy.Endpoints;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code lb serve}: the demo's tiny HTTP/1.1 server, for trying the proxy and for benchmarks. */
 @Command(
@@ -24,8 +24,9 @@ final class ServeCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = {"-l", "--listen"}, paramLabel = "HOST:PORT", required = true, description = "Address of one server; repeatable.")
-  List<String> listen = new ArrayList<>();
+  @Option(names = {"-l", "--listen"}, paramLabel = "HOST:PORT", required = true, converter = Converters.EndpointConverter.class,
+      description = "Address of one server; repeatable.")
+  List<InetSocketAddress> listen = new ArrayList<>();
 
   @Override
   public Integer call() throws Exception {
@@ -33,8 +34,7 @@ final class ServeCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     try {
       int n = 0;
-      for (String l : listen) {
-        InetSocketAddress a = Endpoints.parse("--listen", l);
+      for (InetSocketAddress a : listen) {
         HttpBackend s = new HttpBackend("web-" + (++n), a);
         servers.add(s);
         try {

@@ -1,5 +1,6 @@
 package io.github.lb4j.gateway.cli;
 
+import io.github.lb4j.api.Addresses;
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.ForwardingMode;
 import io.github.lb4j.api.MacAddress;
@@ -12,17 +13,19 @@ import io.github.lb4j.nat.NatTrace;
 import io.github.lb4j.nat.NatTranslators;
 import io.github.lb4j.nat.NeighborTable;
 import io.github.lb4j.nat.PacketTranslator;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine;
 
 /**
  * {@code lb trace --mode MODE}: lb-nat's packet walk of one TCP request (SYN) and its reply through a
@@ -69,9 +72,23 @@ final class TraceCommand implements Callable<Integer> {
           + " 2001:db8:1::50 is on-link on the clients' side.")
   @Nullable String clientAddress;
 
+  /** Fails before the walk, naming what is wrong, when the pcap cannot be written where asked. */
+  private static void checkWritable(Path file) {
+    if (Files.isDirectory(file)) {
+      throw new IllegalArgumentException("--pcap " + file + ": is a directory; give a file name");
+    }
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null && !Files.isDirectory(parent)) {
+      throw new IllegalArgumentException("--pcap " + file + ": the folder " + parent + " does not exist");
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     ForwardingMode m = ForwardingMode.parse(mode);
+    if (pcap != null) {
+      checkWritable(pcap);
+    }
     Scheduler scheduler = Schedulers.create(algorithm, SchedulerConfig.defaults());
     InetAddress client = InetAddress.getByName(clientAddress != null ? clientAddress : ipv6 ? "2001:db8:2::10" : "203.0.113.10");
     if ((client instanceof java.net.Inet6Address) != ipv6) {
@@ -108,8 +125,21 @@ final class TraceCommand implements Callable<Integer> {
     NatTrace trace = NatTrace.walk(translator, client, 40_000, from, vip, 80);
     PrintWriter out = spec.commandLine().getOut();
     out.print(trace.format());
+    out.println("MAC addresses");
+    out.println("  " + ROUTER_MAC + "  router on the clients' side, " + Addresses.format(router) + " ("
+        + (ipv6 ? "2001:db8:2::10" : "203.0.113.10") + " is behind it)");
+    out.println("  " + ON_LINK_CLIENT_MAC + "  on-link client " + Addresses.format(onLink));
+    out.println("  " + CLIENTS_SIDE_MAC + "  balancer, clients' side " + (ipv6 ? "2001:db8:1::2" : "198.51.100.2")
+        + " (VIP " + Addresses.format(vip) + ")");
+    out.println("  " + SERVERS_SIDE_MAC + "  balancer, servers' side " + (ipv6 ? "2001:db8:3::1" : "192.0.2.1"));
+    out.println("  " + s1Mac + "  rs-1 " + Addresses.format(s1));
+    out.println("  " + s2Mac + "  rs-2 " + Addresses.format(s2));
     if (pcap != null) {
-      trace.writePcap(pcap);
+      try {
+        trace.writePcap(pcap);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("--pcap " + pcap + ": cannot write: " + e.getMessage(), e);
+      }
       out.println("wrote " + trace.hops().size() + " frames to " + pcap);
     }
     out.flush();

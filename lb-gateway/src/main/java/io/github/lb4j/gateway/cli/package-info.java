@@ -1,4 +1,4 @@
-/** The {@code lb} command line (picocli): proxy, demo, trace and serve. */
+/** The {@code lb} command line (picocli): proxy, demo, datapath, trace and serve. */
 @NullMarked
 package io.github.lb4j.gateway.cli;
 

@@ -13,6 +13,7 @@ import io.github.lb4j.api.Scheduler;
 import io.github.lb4j.api.SchedulerConfig;
 import io.github.lb4j.api.Schedulers;
 import io.github.lb4j.api.Verdict;
+import io.github.lb4j.gateway.config.Endpoints;
 import io.github.lb4j.health.HealthMonitor;
 import io.github.lb4j.linux.NetInterface;
 import io.github.lb4j.linux.PacketSocket;
@@ -68,6 +69,13 @@ import org.slf4j.LoggerFactory;
  * {@link Neighbors} as its neighbour table, and makes every link-layer choice itself; this class only
  * moves frames.
  *
+ * <p>A port is an interface and a VLAN (802.1Q, or untagged): frames of other VLANs are not
+ * forwarded and are counted ({@code datapath.other_vlan}); a frame forwarded or answered leaves with
+ * the tag of its port. Frames are received as on the wire whatever the interfaces' offloads
+ * (lb-linux completes partial checksums and cuts GRO/GSO super-frames into segments); the status
+ * counts what that took. Inline transparent mode (S5.1) is a bridge: what the translator does not
+ * balance passes to the other side unchanged ({@code datapath.bridged}).
+ *
  * <p>Threads: one worker thread runs the translator for every interface queue (veth has one queue
  * per side; the flow table has a single writer, so the queues of both sides of one flow share a
  * worker); one control thread applies health and neighbor changes to the scheduler and writes the
@@ -100,15 +108,32 @@ public final class Datapath implements AutoCloseable {
     /** Frames for the balancer's own kernel addresses, left to the kernel. */
     HOST_FRAMES,
     /** Frames longer than the buffer. */
-    OVERSIZE
+    OVERSIZE,
+    /** Frames of a VLAN (or untagged frames, or 802.1ad service-tagged frames) that no port serves: not forwarded. */
+    OTHER_VLAN,
+    /** Frames an inline transparent balancer passed to the other side unchanged (it is a bridge, S5.1). */
+    BRIDGED
   }
 
-  /** One interface: its kernel identity, its addresses and its socket. */
-  private record Port(String name, NetInterface iface, PacketSocket socket, long mac, int ipv4, @Nullable InetAddress v4,
+  /** One interface: its kernel identity and its socket, shared by the ports (VLANs) on it. */
+  private record Link(String name, NetInterface iface, PacketSocket socket) {}
+
+  /**
+   * One port, numbered as the translator's verdicts name it: an interface and its VLAN ({@link
+   * #UNTAGGED} for none), the balancer's MAC and addresses on it (with their prefixes: what is on-link).
+   */
+  private record Port(String name, int link, PacketSocket socket, int vlan, long mac, int ipv4, @Nullable InetAddress v4,
       @Nullable InetAddress v6, long v6Hi, long v6Lo, List<NatPort.Address> addresses) {}
 
+  /** The VLAN of an untagged port or frame. */
+  static final int UNTAGGED = -1;
+  private static final int TPID_8021Q = 0x8100;
+  private static final int TPID_8021AD = 0x88A8;
+
   private final DatapathConfig config;
+  private final Link[] links;
   private final Port[] ports;
+  private final boolean bridge;
   private final Neighbors neighbors;
   private final int gatewayIndex;
   private final Scheduler scheduler;
@@ -130,10 +155,19 @@ public final class Datapath implements AutoCloseable {
   private volatile boolean running = true;
   private volatile @Nullable Throwable failure;
   private volatile List<Backend> published = List.of();
+  /** The frame being handled, as received (for bridging it unchanged) and as copied into the buffer without its tag. */
+  private MemorySegment rxMemory = MemorySegment.NULL;
+  private long rxOffset;
+  private int rxLength;
+  private int frameAt;
+  private int frameLength;
+  private int framePriority;
 
-  private Datapath(DatapathConfig config, Port[] ports) {
+  private Datapath(DatapathConfig config, Link[] links, Port[] ports) {
     this.config = config;
+    this.links = links;
     this.ports = ports;
+    this.bridge = config.mode() == ForwardingMode.TRANSPARENT && !config.oneArm();
     List<InetAddress> targets = new ArrayList<>();
     List<Integer> targetPort = new ArrayList<>();
     int serverPort = config.oneArm() ? 0 : 1;
@@ -151,14 +185,16 @@ public final class Datapath implements AutoCloseable {
     long[] macs = new long[ports.length];
     int[] v4 = new int[ports.length];
     InetAddress[] v6 = new InetAddress[ports.length];
+    int[] vlans = new int[ports.length];
     for (int i = 0; i < ports.length; i++) {
       sockets[i] = ports[i].socket();
       macs[i] = ports[i].mac();
       v4[i] = ports[i].ipv4();
       v6[i] = ports[i].v6();
+      vlans[i] = ports[i].vlan();
     }
     this.neighbors = new Neighbors(targets.toArray(InetAddress[]::new), targetPort.stream().mapToInt(Integer::intValue).toArray(),
-        sockets, macs, v4, v6);
+        sockets, macs, v4, v6, vlans);
     InetAddress vip = config.vip();
     this.vipV4 = vip instanceof Inet4Address;
     byte[] raw = vip.getAddress();
@@ -170,9 +206,10 @@ public final class Datapath implements AutoCloseable {
     // Names are checked before the wait for the next hops, so a typo fails at once.
     this.scheduler = Schedulers.create(config.algorithm(), SchedulerConfig.defaults());
     this.checker = config.check().equals("none") ? null : HealthCheckers.create(config.check(), config.checkOptions());
-    resolve(config.resolveTimeout());
+    resolve(config.resolveTimeout(), gw);
     if (gw != null && neighbors.macOnWorker(gatewayIndex) == 0) {
-      throw new IllegalStateException("--gateway " + gw.getHostAddress() + " did not answer ARP or neighbor solicitation on " + ports[0].name()
+      throw new IllegalStateException("--gateway " + Endpoints.host(gw) + " did not answer "
+          + (gw instanceof Inet4Address ? "ARP" : "neighbor solicitation") + " on " + ports[0].name()
           + " within " + config.resolveTimeout().toMillis() + " ms");
     }
 
@@ -209,39 +246,64 @@ public final class Datapath implements AutoCloseable {
    * @return the running datapath
    * @throws IllegalArgumentException when an interface does not exist or an option does not fit it
    * @throws IllegalStateException when the gateway does not answer ARP in time
+   * @throws StartCancelledException when the calling thread is interrupted while it waits for the
+   *     next hops (a stop requested during the start); everything opened is closed
    * @throws io.github.lb4j.linux.MissingCapabilityException without {@code CAP_NET_RAW}
    */
   public static Datapath start(DatapathConfig config) {
-    List<Port> opened = new ArrayList<>();
+    List<Link> links = new ArrayList<>();
     try {
-      opened.add(open(config.clientInterface()));
+      // A bridge forwards frames for other MACs; a trunk's NIC may filter VLANs the kernel has no device for.
+      boolean promiscuous = (config.mode() == ForwardingMode.TRANSPARENT && !config.oneArm())
+          || config.clientVlan() != UNTAGGED || config.serverVlan() != UNTAGGED;
+      List<Port> ports = new ArrayList<>();
+      ports.add(port(config.clientInterface(), config.clientVlan(), links, promiscuous));
       String server = config.serverInterface();
       if (server != null) {
-        opened.add(open(server));
+        ports.add(port(server, config.serverVlan(), links, promiscuous));
       }
-      Datapath d = new Datapath(config, opened.toArray(Port[]::new));
+      Datapath d = new Datapath(config, links.toArray(Link[]::new), ports.toArray(Port[]::new));
       d.worker.start();
       d.control.start();
       return d;
     } catch (RuntimeException e) {
-      opened.forEach(p -> p.socket().close());
+      links.forEach(l -> l.socket().close());
       throw e;
     }
   }
 
-  private static Port open(String name) {
-    NetInterface iface;
-    try {
-      iface = NetInterface.byName(name);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("interface " + name + " not found: " + e.getMessage(), e);
+  /** Opens the interface's socket unless a port of another VLAN already did, and describes the port. */
+  private static Port port(String name, int vlan, List<Link> links, boolean promiscuous) {
+    int link = -1;
+    for (int i = 0; i < links.size(); i++) {
+      if (links.get(i).name().equals(name)) {
+        link = i;
+      }
     }
+    if (link < 0) {
+      NetInterface iface;
+      try {
+        iface = NetInterface.byName(name);
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("interface " + name + " not found: " + e.getMessage(), e);
+      }
+      PacketSocket s = PacketSocket.open(iface, PacketSocket.Options.defaults().rxRing(RX_FRAMES, FRAME_SIZE).txRing(TX_FRAMES)
+          .promiscuous(promiscuous));
+      links.add(new Link(name, iface, s));
+      link = links.size() - 1;
+    }
+    Link l = links.get(link);
+    // On a VLAN, the balancer's addresses are those of the kernel's VLAN interface (eth0.10) where
+    // there is one, else those of the interface itself.
     InetAddress v4 = null;
     InetAddress v6 = null;
     List<NatPort.Address> addresses = new ArrayList<>();
-    try {
-      NetworkInterface ni = NetworkInterface.getByName(name);
-      if (ni != null) {
+    for (String candidate : vlan == UNTAGGED ? List.of(name) : List.of(name + "." + vlan, name)) {
+      try {
+        NetworkInterface ni = NetworkInterface.getByName(candidate);
+        if (ni == null) {
+          continue;
+        }
         for (InterfaceAddress ia : ni.getInterfaceAddresses()) {
           InetAddress a = ia.getAddress();
           if (a instanceof Inet4Address && v4 == null) {
@@ -253,14 +315,16 @@ public final class Datapath implements AutoCloseable {
             addresses.add(new NatPort.Address(a, ia.getNetworkPrefixLength()));
           }
         }
+        break;
+      } catch (SocketException e) {
+        throw new UncheckedIOException("cannot list the addresses of " + candidate, e);
       }
-    } catch (SocketException e) {
-      throw new UncheckedIOException("cannot list the addresses of " + name, e);
     }
-    PacketSocket s = PacketSocket.open(iface, PacketSocket.Options.defaults().rxRing(RX_FRAMES, FRAME_SIZE).txRing(TX_FRAMES));
     int ipv4 = v4 == null ? 0 : ByteBuffer.wrap(v4.getAddress()).getInt();
     ByteBuffer six = ByteBuffer.wrap(v6 == null ? new byte[16] : v6.getAddress());
-    return new Port(name, iface, s, iface.macAddress().toLong(), ipv4, v4, v6, six.getLong(0), six.getLong(8), addresses);
+    String label = vlan == UNTAGGED ? name : name + " VLAN " + vlan;
+    return new Port(label, link, l.socket(), vlan, l.iface().macAddress().toLong(), ipv4, v4, v6, six.getLong(0), six.getLong(8),
+        addresses);
   }
 
   private static NatConfig natConfig(DatapathConfig c, Port[] ports, Scheduler scheduler, Neighbors neighbors,
@@ -285,48 +349,117 @@ public final class Datapath implements AutoCloseable {
     }
     NatPort[] sides = new NatPort[ports.length];
     for (int i = 0; i < ports.length; i++) {
-      sides[i] = new NatPort(i, MacAddress.ofLong(ports[i].mac()), ports[i].addresses(), Math.max(576, ports[i].iface().mtu()));
+      sides[i] = new NatPort(i, MacAddress.ofLong(ports[i].mac()), ports[i].addresses(),
+          Math.max(576, ports[i].socket().netInterface().mtu()));
     }
     b.ports(sides[0], sides[ports.length - 1]);
     b.neighbors(neighbors);
     return b.build();
   }
 
-  /** Sends ARP requests and neighbor solicitations and reads answers on this thread until every next hop answered or time is up. */
-  private void resolve(Duration timeout) {
+  /**
+   * Sends ARP requests and neighbor solicitations and reads answers on this thread until every next
+   * hop answered or time is up. An interrupt (a stop requested meanwhile) ends the wait with {@link
+   * StartCancelledException}.
+   */
+  private void resolve(Duration timeout, @Nullable InetAddress gateway) {
     long deadline = System.nanoTime() + timeout.toNanos();
     ByteBuffer b = buffer;
+    io.github.lb4j.linux.FrameHandler[] learn = new io.github.lb4j.linux.FrameHandler[links.length];
+    for (int i = 0; i < links.length; i++) {
+      int link = i;
+      learn[i] = (memory, offset, length) -> {
+        int port = admit(link, memory, offset, length);
+        if (port < 0 || frameLength < EthernetFlyweight.HEADER_LENGTH) {
+          return;
+        }
+        int type = b.getShort(frameAt + 12) & 0xFFFF;
+        if (type == EthernetFlyweight.ETHER_TYPE_ARP) {
+          neighbors.onArp(port, b, frameAt, frameLength);
+        } else if (type == EthernetFlyweight.ETHER_TYPE_IPV6 && frameLength >= 14 + 40 + 4 && (b.get(frameAt + 14 + 6) & 0xFF) == 58) {
+          neighbors.onIcmpv6(port, b, frameAt, frameLength);
+        }
+      };
+    }
     while (System.nanoTime() < deadline && !neighbors.allResolved()) {
+      if (Thread.interrupted()) {
+        closeSockets();
+        throw new StartCancelledException(gateway == null || neighbors.macOnWorker(gatewayIndex) != 0
+            ? "stopped while resolving the servers' MAC addresses"
+            : "stopped while waiting for --gateway " + Endpoints.host(gateway) + " to answer "
+                + (gateway instanceof Inet4Address ? "ARP" : "neighbor solicitation") + " on " + ports[0].name());
+      }
       neighbors.sendDue(System.nanoTime());
-      for (Port p : ports) {
-        if (p.socket().poll(20)) {
-          p.socket().receive((memory, offset, length) -> {
-            if (length <= BUFFER - HEADROOM && length >= EthernetFlyweight.HEADER_LENGTH) {
-              MemorySegment.copy(memory, offset, bufferSegment, HEADROOM, length);
-              int type = b.getShort(HEADROOM + 12) & 0xFFFF;
-              if (type == EthernetFlyweight.ETHER_TYPE_ARP) {
-                neighbors.onArp(b, HEADROOM, length);
-              } else if (type == EthernetFlyweight.ETHER_TYPE_IPV6 && length >= 14 + 40 + 4 && (b.get(HEADROOM + 14 + 6) & 0xFF) == 58) {
-                neighbors.onIcmpv6(b, HEADROOM, length);
-              }
-            }
-          }, BATCH);
+      for (int i = 0; i < links.length; i++) {
+        if (links[i].socket().poll(20)) {
+          links[i].socket().receive(learn[i], BATCH);
         }
       }
     }
   }
 
+  private void closeSockets() {
+    for (Link l : links) {
+      l.socket().close();
+    }
+  }
+
+  /**
+   * Copies a received frame into the buffer without its 802.1Q tag and finds its port: sets {@link
+   * #frameAt}, {@link #frameLength} and {@link #framePriority}.
+   *
+   * @return the port, or -1 when no port serves its VLAN (counted) or it is too long
+   */
+  private int admit(int link, MemorySegment memory, long offset, int length) {
+    if (length > BUFFER - 2 * HEADROOM) {
+      bump(Counter.OVERSIZE);
+      return -1;
+    }
+    MemorySegment.copy(memory, offset, bufferSegment, HEADROOM, length);
+    int at = HEADROOM;
+    int vlan = UNTAGGED;
+    int priority = 0;
+    int tpid = length >= EthernetFlyweight.HEADER_LENGTH ? buffer.getShort(at + 12) & 0xFFFF : 0;
+    if (tpid == TPID_8021AD) {
+      // service-tagged (QinQ) frames belong to no port
+      bump(Counter.OTHER_VLAN);
+      return -1;
+    }
+    if (length >= EthernetFlyweight.HEADER_LENGTH + 4 && tpid == TPID_8021Q) {
+      int tci = buffer.getShort(at + 14) & 0xFFFF;
+      vlan = tci & 0x0FFF;
+      priority = tci & 0xF000;
+      MemorySegment.copy(bufferSegment, at, bufferSegment, at + 4, 12);
+      at += 4;
+      length -= 4;
+      if (vlan == 0) {
+        // A priority-tagged frame belongs to the untagged port (IEEE 802.1Q section 9.6).
+        vlan = UNTAGGED;
+      }
+    }
+    for (int p = 0; p < ports.length; p++) {
+      if (ports[p].link() == link && ports[p].vlan() == vlan) {
+        frameAt = at;
+        frameLength = length;
+        framePriority = priority;
+        return p;
+      }
+    }
+    bump(Counter.OTHER_VLAN);
+    return -1;
+  }
+
   // ---------------------------------------------------------------- worker
 
   private void work() {
-    try (Poller poller = Poller.open(ports.length)) {
-      for (Port p : ports) {
-        poller.add(p.socket().fd(), Poller.IN);
+    try (Poller poller = Poller.open(links.length)) {
+      for (Link l : links) {
+        poller.add(l.socket().fd(), Poller.IN);
       }
-      io.github.lb4j.linux.FrameHandler[] handlers = new io.github.lb4j.linux.FrameHandler[ports.length];
-      for (int i = 0; i < ports.length; i++) {
-        int port = i;
-        handlers[i] = (memory, offset, length) -> onFrame(port, memory, offset, length);
+      io.github.lb4j.linux.FrameHandler[] handlers = new io.github.lb4j.linux.FrameHandler[links.length];
+      for (int i = 0; i < links.length; i++) {
+        int link = i;
+        handlers[i] = (memory, offset, length) -> onFrame(link, memory, offset, length);
       }
       while (running) {
         neighbors.sendDue(System.nanoTime());
@@ -336,13 +469,13 @@ public final class Datapath implements AutoCloseable {
         boolean more = true;
         while (more && running) {
           more = false;
-          for (int i = 0; i < ports.length; i++) {
-            if (ports[i].socket().receive(handlers[i], BATCH) == BATCH) {
+          for (int i = 0; i < links.length; i++) {
+            if (links[i].socket().receive(handlers[i], BATCH) == BATCH) {
               more = true;
             }
           }
-          for (Port p : ports) {
-            flush(p);
+          for (Link l : links) {
+            flush(l);
           }
         }
       }
@@ -353,9 +486,9 @@ public final class Datapath implements AutoCloseable {
     }
   }
 
-  private void flush(Port p) {
+  private void flush(Link l) {
     try {
-      if (p.socket().flush() < 0) {
+      if (l.socket().flush() < 0) {
         bump(Counter.TX_DROPPED);
       }
     } catch (RuntimeException e) {
@@ -363,25 +496,29 @@ public final class Datapath implements AutoCloseable {
     }
   }
 
-  private void onFrame(int port, MemorySegment memory, long offset, int length) {
+  private void onFrame(int link, MemorySegment memory, long offset, int length) {
     bump(Counter.RX_FRAMES);
-    if (length > BUFFER - 2 * HEADROOM) {
-      bump(Counter.OVERSIZE);
+    int port = admit(link, memory, offset, length);
+    if (port < 0) {
       return;
     }
-    MemorySegment.copy(memory, offset, bufferSegment, HEADROOM, length);
-    if (length < EthernetFlyweight.HEADER_LENGTH) {
-      translateAndSend(port, length, Direction.CLIENT_TO_SERVER);
+    rxMemory = memory;
+    rxOffset = offset;
+    rxLength = length;
+    int at = frameAt;
+    int len = frameLength;
+    if (len < EthernetFlyweight.HEADER_LENGTH) {
+      translateAndSend(port, Direction.CLIENT_TO_SERVER);
       return;
     }
     ByteBuffer b = buffer;
-    int etherType = b.getShort(HEADROOM + EthernetFlyweight.ETHER_TYPE_OFFSET) & 0xFFFF;
+    int etherType = b.getShort(at + EthernetFlyweight.ETHER_TYPE_OFFSET) & 0xFFFF;
     Direction d;
     if (etherType == EthernetFlyweight.ETHER_TYPE_ARP) {
-      neighbors.onArp(b, HEADROOM, length);
+      neighbors.onArp(port, b, at, len);
       d = Direction.CLIENT_TO_SERVER;
-    } else if (etherType == EthernetFlyweight.ETHER_TYPE_IPV4 && length >= MIN_IPV4_FRAME) {
-      int dst = b.getInt(HEADROOM + 14 + 16);
+    } else if (etherType == EthernetFlyweight.ETHER_TYPE_IPV4 && len >= MIN_IPV4_FRAME) {
+      int dst = b.getInt(at + 14 + 16);
       if (vipV4 && dst == vip4) {
         d = Direction.CLIENT_TO_SERVER;
       } else if (isHostV4(dst)) {
@@ -390,13 +527,13 @@ public final class Datapath implements AutoCloseable {
       } else {
         d = port == 0 && ports.length > 1 ? Direction.CLIENT_TO_SERVER : Direction.SERVER_TO_CLIENT;
       }
-    } else if (etherType == EthernetFlyweight.ETHER_TYPE_IPV6 && length >= 14 + 40) {
-      long hi = b.getLong(HEADROOM + 14 + 24);
-      long lo = b.getLong(HEADROOM + 14 + 32);
-      int next = b.get(HEADROOM + 14 + 6) & 0xFF;
-      int icmpType = next == 58 && length >= 14 + 40 + 4 ? b.get(HEADROOM + 14 + 40) & 0xFF : -1;
+    } else if (etherType == EthernetFlyweight.ETHER_TYPE_IPV6 && len >= 14 + 40) {
+      long hi = b.getLong(at + 14 + 24);
+      long lo = b.getLong(at + 14 + 32);
+      int next = b.get(at + 14 + 6) & 0xFF;
+      int icmpType = next == 58 && len >= 14 + 40 + 4 ? b.get(at + 14 + 40) & 0xFF : -1;
       if (icmpType == 136) {
-        neighbors.onIcmpv6(b, HEADROOM, length);
+        neighbors.onIcmpv6(port, b, at, len);
       }
       if ((!vipV4 && hi == vipHi && lo == vipLo) || (icmpType >= 133 && icmpType <= 137)) {
         d = Direction.CLIENT_TO_SERVER;
@@ -407,9 +544,9 @@ public final class Datapath implements AutoCloseable {
         d = port == 0 && ports.length > 1 ? Direction.CLIENT_TO_SERVER : Direction.SERVER_TO_CLIENT;
       }
     } else {
-      d = Direction.CLIENT_TO_SERVER;
+      d = port == 0 && ports.length > 1 ? Direction.CLIENT_TO_SERVER : Direction.SERVER_TO_CLIENT;
     }
-    translateAndSend(port, length, d);
+    translateAndSend(port, d);
   }
 
   private boolean isHostV4(int address) {
@@ -430,10 +567,14 @@ public final class Datapath implements AutoCloseable {
     return false;
   }
 
-  private void translateAndSend(int port, int length, Direction d) {
-    Frame f = frame.set(buffer, HEADROOM, length).ingressPort(port);
+  private void translateAndSend(int port, Direction d) {
+    Frame f = frame.set(buffer, frameAt, frameLength).ingressPort(port);
     int v = translator.translate(f, d);
     int action = Verdict.action(v);
+    if (action == Verdict.DROP && bridge && bridges(Verdict.reason(v))) {
+      bridge(port);
+      return;
+    }
     if (action == Verdict.FORWARD) {
       int out = Verdict.port(v);
       if (out < ports.length) {
@@ -444,9 +585,70 @@ public final class Datapath implements AutoCloseable {
     }
   }
 
+  private boolean isOwnMac(long mac) {
+    for (Port p : ports) {
+      if (p.mac() == mac) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether an inline transparent balancer passes a frame the translator dropped for this reason to
+   * the other side: frames for no VIP, replies of no tracked flow, ARP and neighbor discovery about
+   * other hosts, other EtherTypes, ICMP errors about other traffic. Malformed frames are not bridged.
+   */
+  private static boolean bridges(@Nullable DropReason reason) {
+    return reason == DropReason.NOT_FOR_VIP || reason == DropReason.NO_FLOW || reason == DropReason.POLICY
+        || reason == DropReason.UNSUPPORTED || reason == DropReason.ICMP_UNMATCHED || reason == DropReason.FRAGMENT_UNMATCHED;
+  }
+
+  /**
+   * Sends the frame being handled, as it was received, out of the other port (inline transparent:
+   * the balancer is a bridge for what it does not balance), unless it is addressed to the balancer
+   * itself or to the VIP, or is a frame bridges never forward (01:80:C2:00:00:0X, IEEE 802.1D 7.12.6).
+   */
+  private void bridge(int port) {
+    int out = ports.length - 1 - port;
+    int ingress = admit(ports[port].link(), rxMemory, rxOffset, rxLength);
+    if (ingress != port || out == port) {
+      return;
+    }
+    ByteBuffer b = buffer;
+    long dst = EthernetFlyweight.destination(b, frameAt);
+    if (isOwnMac(dst) || (dst & 0xFFFF_FFFF_FFF0L) == 0x0180_C200_0000L || isForVip(b, frameAt, frameLength)) {
+      return;
+    }
+    bump(Counter.BRIDGED);
+    send(ports[out], frame.set(b, frameAt, frameLength));
+  }
+
+  private boolean isForVip(ByteBuffer b, int at, int length) {
+    int type = b.getShort(at + EthernetFlyweight.ETHER_TYPE_OFFSET) & 0xFFFF;
+    if (type == EthernetFlyweight.ETHER_TYPE_IPV4 && length >= MIN_IPV4_FRAME) {
+      return vipV4 && b.getInt(at + 14 + 16) == vip4;
+    }
+    return type == EthernetFlyweight.ETHER_TYPE_IPV6 && length >= 14 + 40 && !vipV4
+        && b.getLong(at + 14 + 24) == vipHi && b.getLong(at + 14 + 32) == vipLo;
+  }
+
+  /**
+   * Sends a frame out of a port, with the port's 802.1Q tag put in after the source MAC when it has
+   * a VLAN (keeping the priority of the frame's own tag, if it came with one).
+   */
   private void send(Port p, Frame f) {
+    int off = f.offset();
+    int length = f.length();
+    if (p.vlan() != UNTAGGED) {
+      MemorySegment.copy(bufferSegment, off, bufferSegment, off - 4, 12);
+      buffer.putShort(off + 8, (short) TPID_8021Q);
+      buffer.putShort(off + 10, (short) (framePriority | p.vlan()));
+      off -= 4;
+      length += 4;
+    }
     try {
-      if (p.socket().send(bufferSegment, f.offset(), f.length()) < 0) {
+      if (p.socket().send(bufferSegment, off, length) < 0) {
         bump(Counter.TX_DROPPED);
       } else {
         bump(Counter.TX_FRAMES);
@@ -536,6 +738,21 @@ public final class Datapath implements AutoCloseable {
   }
 
   /**
+   * Returns what the sockets did to receive frames as on the wire (checksums completed, super-frames
+   * segmented, VLAN tags restored) or could not do, summed over the interfaces. Any thread.
+   *
+   * @param c the counter
+   * @return its value
+   */
+  public long count(PacketSocket.Counter c) {
+    long sum = 0;
+    for (Link l : links) {
+      sum += l.socket().count(c);
+    }
+    return sum;
+  }
+
+  /**
    * Returns a translator event counter (forwarded requests and replies, ARP replies, the seed's
    * pitfalls S6.1 and S6.2, ...).
    *
@@ -593,14 +810,18 @@ public final class Datapath implements AutoCloseable {
     StringBuilder sb = new StringBuilder();
     sb.append("mode ").append(config.mode().modeName()).append('\n');
     sb.append("running ").append(running).append('\n');
+    sb.append("vip ").append(Endpoints.format(config.vip(), config.vipPort())).append('\n');
     sb.append("eligible ").append(published.size()).append('\n');
     for (Backend b : config.backends()) {
       MacAddress mac = neighbors.mac(b.address());
-      sb.append("backend ").append(b.id()).append(' ').append(b.address().getHostAddress()).append(':').append(b.port())
+      sb.append("backend ").append(b.id()).append(' ').append(Endpoints.format(b.address(), b.port()))
           .append(' ').append(health.getOrDefault(b.id(), HealthState.UNKNOWN)).append(' ')
           .append(mac == null ? "unresolved" : mac.toString()).append('\n');
     }
     for (Counter c : Counter.values()) {
+      sb.append("datapath.").append(c.name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(count(c)).append('\n');
+    }
+    for (PacketSocket.Counter c : PacketSocket.Counter.values()) {
       sb.append("datapath.").append(c.name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(count(c)).append('\n');
     }
     for (NatCounter c : NatCounter.values()) {
@@ -620,6 +841,9 @@ public final class Datapath implements AutoCloseable {
   public String summary() {
     StringBuilder sb = new StringBuilder("eligible=").append(published.size());
     for (Counter c : Counter.values()) {
+      append(sb, c.name(), count(c));
+    }
+    for (PacketSocket.Counter c : PacketSocket.Counter.values()) {
       append(sb, c.name(), count(c));
     }
     for (NatCounter c : NatCounter.values()) {
@@ -670,9 +894,7 @@ public final class Datapath implements AutoCloseable {
       writeStatus(file);
     }
     if (!worker.isAlive()) {
-      for (Port p : ports) {
-        p.socket().close();
-      }
+      closeSockets();
     }
   }
 }

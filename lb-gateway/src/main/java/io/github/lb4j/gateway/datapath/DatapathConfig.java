@@ -26,6 +26,8 @@ public final class DatapathConfig {
   private final ForwardingMode mode;
   private final String clientInterface;
   private final @Nullable String serverInterface;
+  private final int clientVlan;
+  private final int serverVlan;
   private final InetAddress vip;
   private final int vipPort;
   private final int dscp;
@@ -47,6 +49,8 @@ public final class DatapathConfig {
     this.mode = b.mode;
     this.clientInterface = Objects.requireNonNull(b.clientInterface);
     this.serverInterface = b.serverInterface;
+    this.clientVlan = b.clientVlan;
+    this.serverVlan = b.serverInterface == null ? b.clientVlan : b.serverVlan;
     this.vip = Objects.requireNonNull(b.vip);
     this.vipPort = b.vipPort;
     this.dscp = b.dscp;
@@ -90,7 +94,17 @@ public final class DatapathConfig {
     return serverInterface;
   }
 
-  /** {@return whether the balancer has one interface for both sides} */
+  /** {@return the 802.1Q VLAN served on the clients' side (the only side one-arm), -1 for untagged frames} */
+  public int clientVlan() {
+    return clientVlan;
+  }
+
+  /** {@return the 802.1Q VLAN served on the servers' side (one-arm: the clients' side's), -1 for untagged frames} */
+  public int serverVlan() {
+    return serverVlan;
+  }
+
+  /** {@return whether the balancer has one port for both sides (one interface and VLAN)} */
   public boolean oneArm() {
     return serverInterface == null;
   }
@@ -180,6 +194,8 @@ public final class DatapathConfig {
     private final ForwardingMode mode;
     private @Nullable String clientInterface;
     private @Nullable String serverInterface;
+    private int clientVlan = -1;
+    private int serverVlan = -1;
     private @Nullable InetAddress vip;
     private int vipPort;
     private int dscp = -1;
@@ -221,12 +237,40 @@ public final class DatapathConfig {
      * @return this builder
      */
     public Builder inline(String clientSide, String serverSide) {
-      if (clientSide.equals(serverSide)) {
-        throw new IllegalArgumentException("--client-interface and --server-interface must differ, both were " + clientSide);
-      }
-      this.clientInterface = clientSide;
-      this.serverInterface = serverSide;
+      this.clientInterface = Objects.requireNonNull(clientSide, "client interface");
+      this.serverInterface = Objects.requireNonNull(serverSide, "server interface");
       return this;
+    }
+
+    /**
+     * Serves 802.1Q-tagged frames of one VLAN on the clients' side (one-arm: the only side) instead
+     * of untagged frames; frames of other VLANs are not forwarded.
+     *
+     * @param vlan 1..4094, or -1 for untagged
+     * @return this builder
+     */
+    public Builder clientVlan(int vlan) {
+      this.clientVlan = checkVlan("--client-vlan", vlan);
+      return this;
+    }
+
+    /**
+     * Serves 802.1Q-tagged frames of one VLAN on the servers' side (inline).
+     *
+     * @param vlan 1..4094, or -1 for untagged
+     * @return this builder
+     */
+    public Builder serverVlan(int vlan) {
+      this.serverVlan = checkVlan("--server-vlan", vlan);
+      return this;
+    }
+
+    private static int checkVlan(String option, int vlan) {
+      // 0 tags priority only and 4095 is reserved (IEEE 802.1Q table 9-2).
+      if (vlan != -1 && (vlan < 1 || vlan > 4094)) {
+        throw new IllegalArgumentException(option + " must be a VLAN id in 1..4094, was " + vlan);
+      }
+      return vlan;
     }
 
     /**
@@ -375,6 +419,9 @@ public final class DatapathConfig {
      * @return this builder
      */
     public Builder resolveTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("--resolve-timeout must be positive, was " + timeout);
+      }
       this.resolveTimeout = timeout;
       return this;
     }
@@ -394,6 +441,14 @@ public final class DatapathConfig {
       }
       if (backends.isEmpty()) {
         throw new IllegalArgumentException("at least one --backend is required");
+      }
+      if (serverInterface != null && serverInterface.equals(clientInterface) && serverVlan == clientVlan) {
+        throw new IllegalArgumentException("--client-interface and --server-interface are both " + clientInterface
+            + (clientVlan == -1 ? "" : " VLAN " + clientVlan) + ": inline needs two interfaces, or two VLANs of one trunk"
+            + " (--client-vlan, --server-vlan)");
+      }
+      if (serverInterface == null && serverVlan != -1) {
+        throw new IllegalArgumentException("--server-vlan is for inline (--client-interface, --server-interface); one-arm takes --vlan");
       }
       boolean v4 = vip instanceof Inet4Address;
       for (Backend b : backends) {

@@ -35,6 +35,8 @@ final class Neighbors implements NeighborTable {
   /** Known entries are asked again this often, to follow a MAC change. */
   static final long REFRESH_NANOS = TimeUnit.SECONDS.toNanos(15);
   private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  /** Requests are built this far into the buffer, so that a VLAN tag can be put in front of them. */
+  private static final int TAG_ROOM = 4;
   /** Neighbours the translator asked for, besides the configured next hops. */
   static final int DYNAMIC = 256;
 
@@ -54,6 +56,7 @@ final class Neighbors implements NeighborTable {
   private final PacketSocket[] sockets;
   private final long[] portMac;
   private final int[] portV4;
+  private final int[] portVlan;
   private final ByteBuffer out = ByteBuffer.allocateDirect(128);
   private final MemorySegment outSegment = MemorySegment.ofBuffer(out);
   private volatile long version;
@@ -67,9 +70,10 @@ final class Neighbors implements NeighborTable {
    * @param portMac the MAC of each port
    * @param portV4 the IPv4 address of each port's interface (the ARP sender address), 0 when none
    * @param portV6 the IPv6 address of each port's interface (the solicitation's source), null when none
+   * @param portVlan the 802.1Q VLAN of each port, -1 for untagged: requests leave tagged with it
    */
   Neighbors(InetAddress[] targets, int[] port, PacketSocket[] sockets, long[] portMac, int[] portV4,
-      @Nullable InetAddress[] portV6) {
+      @Nullable InetAddress[] portV6, int[] portVlan) {
     this.targets = targets.clone();
     this.fixed = targets.length;
     this.used = fixed;
@@ -78,6 +82,7 @@ final class Neighbors implements NeighborTable {
     this.sockets = sockets;
     this.portMac = portMac;
     this.portV4 = portV4;
+    this.portVlan = portVlan;
     this.targetV4 = new int[capacity];
     this.targetHi = new long[capacity];
     this.targetLo = new long[capacity];
@@ -280,10 +285,10 @@ final class Neighbors implements NeighborTable {
     ByteBuffer b = out;
     b.clear();
     long group = 0x3333_FF00_0000L | (targetLo[i] & 0xFF_FFFFL);
-    EthernetFlyweight.destination(b, 0, group);
-    EthernetFlyweight.source(b, 0, portMac[p]);
-    b.putShort(12, (short) EthernetFlyweight.ETHER_TYPE_IPV6);
-    int ip = EthernetFlyweight.HEADER_LENGTH;
+    EthernetFlyweight.destination(b, TAG_ROOM, group);
+    EthernetFlyweight.source(b, TAG_ROOM, portMac[p]);
+    b.putShort(TAG_ROOM + 12, (short) EthernetFlyweight.ETHER_TYPE_IPV6);
+    int ip = TAG_ROOM + EthernetFlyweight.HEADER_LENGTH;
     b.putInt(ip, 0x6000_0000);
     b.putShort(ip + 4, (short) 32);
     b.put(ip + 6, (byte) 58);
@@ -301,11 +306,27 @@ final class Neighbors implements NeighborTable {
     b.put(icmp + 25, (byte) 1);
     putMac(b, icmp + 26, portMac[p]);
     b.putShort(icmp + 2, (short) Checksums.transportChecksumV6(b, ip, icmp, 32, 58));
+    transmit(p, icmp + 32 - TAG_ROOM);
+  }
+
+  /**
+   * Sends the frame built at {@link #TAG_ROOM} of the buffer out of a port, with the port's 802.1Q
+   * tag inserted after the source MAC when it has a VLAN.
+   */
+  private void transmit(int p, int length) {
+    int at = TAG_ROOM;
+    if (portVlan[p] >= 0) {
+      MemorySegment.copy(outSegment, TAG_ROOM, outSegment, 0, 12);
+      out.putShort(12, (short) EthernetFlyweight.TPID_8021Q);
+      out.putShort(14, (short) portVlan[p]);
+      at = 0;
+      length += 4;
+    }
     try {
-      sockets[p].send(outSegment, 0, icmp + 32);
+      sockets[p].send(outSegment, at, length);
       sockets[p].flush();
     } catch (RuntimeException e) {
-      // A full or failing queue loses one solicitation; the next is due soon.
+      // A full or failing queue loses one request; the next is due soon.
     }
   }
 
@@ -313,11 +334,12 @@ final class Neighbors implements NeighborTable {
    * Learns from a neighbor advertisement (its target link-layer option, else its Ethernet source)
    * whose target is a target; the caller checked it is IPv6 carrying ICMPv6 without extension headers.
    *
+   * @param ingress the port the frame arrived on: only targets reached on it are learned
    * @param b the buffer
-   * @param frame the frame's offset
+   * @param frame the frame's offset (untagged)
    * @param length the frame's length
    */
-  void onIcmpv6(ByteBuffer b, int frame, int length) {
+  void onIcmpv6(int ingress, ByteBuffer b, int frame, int length) {
     int icmp = frame + EthernetFlyweight.HEADER_LENGTH + 40;
     if (length < EthernetFlyweight.HEADER_LENGTH + 40 + 24 || (b.get(icmp) & 0xFF) != 136) {
       return;
@@ -329,7 +351,7 @@ final class Neighbors implements NeighborTable {
       mac = ((b.getShort(icmp + 26) & 0xFFFFL) << 32) | (b.getInt(icmp + 28) & 0xFFFF_FFFFL);
     }
     for (int i = 0; i < used; i++) {
-      if (targetV4[i] == 0 && targetHi[i] == hi && targetLo[i] == lo && (i < fixed || dynamic[i])) {
+      if (targetV4[i] == 0 && targetHi[i] == hi && targetLo[i] == lo && (i < fixed || dynamic[i]) && port[i] == ingress) {
         learn(i, mac);
       }
     }
@@ -350,10 +372,10 @@ final class Neighbors implements NeighborTable {
     int p = port[i];
     ByteBuffer b = out;
     b.clear();
-    EthernetFlyweight.destination(b, 0, MacAddress.BROADCAST.toLong());
-    EthernetFlyweight.source(b, 0, portMac[p]);
-    b.putShort(12, (short) EthernetFlyweight.ETHER_TYPE_ARP);
-    int a = EthernetFlyweight.HEADER_LENGTH;
+    EthernetFlyweight.destination(b, TAG_ROOM, MacAddress.BROADCAST.toLong());
+    EthernetFlyweight.source(b, TAG_ROOM, portMac[p]);
+    b.putShort(TAG_ROOM + 12, (short) EthernetFlyweight.ETHER_TYPE_ARP);
+    int a = TAG_ROOM + EthernetFlyweight.HEADER_LENGTH;
     b.putShort(a + ArpFlyweight.HARDWARE_TYPE_OFFSET, (short) ArpFlyweight.HARDWARE_TYPE_ETHERNET);
     b.putShort(a + ArpFlyweight.PROTOCOL_TYPE_OFFSET, (short) EthernetFlyweight.ETHER_TYPE_IPV4);
     b.put(a + ArpFlyweight.HARDWARE_LENGTH_OFFSET, (byte) 6);
@@ -364,25 +386,21 @@ final class Neighbors implements NeighborTable {
     putMac(b, a + ArpFlyweight.TARGET_HARDWARE_ADDRESS_OFFSET, 0);
     b.putInt(a + ArpFlyweight.TARGET_PROTOCOL_ADDRESS_OFFSET, targetV4[i]);
     // Padding to the 60-byte Ethernet minimum.
-    for (int k = a + ArpFlyweight.LENGTH; k < 60; k++) {
+    for (int k = a + ArpFlyweight.LENGTH; k < TAG_ROOM + 60; k++) {
       b.put(k, (byte) 0);
     }
-    try {
-      sockets[p].send(outSegment, 0, 60);
-      sockets[p].flush();
-    } catch (RuntimeException e) {
-      // A full or failing queue loses one request; the next is due soon.
-    }
+    transmit(p, 60);
   }
 
   /**
    * Learns from an ARP frame (request or reply) whose sender is a target.
    *
+   * @param ingress the port the frame arrived on: only targets reached on it are learned
    * @param b the buffer
-   * @param frame the frame's offset
+   * @param frame the frame's offset (untagged)
    * @param length the frame's length
    */
-  void onArp(ByteBuffer b, int frame, int length) {
+  void onArp(int ingress, ByteBuffer b, int frame, int length) {
     int a = frame + EthernetFlyweight.HEADER_LENGTH;
     if (length < EthernetFlyweight.HEADER_LENGTH + ArpFlyweight.LENGTH
         || (b.getShort(a + ArpFlyweight.PROTOCOL_TYPE_OFFSET) & 0xFFFF) != EthernetFlyweight.ETHER_TYPE_IPV4) {
@@ -390,7 +408,7 @@ final class Neighbors implements NeighborTable {
     }
     int sender = b.getInt(a + ArpFlyweight.SENDER_PROTOCOL_ADDRESS_OFFSET);
     for (int i = 0; i < used; i++) {
-      if (targetV4[i] == sender && sender != 0) {
+      if (targetV4[i] == sender && sender != 0 && port[i] == ingress) {
         learn(i, ((b.getShort(a + ArpFlyweight.SENDER_HARDWARE_ADDRESS_OFFSET) & 0xFFFFL) << 32)
             | (b.getInt(a + ArpFlyweight.SENDER_HARDWARE_ADDRESS_OFFSET + 2) & 0xFFFF_FFFFL));
       }

@@ -2,9 +2,9 @@ package io.github.lb4j.gateway.demo;
 
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.HealthState;
+import io.github.lb4j.gateway.config.Durations;
+import io.github.lb4j.gateway.config.Endpoints;
 import io.github.lb4j.gateway.proxy.BackendStatus;
-import io.github.lb4j.gateway.proxy.Durations;
-import io.github.lb4j.gateway.proxy.Endpoints;
 import io.github.lb4j.gateway.proxy.HealthCheckSpec;
 import io.github.lb4j.gateway.proxy.ProxyServer;
 import io.github.lb4j.gateway.proxy.ProxyStats;
@@ -156,6 +156,9 @@ public final class Demo {
       InetSocketAddress front = proxy.listenAddresses().get(0);
       client = new DemoClient(front, options.rate(), 4);
       client.start();
+      if (!options.live()) {
+        printPlainHeader();
+      }
       event("started " + BACKENDS + " backends and the proxy on " + Endpoints.format(front));
       loop(proxy, servers, client, front);
       client.close();
@@ -228,10 +231,25 @@ public final class Demo {
   private void printFinalFrame(ProxyServer proxy, List<HttpBackend> servers, DemoClient client, InetSocketAddress front) {
     rates.sample(servers, client);
     if (options.live()) {
-      render(proxy, servers, client, front, rates);
+      renderFrame(proxy, servers, client, front, rates, true);
     } else {
       drainEvents();
     }
+  }
+
+  /** Plain mode has no live header: these lines say what runs, what will happen, and when it ends. */
+  private void printPlainHeader() {
+    long stopAtMillis = options.duration().toMillis() * 4 / 15;
+    long restartAtMillis = options.duration().toMillis() * 8 / 15;
+    out.printf(Locale.ROOT, "lb demo: %s over %d HTTP backends on loopback behind lb4j's proxy; check %s every %s"
+        + " (fall %d, rise %d); slow start %s%n", options.algorithm(), BACKENDS, options.check(),
+        Durations.format(options.interval()), options.fall(), options.rise(), Durations.format(options.slowStart()));
+    out.printf(Locale.ROOT, "a client makes %d requests/s, each on a new connection; %s is stopped at %.1fs (as a crash)"
+        + " and restarted at %.1fs%n", options.rate(), VICTIM, stopAtMillis / 1e3, restartAtMillis / 1e3);
+    out.printf(Locale.ROOT, "the demo ends after %s (--duration) with a summary, or earlier on Ctrl-C;"
+        + " a line every %ds below (a terminal shows a live view)%n", Durations.format(options.duration()),
+        PLAIN_EVERY_MILLIS / 1000);
+    out.flush();
   }
 
   /** Once a second during slow start: the returning backend's share of all answers. */
@@ -319,6 +337,12 @@ public final class Demo {
   }
 
   private void render(ProxyServer proxy, List<HttpBackend> servers, DemoClient client, InetSocketAddress front, Rates rates) {
+    renderFrame(proxy, servers, client, front, rates, false);
+  }
+
+  /** One frame of the live view; the last one has no Ctrl-C hint, since the summary follows it. */
+  private void renderFrame(ProxyServer proxy, List<HttpBackend> servers, DemoClient client, InetSocketAddress front, Rates rates,
+      boolean last) {
     drainEvents();
     StringBuilder sb = new StringBuilder("\033[H");
     double elapsed = (System.nanoTime() - t0) / 1e9;
@@ -359,7 +383,7 @@ public final class Demo {
     for (int i = eventLog.size() - from; i < 8; i++) {
       line(sb, "");
     }
-    line(sb, "\033[2mCtrl-C ends the demo early\033[0m");
+    line(sb, last ? "" : "\033[2mCtrl-C ends the demo early\033[0m");
     // Clears whatever a longer earlier frame (a wrapped line) left below this one.
     sb.append("\033[J");
     out.print(sb);

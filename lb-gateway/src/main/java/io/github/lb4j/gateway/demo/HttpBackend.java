@@ -10,15 +10,24 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A tiny HTTP/1.1 server on one NIO selector thread: the real server behind the demo, the tests and
  * the benchmark. {@code GET /health} answers {@code 200 ok} (or 503 while {@link #failHealth} is
  * set); every other request answers {@code 200} with the body {@code hello from NAME} and the header
- * {@code X-Backend: NAME}. Keep-alive and pipelining are supported; request bodies announced by
- * {@code Content-Length} are skipped.
+ * {@code X-Backend: NAME}; {@code HEAD} gets the same headers without the body. Keep-alive and
+ * pipelining are supported; request bodies ({@code Content-Length} or chunked) are skipped.
+ *
+ * <p>A request it cannot take is answered with its status and the connection closed, and the server
+ * goes on serving everyone else: a malformed head, a header field without a colon, a bad or
+ * ambiguous body length, a PROXY protocol header, a binary preface (400, see {@link RequestHead}),
+ * a head over 16 KiB (431), a transfer coding other than chunked (501), a version other than
+ * HTTP/1.x (505). Any failure while serving one connection closes that connection only.
  *
  * <p>{@link #start()} and {@link #stop()} may be called from any thread, repeatedly: stop closes the
  * listener and every connection at once (as a crashed server would), start binds the same port
@@ -26,7 +35,10 @@ import org.jspecify.annotations.Nullable;
  */
 public final class HttpBackend implements AutoCloseable {
 
+  private static final Logger LOG = LoggerFactory.getLogger(HttpBackend.class);
   private static final int MAX_HEADER = 16 * 1024;
+  private static final Map<Integer, String> REASONS = Map.of(400, "Bad Request", 431, "Request Header Fields Too Large",
+      501, "Not Implemented", 505, "HTTP Version Not Supported");
 
   private final String name;
   private final InetSocketAddress requested;
@@ -36,6 +48,7 @@ public final class HttpBackend implements AutoCloseable {
   private final byte[] healthFail;
   private final LongAdder requests = new LongAdder();
   private final LongAdder healthRequests = new LongAdder();
+  private final LongAdder rejected = new LongAdder();
   private volatile boolean failHealth;
   private volatile @Nullable Thread thread;
   private volatile @Nullable Selector selector;
@@ -98,6 +111,15 @@ public final class HttpBackend implements AutoCloseable {
    */
   public long healthRequests() {
     return healthRequests.sum();
+  }
+
+  /**
+   * Returns the requests refused with a 4xx or 5xx status because they were malformed.
+   *
+   * @return the count since creation
+   */
+  public long rejected() {
+    return rejected.sum();
   }
 
   /**
@@ -179,7 +201,9 @@ public final class HttpBackend implements AutoCloseable {
             } else {
               ((Connection) key.attachment()).handle(key);
             }
-          } catch (IOException e) {
+          } catch (IOException | RuntimeException e) {
+            // One connection's failure (a reset, or a bug its bytes found) ends that connection only.
+            LOG.debug("{}: connection closed: {}", name, e.toString());
             closeKey(key);
           }
         }, 200);
@@ -215,11 +239,12 @@ public final class HttpBackend implements AutoCloseable {
     }
   }
 
-  /** One client connection's parse and reply state. */
+  /** One client connection's parse and reply state; confined to the server's thread. */
   private final class Connection {
     private final ByteBuffer in = ByteBuffer.allocate(MAX_HEADER);
     private final ByteBuffer out = ByteBuffer.allocate(64 * 1024);
     private long skipBody;
+    private @Nullable ChunkedBody chunked;
     private boolean closeAfterWrite;
 
     void handle(SelectionKey key) throws IOException {
@@ -239,55 +264,87 @@ public final class HttpBackend implements AutoCloseable {
 
     private void parse() {
       in.flip();
-      while (in.hasRemaining() && !closeAfterWrite) {
-        if (skipBody > 0) {
-          int skip = (int) Math.min(skipBody, in.remaining());
-          in.position(in.position() + skip);
-          skipBody -= skip;
-          continue;
-        }
-        int end = headerEnd(in);
-        if (end < 0) {
-          if (in.position() == 0 && in.limit() == in.capacity()) {
-            closeAfterWrite = true;
-            out.put(response(431, "Request Header Fields Too Large", "header too large\n", true));
+      try {
+        while (in.hasRemaining() && !closeAfterWrite) {
+          if (skipBody > 0) {
+            int skip = (int) Math.min(skipBody, in.remaining());
+            in.position(in.position() + skip);
+            skipBody -= skip;
+            continue;
           }
-          break;
+          ChunkedBody body = chunked;
+          if (body != null) {
+            if (!body.consume(in)) {
+              break;
+            }
+            chunked = null;
+            continue;
+          }
+          skipEmptyLines();
+          int end = headerEnd(in);
+          if (end < 0) {
+            if (in.position() == 0 && in.limit() == in.capacity()) {
+              throw new RequestHead.Rejected(431, "request head longer than " + MAX_HEADER + " bytes");
+            }
+            break;
+          }
+          String head = StandardCharsets.ISO_8859_1.decode(in.slice(in.position(), end - in.position())).toString();
+          in.position(end + (in.get(end + 1) == '\n' ? 2 : 3));
+          RequestHead request = RequestHead.parse(head);
+          skipBody = request.contentLength();
+          chunked = request.chunked() ? new ChunkedBody() : null;
+          answer(request);
         }
-        String head = StandardCharsets.ISO_8859_1.decode(in.slice(in.position(), end - in.position())).toString();
-        in.position(end + 4);
-        answer(head);
+      } catch (RequestHead.Rejected e) {
+        reject(e.status, e.getMessage());
       }
       in.compact();
     }
 
-    private void answer(String head) {
-      int sp1 = head.indexOf(' ');
-      int sp2 = sp1 < 0 ? -1 : head.indexOf(' ', sp1 + 1);
-      int eol = head.indexOf("\r\n");
-      String path = sp1 < 0 || sp2 < 0 ? "/" : head.substring(sp1 + 1, sp2);
-      String version = sp2 < 0 ? "" : head.substring(sp2 + 1, eol < 0 ? head.length() : eol);
-      String lower = head.toLowerCase(java.util.Locale.ROOT);
-      boolean close = version.equals("HTTP/1.0") ? !lower.contains("connection: keep-alive") : lower.contains("connection: close");
-      int cl = lower.indexOf("content-length:");
-      if (cl >= 0) {
-        int e = lower.indexOf("\r\n", cl);
-        skipBody = Long.parseLong(lower.substring(cl + 15, e < 0 ? lower.length() : e).trim());
+    /** RFC 9112 §2.2: a server ought to ignore empty lines received before a request line. */
+    private void skipEmptyLines() {
+      while (in.hasRemaining()) {
+        byte b = in.get(in.position());
+        if (b == '\n') {
+          in.get();
+        } else if (b == '\r' && in.remaining() >= 2 && in.get(in.position() + 1) == '\n') {
+          in.position(in.position() + 2);
+        } else {
+          return;
+        }
       }
+    }
+
+    /** Answers a request the server cannot take with its status, then closes (RFC 9112 §9.6). */
+    private void reject(int status, String why) {
+      rejected.increment();
+      LOG.debug("{}: {} {}", name, status, why);
+      byte[] reply = response(status, REASONS.getOrDefault(status, "Error"), reasonLine(status, why), true);
+      if (out.remaining() >= reply.length) {
+        out.put(reply);
+      }
+      closeAfterWrite = true;
+    }
+
+    private void answer(RequestHead request) {
+      boolean health = request.target().equals("/health");
       byte[] reply;
-      if (path.equals("/health")) {
+      if (health) {
         healthRequests.increment();
         reply = failHealth ? healthFail : healthOk;
       } else {
         requests.increment();
-        reply = close ? helloClose : hello;
+        reply = request.close() ? helloClose : hello;
+      }
+      if (request.method().equals("HEAD")) {
+        reply = headOnly(reply);
       }
       if (out.remaining() < reply.length) {
         closeAfterWrite = true;
         return;
       }
       out.put(reply);
-      if (close) {
+      if (request.close()) {
         closeAfterWrite = true;
       }
     }
@@ -312,9 +369,33 @@ public final class HttpBackend implements AutoCloseable {
     }
   }
 
+  private static String reasonLine(int status, String why) {
+    return status + " " + REASONS.getOrDefault(status, "Error") + ": " + why + "\n";
+  }
+
+  /** The same response without its body: a HEAD answer carries the headers a GET would (RFC 9110 §9.3.2). */
+  private static byte[] headOnly(byte[] response) {
+    for (int i = 0; i + 3 < response.length; i++) {
+      if (response[i] == '\r' && response[i + 1] == '\n' && response[i + 2] == '\r' && response[i + 3] == '\n') {
+        return java.util.Arrays.copyOf(response, i + 4);
+      }
+    }
+    return response;
+  }
+
+  /**
+   * Finds the empty line that ends a request head: CRLF CRLF, or a bare LF on either line (RFC 9112
+   * §2.2). Returns the index of its first CR or LF, or -1.
+   */
   private static int headerEnd(ByteBuffer b) {
-    for (int i = b.position(); i + 3 < b.limit(); i++) {
-      if (b.get(i) == '\r' && b.get(i + 1) == '\n' && b.get(i + 2) == '\r' && b.get(i + 3) == '\n') {
+    for (int i = b.position(); i < b.limit(); i++) {
+      if (b.get(i) != '\n') {
+        continue;
+      }
+      if (i + 1 < b.limit() && b.get(i + 1) == '\n') {
+        return i;
+      }
+      if (i + 2 < b.limit() && b.get(i + 1) == '\r' && b.get(i + 2) == '\n') {
         return i;
       }
     }

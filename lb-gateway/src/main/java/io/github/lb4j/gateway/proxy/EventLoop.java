@@ -11,6 +11,7 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Owns, confined to its thread: the flow key reused for every selection, a pool of direct relay
  * buffers, and the list of its sessions, scanned on a 100 ms tick for connect and idle timeouts. A
- * listener whose accept fails (out of file descriptors) is paused until the next tick.
+ * listener whose accept fails (out of file descriptors) is paused for 100 ms, then twice as long
+ * while the failures go on, up to 2 s; a successful accept resets the pause.
  * Other threads reach it only through {@link #execute}.
  */
 final class EventLoop implements Runnable {
@@ -34,6 +36,9 @@ final class EventLoop implements Runnable {
   private static final long TICK_MILLIS = 100;
   private static final int MAX_ACCEPTS_PER_EVENT = 64;
   private static final int MAX_POOLED_BUFFERS = 4096;
+  /** Accepts pause this long after a failure, doubling while failures go on, up to the maximum. */
+  private static final long MIN_ACCEPT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final long MAX_ACCEPT_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(2);
 
   final ProxyServer server;
   final MutableFlowKey flowKey = new MutableFlowKey();
@@ -43,6 +48,8 @@ final class EventLoop implements Runnable {
   private final ArrayDeque<ByteBuffer> freeBuffers = new ArrayDeque<>();
   private final ArrayList<Session> sessions = new ArrayList<>();
   private final ArrayList<SelectionKey> pausedListeners = new ArrayList<>();
+  private long acceptPauseNanos = MIN_ACCEPT_PAUSE_NANOS;
+  private long acceptsResumeAt;
   private volatile boolean running = true;
   /**
    * The sessions this loop serves plus those handed to it and not started yet: counted up by the
@@ -70,6 +77,16 @@ final class EventLoop implements Runnable {
         LOG.debug("listener closed before registration", e);
       }
     });
+  }
+
+  /** Stops selecting on every listener; the server closes them afterwards. This loop's thread. */
+  void stopAccepting() {
+    for (SelectionKey k : selector.keys()) {
+      if (k.attachment() instanceof ServerSocketChannel) {
+        k.cancel();
+      }
+    }
+    pausedListeners.clear();
   }
 
   void execute(Runnable task) {
@@ -120,6 +137,7 @@ final class EventLoop implements Runnable {
         }
       }
       for (int i = sessions.size() - 1; i >= 0; i--) {
+        server.cutSessions.increment();
         sessions.get(i).close();
       }
       try {
@@ -147,17 +165,18 @@ final class EventLoop implements Runnable {
         client = listener.accept();
       } catch (IOException e) {
         // Out of file descriptors and the like: the connection stays in the backlog. Stop accepting
-        // until the next tick instead of spinning on a listener that stays readable.
-        if (pausedListeners.isEmpty()) {
-          LOG.warn("accept failed, pausing this listener for {} ms: {}", TICK_MILLIS, e.getMessage());
-        }
+        // for a while, longer while it goes on, instead of spinning on a listener that stays readable.
+        server.localShortage("accept a connection", e);
         key.interestOps(0);
         pausedListeners.add(key);
+        acceptsResumeAt = now + acceptPauseNanos;
+        acceptPauseNanos = Math.min(MAX_ACCEPT_PAUSE_NANOS, acceptPauseNanos * 2);
         return;
       }
       if (client == null) {
         return;
       }
+      acceptPauseNanos = MIN_ACCEPT_PAUSE_NANOS;
       server.accepted.increment();
       EventLoop target = server.leastLoadedLoop(this);
       target.load.incrementAndGet();
@@ -187,6 +206,9 @@ final class EventLoop implements Runnable {
   }
 
   private void resumeListeners() {
+    if (pausedListeners.isEmpty() || now - acceptsResumeAt < 0) {
+      return;
+    }
     for (int i = 0; i < pausedListeners.size(); i++) {
       SelectionKey k = pausedListeners.get(i);
       if (k.isValid()) {

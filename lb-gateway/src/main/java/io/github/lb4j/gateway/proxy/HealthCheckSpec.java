@@ -1,5 +1,6 @@
 package io.github.lb4j.gateway.proxy;
 
+import io.github.lb4j.gateway.config.Durations;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -41,7 +42,9 @@ public record HealthCheckSpec(
    * @param timeout the timeout
    * @param rise the rise threshold
    * @param fall the fall threshold
-   * @throws IllegalArgumentException naming the field and value when one is out of range
+   * @throws IllegalArgumentException naming the field (as the configuration file does: {@code
+   *     check.interval}, {@code check.timeout}, {@code check.rise}, {@code check.fall}) and the value
+   *     when one is out of range
    */
   public HealthCheckSpec {
     Objects.requireNonNull(checker, "checker");
@@ -49,17 +52,17 @@ public record HealthCheckSpec(
       throw new IllegalArgumentException("check must name a health checker, was blank");
     }
     options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
-    positive("check-interval", interval);
-    positive("check-timeout", timeout);
+    positive("check.interval", interval);
+    positive("check.timeout", timeout);
     if (timeout.compareTo(interval) > 0) {
       throw new IllegalArgumentException(
-          "check-timeout must not exceed check-interval, was " + Durations.format(timeout) + " > " + Durations.format(interval));
+          "check.timeout must not exceed check.interval, was " + Durations.format(timeout) + " > " + Durations.format(interval));
     }
     if (rise < 1) {
-      throw new IllegalArgumentException("check-rise must be at least 1, was " + rise);
+      throw new IllegalArgumentException("check.rise must be at least 1, was " + rise);
     }
     if (fall < 1) {
-      throw new IllegalArgumentException("check-fall must be at least 1, was " + fall);
+      throw new IllegalArgumentException("check.fall must be at least 1, was " + fall);
     }
   }
 
@@ -88,5 +91,6 @@ public record HealthCheckSpec(
     if (d.isNegative() || d.isZero()) {
       throw new IllegalArgumentException(field + " must be positive, was " + Durations.format(d));
     }
+    Durations.requireRepresentable(field, d);
   }
 }

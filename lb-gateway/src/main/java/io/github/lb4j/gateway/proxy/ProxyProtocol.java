@@ -1,7 +1,10 @@
 package io.github.lb4j.gateway.proxy;
 
+import io.github.lb4j.api.Addresses;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -69,7 +72,7 @@ public enum ProxyProtocol {
    * @param proxy the address and port the client connected to
    * @param out the buffer to append to, in fill mode
    */
-  public void write(InetSocketAddress client, InetSocketAddress proxy, ByteBuffer out) {
+  void write(InetSocketAddress client, InetSocketAddress proxy, ByteBuffer out) {
     if (this == NONE) {
       return;
     }
@@ -107,13 +110,11 @@ public enum ProxyProtocol {
     if (v4) {
       return (address[0] & 0xFF) + "." + (address[1] & 0xFF) + "." + (address[2] & 0xFF) + "." + (address[3] & 0xFF);
     }
-    StringBuilder sb = new StringBuilder(39);
-    for (int i = 0; i < 16; i += 2) {
-      if (i > 0) {
-        sb.append(':');
-      }
-      sb.append(Integer.toHexString(((address[i] & 0xFF) << 8) | (address[i + 1] & 0xFF)));
+    try {
+      // RFC 5952 text, as HAProxy writes it (inet_ntop); an IPv4-mapped address stays ::ffff:a.b.c.d.
+      return Addresses.format(Inet6Address.getByAddress(null, address, -1));
+    } catch (UnknownHostException e) {
+      throw new AssertionError("16 bytes are always an IPv6 address", e);
     }
-    return sb.toString();
   }
 }

@@ -12,6 +12,8 @@ import io.github.lb4j.api.Scheduler;
 import io.github.lb4j.api.SchedulerConfig;
 import io.github.lb4j.api.Schedulers;
 import io.github.lb4j.api.SessionCounters;
+import io.github.lb4j.gateway.config.Durations;
+import io.github.lb4j.gateway.config.Endpoints;
 import io.github.lb4j.health.HealthMonitor;
 import java.io.IOException;
 import java.net.BindException;
@@ -26,12 +28,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,9 +66,13 @@ import org.slf4j.LoggerFactory;
  * BackendLoad}) are fed on every open, close and connect (its latency), so least-connections and
  * latency-aware schedulers see live load.
  *
- * <p><b>Threads.</b> Every public method may be called from any thread. {@link #setWeight} and
- * {@link #close} block until the control thread or the event loops have applied them; {@link
- * #status()} and {@link #stats()} allocate a snapshot and never block.
+ * <p><b>Stopping.</b> {@link #drain} stops accepting, lets relayed connections finish up to a
+ * deadline and cuts the rest (HAProxy's soft stop with {@code hard-stop-after}); {@link #close}
+ * cuts at once, and ends a drain in progress.
+ *
+ * <p><b>Threads.</b> Every public method may be called from any thread. {@link #setWeight}, {@link
+ * #drain} and {@link #close} block until the control thread or the event loops have applied them;
+ * {@link #status()} and {@link #stats()} allocate a snapshot and never block.
  *
  * <pre>{@code
  * try (ProxyServer proxy = ProxyServer.builder()
@@ -80,6 +90,8 @@ import org.slf4j.LoggerFactory;
 public final class ProxyServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
+  /** At most one warning about a local shortage per this gap; the ones between are counted in it. */
+  private static final long SHORTAGE_WARNING_GAP_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final List<InetSocketAddress> requestedListen;
   private final Scheduler scheduler;
@@ -92,6 +104,7 @@ public final class ProxyServer implements AutoCloseable {
   final int connectAttempts;
   final ProxyProtocol proxyProtocol;
   final int bufferSize;
+  private final Duration drainTimeout;
   private final int eventLoopCount;
   private final int backlog;
 
@@ -102,7 +115,12 @@ public final class ProxyServer implements AutoCloseable {
   private final List<EventLoop> loops = new CopyOnWriteArrayList<>();
   private @Nullable HealthMonitor healthMonitor;
   private volatile boolean started;
+  private volatile boolean listening;
   private volatile boolean closed;
+  volatile boolean draining;
+  private final ReentrantLock drainLock = new ReentrantLock();
+  private final Condition drainProgress = drainLock.newCondition();
+  private final CountDownLatch terminated = new CountDownLatch(1);
 
   final LongAdder accepted = new LongAdder();
   final LongAdder rejected = new LongAdder();
@@ -111,6 +129,12 @@ public final class ProxyServer implements AutoCloseable {
   final LongAdder connectTimeouts = new LongAdder();
   final LongAdder idleTimeouts = new LongAdder();
   final LongAdder closedSessions = new LongAdder();
+  /** Sessions the event loops closed because the proxy stopped (cut), not because they ended. */
+  final LongAdder cutSessions = new LongAdder();
+  /** Accepts and backend sockets that failed for the proxy's own lack of descriptors or ports. */
+  final LongAdder localShortages = new LongAdder();
+  private final AtomicLong lastShortageWarning = new AtomicLong(System.nanoTime() - SHORTAGE_WARNING_GAP_NANOS);
+  private final LongAdder shortagesSinceWarning = new LongAdder();
 
   private ProxyServer(Builder b, Scheduler scheduler, SessionCounters counters, @Nullable HealthChecker checker) {
     this.requestedListen = List.copyOf(b.listen);
@@ -124,6 +148,7 @@ public final class ProxyServer implements AutoCloseable {
     this.connectAttempts = b.connectAttempts;
     this.proxyProtocol = b.proxyProtocol;
     this.bufferSize = b.bufferSize;
+    this.drainTimeout = b.drainTimeout;
     this.eventLoopCount = b.eventLoops;
     this.backlog = b.backlog;
     List<Member> ms = new ArrayList<>();
@@ -144,7 +169,7 @@ public final class ProxyServer implements AutoCloseable {
 
   /**
    * Returns a builder with the defaults: round robin, no health check, connect timeout 5 s, no idle
-   * timeout, 3 connect attempts, no PROXY header, 2 event loops, 32 KiB buffers.
+   * timeout, 3 connect attempts, no PROXY header, 2 event loops, 32 KiB buffers, drain timeout 30 s.
    *
    * @return a new builder
    */
@@ -192,6 +217,7 @@ public final class ProxyServer implements AutoCloseable {
         healthMonitor = monitor;
         members.forEach(m -> monitor.add(m.configured));
       }
+      listening = true;
       LOG.info("listening on {} with {} over {} backends",
           listenAddresses().stream().map(Endpoints::format).collect(java.util.stream.Collectors.joining(", ")),
           scheduler.name(), members.size());
@@ -281,7 +307,7 @@ public final class ProxyServer implements AutoCloseable {
   public ProxyStats stats() {
     long acc = accepted.sum();
     return new ProxyStats(acc, acc - closedSessions.sum(), rejected.sum(), connectFailures.sum(), retries.sum(),
-        connectTimeouts.sum(), idleTimeouts.sum());
+        connectTimeouts.sum(), idleTimeouts.sum(), localShortages.sum());
   }
 
   /**
@@ -312,15 +338,111 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /**
-   * Stops accepting, closes every relayed connection, stops health checks and the event loops, and
-   * waits for their threads to end. Idempotent; safe from a shutdown hook.
+   * Stops gracefully with the builder's drain timeout (30 s unless set); see {@link #drain(Duration)}.
+   *
+   * @return how many connections finished and how many were cut
    */
-  @Override
-  public void close() {
-    if (closed) {
-      return;
+  public DrainReport drain() {
+    return drain(drainTimeout);
+  }
+
+  /**
+   * Returns how long {@link #drain()} lets connections finish.
+   *
+   * @return the drain timeout
+   */
+  public Duration drainTimeout() {
+    return drainTimeout;
+  }
+
+  /**
+   * Stops gracefully (HAProxy's soft stop, bounded as by its {@code hard-stop-after}): stops
+   * accepting at once (the listeners close, so new connections are refused), lets the relayed
+   * connections end on their own for up to {@code deadline}, then closes what is left as {@link
+   * #close()} does. A {@link #close()} from another thread meanwhile (a second signal) ends the wait
+   * at once. Blocks until the proxy is closed; call it from one thread, once.
+   *
+   * @param deadline how long connections may take to finish; zero cuts them at once
+   * @return how many finished and how many were cut
+   * @throws IllegalStateException when the proxy was never started
+   */
+  public DrainReport drain(Duration deadline) {
+    if (!started) {
+      throw new IllegalStateException("proxy was never started");
     }
-    closed = true;
+    if (deadline.isNegative()) {
+      throw new IllegalArgumentException("drain deadline must not be negative, was " + deadline);
+    }
+    long begin = System.nanoTime();
+    long closedBefore = closedSessions.sum();
+    long cutBefore = cutSessions.sum();
+    if (!closed) {
+      draining = true;
+      stopAccepting();
+      LOG.info("draining {} connections for up to {}", activeConnections(), Durations.format(deadline));
+      long until = begin + saturatedNanos(deadline);
+      drainLock.lock();
+      try {
+        long left;
+        while (activeConnections() > 0 && !closed && (left = until - System.nanoTime()) > 0) {
+          drainProgress.awaitNanos(left);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        drainLock.unlock();
+      }
+    }
+    boolean complete = activeConnections() == 0;
+    boolean stoppedMeanwhile = closed;
+    long lastEnded = System.nanoTime();
+    close();
+    long cut = cutSessions.sum() - cutBefore;
+    long finished = closedSessions.sum() - closedBefore - cut;
+    DrainReport.Outcome outcome = complete && cut == 0 ? DrainReport.Outcome.COMPLETE
+        : stoppedMeanwhile ? DrainReport.Outcome.STOPPED : DrainReport.Outcome.DEADLINE;
+    DrainReport report = new DrainReport(finished, cut, Duration.ofNanos((complete ? lastEnded : System.nanoTime()) - begin), outcome);
+    LOG.info("drained: {} connections finished, {} cut ({})", finished, cut, outcome.name().toLowerCase(java.util.Locale.ROOT));
+    return report;
+  }
+
+  /** The relayed connections open now, including those accepted and not yet started. */
+  private long activeConnections() {
+    return accepted.sum() - closedSessions.sum();
+  }
+
+  /** An event loop closed a session; wakes a drain waiting for the last one. Loop threads. */
+  void sessionEnded() {
+    if (draining && activeConnections() == 0) {
+      drainLock.lock();
+      try {
+        drainProgress.signalAll();
+      } finally {
+        drainLock.unlock();
+      }
+    }
+  }
+
+  /** Each loop stops selecting on the listeners, then the listeners close: new connections are refused. */
+  private void stopAccepting() {
+    CountDownLatch stopped = new CountDownLatch(loops.size());
+    for (EventLoop loop : loops) {
+      loop.execute(() -> {
+        loop.stopAccepting();
+        stopped.countDown();
+      });
+    }
+    try {
+      if (!stopped.await(10, TimeUnit.SECONDS)) {
+        LOG.warn("an event loop did not stop accepting within 10 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closeListeners();
+  }
+
+  private void closeListeners() {
     for (ServerSocketChannel ch : listeners) {
       try {
         ch.close();
@@ -328,6 +450,29 @@ public final class ProxyServer implements AutoCloseable {
         LOG.debug("closing listener", e);
       }
     }
+  }
+
+  /**
+   * Stops at once: stops accepting, cuts every relayed connection, stops health checks and the event
+   * loops, and waits for their threads to end. Idempotent; a second caller waits until the first
+   * has finished. Safe from a shutdown hook or a signal handler.
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        awaitTermination();
+        return;
+      }
+      closed = true;
+    }
+    drainLock.lock();
+    try {
+      drainProgress.signalAll();
+    } finally {
+      drainLock.unlock();
+    }
+    closeListeners();
     HealthMonitor monitor = healthMonitor;
     if (monitor != null) {
       monitor.close();
@@ -347,8 +492,51 @@ public final class ProxyServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (started) {
+    if (listening) {
       LOG.info("stopped after {} connections", accepted.sum());
+    }
+    terminated.countDown();
+  }
+
+  private void awaitTermination() {
+    try {
+      terminated.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static long saturatedNanos(Duration d) {
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE / 2;
+    }
+  }
+
+  /**
+   * Tells whether an I/O error is the proxy's own shortage rather than a peer's doing: no file
+   * descriptor left (EMFILE, ENFILE), no local port (EADDRNOTAVAIL) or no buffer (ENOBUFS).
+   */
+  static boolean isLocalShortage(IOException e) {
+    String m = e.getMessage();
+    return m != null && (m.contains("Too many open files") || m.contains("Cannot assign requested address")
+        || m.contains("No buffer space available"));
+  }
+
+  /**
+   * Counts a local shortage and warns about it at most once per 10 s, with the number of others since
+   * the last warning, so that a descriptor storm gives a few lines, not one per connection. Any thread.
+   */
+  void localShortage(String what, IOException e) {
+    localShortages.increment();
+    shortagesSinceWarning.increment();
+    long now = System.nanoTime();
+    long last = lastShortageWarning.get();
+    if (now - last >= SHORTAGE_WARNING_GAP_NANOS && lastShortageWarning.compareAndSet(last, now)) {
+      long n = shortagesSinceWarning.sumThenReset();
+      LOG.warn("cannot {}: {}; {} such failures in the last {} s (accepts back off; raise the limit with ulimit -n)",
+          what, e.getMessage(), n, TimeUnit.NANOSECONDS.toSeconds(SHORTAGE_WARNING_GAP_NANOS));
     }
   }
 
@@ -442,6 +630,7 @@ public final class ProxyServer implements AutoCloseable {
     private int eventLoops = 2;
     private int bufferSize = 32 * 1024;
     private int backlog = 4096;
+    private Duration drainTimeout = Duration.ofSeconds(30);
 
     private Builder() {}
 
@@ -465,11 +654,19 @@ public final class ProxyServer implements AutoCloseable {
      *
      * @param backend the backend; its weight is the starting weight (0 starts it drained)
      * @return this builder
-     * @throws IllegalArgumentException naming the id when it repeats, or when the port is 0
+     * @throws IllegalArgumentException naming the id when it repeats, when the port is 0, or when
+     *     another backend has the same address and port: as IPVS refuses a real server twice in one
+     *     service, since two entries would silently double its share (give it a weight instead)
      */
     public Builder backend(Backend backend) {
       if (backend.port() == 0) {
         throw new IllegalArgumentException("backend " + backend.id() + " needs a port, was 0");
+      }
+      for (Backend other : backends.values()) {
+        if (other.address().equals(backend.address()) && other.port() == backend.port() && !other.id().equals(backend.id())) {
+          throw new IllegalArgumentException("backend " + backend.id() + " has the address of backend " + other.id() + " ("
+              + Endpoints.format(backend.socketAddress()) + "): one server is one backend; give it a weight instead");
+        }
       }
       if (backends.putIfAbsent(backend.id(), backend) != null) {
         throw new IllegalArgumentException("backend id '" + backend.id() + "' is used twice");
@@ -518,7 +715,7 @@ public final class ProxyServer implements AutoCloseable {
      * @return this builder
      */
     public Builder slowStart(Duration window) {
-      schedulerConfig.slowStart(window);
+      schedulerConfig.slowStart(Durations.requireRepresentable("slow-start", window));
       return this;
     }
 
@@ -577,7 +774,7 @@ public final class ProxyServer implements AutoCloseable {
       if (timeout.isNegative() || timeout.isZero()) {
         throw new IllegalArgumentException("connect-timeout must be positive, was " + Durations.format(timeout));
       }
-      this.connectTimeout = timeout;
+      this.connectTimeout = Durations.requireRepresentable("connect-timeout", timeout);
       return this;
     }
 
@@ -592,7 +789,7 @@ public final class ProxyServer implements AutoCloseable {
       if (timeout.isNegative()) {
         throw new IllegalArgumentException("idle-timeout must not be negative, was " + timeout);
       }
-      this.idleTimeout = timeout;
+      this.idleTimeout = Durations.requireRepresentable("idle-timeout", timeout);
       return this;
     }
 
@@ -608,6 +805,22 @@ public final class ProxyServer implements AutoCloseable {
         throw new IllegalArgumentException("connect-attempts must be in 1..16, was " + attempts);
       }
       this.connectAttempts = attempts;
+      return this;
+    }
+
+    /**
+     * Sets how long {@link ProxyServer#drain()} lets open connections finish after the proxy stops
+     * accepting, before it cuts them (HAProxy's {@code hard-stop-after}).
+     *
+     * @param timeout zero (cut at once) or positive
+     * @return this builder
+     * @throws IllegalArgumentException naming the value when negative
+     */
+    public Builder drainTimeout(Duration timeout) {
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("drain-timeout must not be negative, was " + timeout);
+      }
+      this.drainTimeout = Durations.requireRepresentable("drain-timeout", timeout);
       return this;
     }
 
@@ -677,10 +890,10 @@ public final class ProxyServer implements AutoCloseable {
      */
     public ProxyServer build() {
       if (listen.isEmpty()) {
-        throw new IllegalArgumentException("no listen address: give at least one (listen = 127.0.0.1:8080)");
+        throw new IllegalArgumentException("no listen address: add one with listen(address)");
       }
       if (backends.isEmpty()) {
-        throw new IllegalArgumentException("no backend: give at least one (backend web-1 = 127.0.0.1:8081)");
+        throw new IllegalArgumentException("no backend: add one with backend(Backend.of(...))");
       }
       SchedulerConfig config = schedulerConfig.build();
       Scheduler scheduler = Schedulers.create(algorithm, config);

@@ -149,6 +149,16 @@ final class Session {
   /** Returns false when the attempt failed at once (the next one should be made). */
   private boolean connect(Backend b) {
     ProxyServer server = loop.server;
+    SocketChannel ch;
+    try {
+      ch = SocketChannel.open();
+    } catch (IOException e) {
+      // The proxy's own shortage (no descriptor left): not the backend's failure, and another
+      // backend would fail alike, so the client is refused without a retry.
+      server.localShortage("open a backend connection", e);
+      attempts = tried.length;
+      return false;
+    }
     BackendLoad l = server.sessions().of(b.id());
     load = l;
     member = server.member(b.id());
@@ -156,7 +166,6 @@ final class Session {
     connectStarted = loop.now;
     boolean done;
     try {
-      SocketChannel ch = SocketChannel.open();
       backend = ch;
       ch.configureBlocking(false);
       ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -164,6 +173,12 @@ final class Session {
       backendKey = ch.register(loop.selector, done ? 0 : SelectionKey.OP_CONNECT, this);
       backendOps = -1;
     } catch (IOException e) {
+      if (ProxyServer.isLocalShortage(e)) {
+        server.localShortage("connect to a backend", e);
+        undoAttempt();
+        attempts = tried.length;
+        return false;
+      }
       connectFailed(e.getMessage(), false);
       return false;
     }
@@ -194,6 +209,19 @@ final class Session {
     lastActivity = loop.now;
     flushUp();
     updateInterest();
+  }
+
+  /** Forgets the current attempt without blaming its backend. */
+  private void undoAttempt() {
+    BackendLoad l = load;
+    if (l != null) {
+      l.sessionClosed(false);
+    }
+    load = null;
+    member = null;
+    closeQuietly(backend);
+    backend = null;
+    backendKey = null;
   }
 
   /** Gives up on the current backend; the caller decides whether to try the next one. */
@@ -377,6 +405,7 @@ final class Session {
     state = CLOSED;
     loop.remove(this);
     loop.server.closedSessions.increment();
+    loop.server.sessionEnded();
     closeQuietly(client);
     closeQuietly(backend);
     BackendLoad l = load;

@@ -1,4 +1,7 @@
-/** The embeddable socket-level TCP load balancer: {@link ProxyServer}, its builder, configuration file and status types. */
+/**
+ * The embeddable socket-level TCP load balancer: {@link io.github.lb4j.gateway.proxy.ProxyServer},
+ * its builder, the health-check specification and the status types.
+ */
 @NullMarked
 package io.github.lb4j.gateway.proxy;
 

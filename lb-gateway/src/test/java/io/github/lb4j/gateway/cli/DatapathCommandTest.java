@@ -88,7 +88,60 @@ class DatapathCommandTest {
   @Test
   void backendWithoutPort_isOneLine() {
     oneLine(datapath("--mode", "dsr-l2", "--interface", "eth0", "--vip", "192.0.2.100:80", "--backend", "192.0.2.11"), 1,
-        "lb datapath: --backend must be [ID=]IP:PORT, was '192.0.2.11'");
+        "lb datapath: --backend must be [ID=]IP:PORT or [ID=][IPv6]:PORT, was '192.0.2.11'");
+  }
+
+  @Test
+  void ipv6BackendWithAPortButNoBrackets_saysToUseBrackets() {
+    oneLine(datapath("--mode", "dsr-l2", "--interface", "eth0", "--vip", "[2001:db8::80]", "--backend", "2001:db8::11:80"), 1,
+        "lb datapath: --backend must be [ID=]IP:PORT or [ID=][IPv6]:PORT, was '2001:db8::11:80': write an IPv6 address with"
+            + " a port in brackets");
+  }
+
+  /** Every accepted form of --vip gets past parsing: the next error is the missing interface. */
+  @Test
+  void vipInEveryForm_isAccepted_bracketsWithOrWithoutPort() {
+    for (String vip : List.of("[2001:db8::80]", "[2001:db8::80]:80", "2001:db8::80", "192.0.2.100", "192.0.2.100:80")) {
+      String backend = vip.contains(":") && !vip.startsWith("192") ? "[2001:db8::11]:80" : "192.0.2.11:80";
+      Result r = datapath("--mode", "dsr-l2", "--interface", "lb4jnosuch0", "--vip", vip, "--backend", backend, "--check", "none");
+      assertThat(r.err()).as("--vip %s", vip).startsWith("lb datapath: interface lb4jnosuch0 not found");
+    }
+  }
+
+  @Test
+  void vipWithAnUnclosedBracket_isOneLine() {
+    oneLine(datapath("--mode", "dsr-l2", "--interface", "eth0", "--vip", "[2001:db8::80", "--backend", "[2001:db8::11]:80"), 1,
+        "lb datapath: --vip has no ']' after its IPv6 address, was '[2001:db8::80' (IP, IP:PORT, [IPv6] or [IPv6]:PORT)");
+  }
+
+  @Test
+  void vipWithAColonAndNoPort_isOneLine() {
+    oneLine(datapath("--mode", "dsr-l2", "--interface", "eth0", "--vip", "[2001:db8::80]:", "--backend", "[2001:db8::11]:80"), 1,
+        "lb datapath: --vip has ':' but no port after it, was '[2001:db8::80]:'");
+  }
+
+  @Test
+  void vlanOutOfRange_isOneLine() {
+    oneLine(datapath("--mode", "dsr-l2", "--interface", "eth0", "--vlan", "4095", "--vip", "192.0.2.100:80", "--backend",
+        "192.0.2.11:80"), 1, "lb datapath: --client-vlan must be a VLAN id in 1..4094, was 4095");
+  }
+
+  @Test
+  void inlineVlanFlagsOnOneArm_isOneLine() {
+    oneLine(datapath("--mode", "dsr-l2", "--interface", "eth0", "--client-vlan", "10", "--vip", "192.0.2.100:80", "--backend",
+        "192.0.2.11:80"), 1, "lb datapath: --client-vlan and --server-vlan are for inline; one-arm takes --vlan");
+  }
+
+  @Test
+  void inlineOnOneInterfaceAndOneVlan_isOneLine_twoVlansOfOneTrunkAreAccepted() {
+    oneLine(datapath("--mode", "router", "--client-interface", "eth0", "--server-interface", "eth0", "--vip", "192.0.2.100:80",
+        "--gateway", "192.0.2.1", "--backend", "198.51.100.11:80"), 1,
+        "lb datapath: --client-interface and --server-interface are both eth0: inline needs two interfaces, or two VLANs of one"
+            + " trunk (--client-vlan, --server-vlan)");
+    Result r = datapath("--mode", "router", "--client-interface", "lb4jnosuch0", "--client-vlan", "10", "--server-interface",
+        "lb4jnosuch0", "--server-vlan", "20", "--vip", "192.0.2.100:80", "--gateway", "192.0.2.1", "--backend", "198.51.100.11:80",
+        "--check", "none");
+    assertThat(r.err()).startsWith("lb datapath: interface lb4jnosuch0 not found");
   }
 
   @Test

@@ -32,6 +32,11 @@ final class LabHttpClient {
       keepAlive(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]), Integer.parseInt(args[5]));
       return;
     }
+    if (args[0].equals("download") || args[0].equals("upload")) {
+      transfers(args[0].equals("download"), args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
+          Integer.parseInt(args[5]));
+      return;
+    }
     String host = args[0];
     int port = Integer.parseInt(args[1]);
     int requests = Integer.parseInt(args[2]);
@@ -136,6 +141,68 @@ final class LabHttpClient {
     for (String l : lines) {
       System.out.println(l);
     }
+    System.out.flush();
+  }
+
+  /**
+   * Makes {@code count} transfers one after the other, each on a new connection to the bulk server
+   * ({@link LabHttpServer}): a download of {@code bytes} checked byte for byte against the pattern,
+   * or an upload of {@code bytes} whose receipt the server confirms. Prints per transfer {@code
+   * transfer I ok SERVER} or {@code transfer I failed REASON}, then {@code ok N} and {@code failed N}.
+   */
+  static void transfers(boolean download, String host, int port, int bytes, int count, int timeout) {
+    int ok = 0;
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < count; i++) {
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(host, port), timeout);
+        s.setSoTimeout(timeout);
+        OutputStream out = s.getOutputStream();
+        if (download) {
+          out.write(("GET /bytes/" + bytes + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        } else {
+          out.write(("POST /upload HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: " + bytes + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+          byte[] body = new byte[bytes];
+          for (int k = 0; k < bytes; k++) {
+            body[k] = LabHttpServer.patternByte(k);
+          }
+          out.write(body);
+        }
+        out.flush();
+        InputStream in = s.getInputStream();
+        String head = LabHttpServer.readHead(in);
+        if (!head.startsWith("HTTP/1.1 200 ")) {
+          throw new IOException("status " + head.lines().findFirst().orElse(""));
+        }
+        byte[] body = in.readAllBytes();
+        String server;
+        if (download) {
+          if (body.length != bytes) {
+            throw new IOException("got " + body.length + " of " + bytes + " bytes");
+          }
+          for (int k = 0; k < bytes; k++) {
+            if (body[k] != LabHttpServer.patternByte(k)) {
+              throw new IOException("byte " + k + " differs");
+            }
+          }
+          int at = head.indexOf("X-Backend: ");
+          server = at < 0 ? "?" : head.substring(at + 11, head.indexOf('\r', at));
+        } else {
+          String text = new String(body, StandardCharsets.US_ASCII).strip();
+          if (!text.startsWith("received " + bytes + " bytes by ")) {
+            throw new IOException("server says: " + text);
+          }
+          server = text.substring(text.lastIndexOf(' ') + 1);
+        }
+        ok++;
+        sb.append("transfer ").append(i).append(" ok ").append(server).append('\n');
+      } catch (IOException | RuntimeException e) {
+        sb.append("transfer ").append(i).append(" failed ").append(e.toString().replace('\n', ' ')).append('\n');
+      }
+    }
+    sb.append("ok ").append(ok).append('\n').append("failed ").append(count - ok).append('\n');
+    System.out.print(sb);
     System.out.flush();
   }
 

@@ -14,28 +14,20 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The translator's own link-layer choices on a real inline balancer: router mode answers a client
  * on the clients' network at the client's own MAC (resolved by ARP on demand), not through the
- * gateway. The proof: a second client sits on the router-balancer link (a macvlan of the router's
- * link, in its own namespace), and the router is told by nft to drop everything it would forward to
- * that client, so a reply detouring through the router never arrives.
+ * gateway. The proof: the lab's on-link client {@code o} sits on the router-balancer network, and
+ * the router is told by nft to drop everything it would forward to that client, so a reply detouring
+ * through the router never arrives.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LinkLayerLabTest {
 
-  private static final String ON_LINK_CLIENT = "192.0.2.50";
+  private static final String ON_LINK_CLIENT = Lab.ON_LINK_CLIENT;
   private Lab lab;
-  private String extra;
 
   @BeforeAll
   void up() throws Exception {
     Lab.assumeAvailable();
     lab = Lab.create(Lab.Layout.INLINE, 3);
-    extra = lab.ns("c2");
-    Lab.run("ip", "netns", "add", extra);
-    lab.in("r", "ip", "link", "add", "c2", "link", "eth1", "type", "macvlan", "mode", "bridge");
-    lab.in("r", "ip", "link", "set", "c2", "netns", extra);
-    lab.in("c2", "ip", "link", "set", "lo", "up");
-    lab.in("c2", "ip", "addr", "add", ON_LINK_CLIENT + "/24", "dev", "c2");
-    lab.in("c2", "ip", "link", "set", "c2", "up");
     Path rules = lab.dir().resolve("no-forward-to-c2.nft");
     Files.writeString(rules, "table ip lb4j_detour {\n  chain forward {\n    type filter hook forward priority 0; policy accept;\n"
         + "    ip daddr " + ON_LINK_CLIENT + " counter drop\n  }\n}\n");
@@ -46,9 +38,6 @@ class LinkLayerLabTest {
   void down() throws Exception {
     if (lab != null) {
       lab.stopDatapath();
-      if (extra != null) {
-        Lab.run("ip", "netns", "del", extra);
-      }
       lab.close();
     }
   }
@@ -63,7 +52,7 @@ class LinkLayerLabTest {
     }
     Path status = lab.startDatapath(3, a.toArray(String[]::new));
 
-    Lab.Load onLink = lab.load("c2", Lab.VIP, 100, 4, 5000);
+    Lab.Load onLink = lab.load("o", Lab.VIP, 100, 4, 5000);
     Lab.Load remote = lab.load("c", Lab.VIP, 100, 4, 5000);
 
     assertThat(onLink.failed()).as("on-link client: %s", onLink.raw()).isZero();

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PortVipPathMtuLabTest {
 
-  private static final int BULK = 8081;
+  // clear of the lab servers' own HTTP (8080) and bulk (8081) ports
+  private static final int BULK = 8090;
   private static final int BYTES = 300_000;
   private Lab lab;
 

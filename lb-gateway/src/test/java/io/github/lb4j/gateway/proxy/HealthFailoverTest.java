@@ -62,7 +62,7 @@ class HealthFailoverTest {
   }
 
   @Test
-  void tcpCheck_marksAStoppedBackendDownWithinFallTimesIntervalPlusTimeout_andNoRequestFailsAfter() throws Exception {
+  void tcpCheck_marksAStoppedBackendDown_andNoRequestFailsAfterTheDetection() throws Exception {
     HealthCheckSpec spec = new HealthCheckSpec("tcp", Map.of(), Duration.ofMillis(200), Duration.ofMillis(100), 2, 2);
     start(spec);
     InetSocketAddress front = proxy.listenAddresses().get(0);
@@ -78,13 +78,11 @@ class HealthFailoverTest {
     });
     traffic.start();
     try {
-      Thread.sleep(300);
-      long stoppedAt = System.nanoTime();
+      // Traffic reaches every backend before one stops. How soon the monitor detects it is
+      // HealthMonitorTest's subject (fall x (interval + timeout), on a hand-driven clock).
+      await().atMost(Duration.ofSeconds(30)).until(() -> web.stream().allMatch(w -> w.requests() > 0));
       web.get(1).stop();
-      await().atMost(Duration.ofSeconds(10)).until(() -> downAt.containsKey("web-2"));
-      long detection = downAt.get("web-2") - stoppedAt;
-
-      assertThat(Duration.ofNanos(detection)).isLessThanOrEqualTo(spec.detectionBound().plusMillis(500));
+      await().atMost(Duration.ofSeconds(30)).until(() -> downAt.containsKey("web-2"));
 
       Map<String, Integer> after = new HashMap<>();
       for (int i = 0; i < 60; i++) {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.gateway.demo.HttpBackend;
+import io.github.lb4j.gateway.demo.MalformedRequests;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -92,6 +93,24 @@ class ProxyServerTest {
     await().untilAsserted(() -> assertThat(p.stats().active()).isZero());
     assertThat(p.status()).allSatisfy(s -> assertThat(s.totalSessions()).isEqualTo(30));
     assertThat(p.sessions().all()).allSatisfy(l -> assertThat(l.active() + l.inactive()).isZero());
+  }
+
+  /** One client sending garbage must not take down the backends behind the proxy (lb serve's robustness). */
+  @Test
+  void malformedRequestsThroughTheProxy_getTheirStatus_andEveryBackendKeepsServing() throws IOException {
+    ProxyServer p = start(webBackends().andThen(b -> b.algorithm("round-robin")));
+    long rejectedBefore = WEB.stream().mapToLong(HttpBackend::rejected).sum();
+    for (int round = 0; round < 3; round++) {
+      for (Map.Entry<String, Integer> bad : MalformedRequests.corpus().entrySet()) {
+        String answer = MalformedRequests.exchange(front(p), bad.getKey());
+        assertThat(answer).as("answer to %s", bad.getKey()).contains("HTTP/1.1 " + bad.getValue() + " ");
+      }
+    }
+    assertThat(WEB.stream().mapToLong(HttpBackend::rejected).sum() - rejectedBefore)
+        .isEqualTo(3L * MalformedRequests.corpus().size());
+    assertThat(WEB).allSatisfy(w -> assertThat(w.running()).isTrue());
+    assertThat(requests(p, 30)).containsOnly(Map.entry("web-1", 10), Map.entry("web-2", 10), Map.entry("web-3", 10));
+    assertThat(p.stats().rejected()).isZero();
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.github.lb4j.health.check;
 
+import io.github.lb4j.api.Addresses;
 import io.github.lb4j.api.HealthReason;
 import io.github.lb4j.api.HealthResult;
 import java.io.IOException;
@@ -23,8 +24,9 @@ import org.jspecify.annotations.Nullable;
  * {@code http-check expect status|string|rstring} and its {@code !} negation.
  *
  * <p>Plain HTTP runs non-blocking on the shared loop; HTTPS runs on the loop's small blocking pool
- * (JSSE's socket API), with the same deadline. The timeout bounds the whole exchange, so a server
- * that trickles its response a byte at a time fails with {@link HealthReason#TIMEOUT}.
+ * (JSSE's socket API), with the same deadline. The timeout bounds the whole exchange up to the end
+ * of the response (the body is read to its end even when only the status matters), so a server that
+ * trickles its response, or its body after fast headers, fails with {@link HealthReason#TIMEOUT}.
  *
  * <p>Thread-safe; see {@link BaseChecker}.
  */
@@ -83,7 +85,7 @@ final class HttpChecker extends BaseChecker {
     if (fixed != null) {
       return fixed;
     }
-    String h = target.getAddress().getHostAddress();
+    String h = Addresses.format(target.getAddress());
     int zone = h.indexOf('%');
     if (zone >= 0) {
       h = h.substring(0, zone);

@@ -9,8 +9,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * An incremental HTTP/1.1 response parser (RFC 9112): status line, headers, and a body delimited by
  * {@code Content-Length}, by chunked transfer coding (§7.1) or by the connection closing (§6.3).
- * Bytes are pushed as they arrive; it stops as soon as it knows enough: after the headers when the
- * body is not wanted, or after {@code maxBodyBytes} bytes of body.
+ * Bytes are pushed as they arrive. It reports {@link State#DONE} only at the end of the whole
+ * message, so that a check's deadline covers the whole response: a server that sends its headers at
+ * once and then trickles the body is still waiting when the deadline passes (a slowloris reply). The
+ * body is kept up to {@code maxBodyBytes} when it is wanted and discarded beyond (or entirely when it
+ * is not); discarded bytes cost no memory.
  *
  * <p>One per check, confined to the thread that runs the check. Allocates its line and body
  * buffers; never blocks.
@@ -95,9 +98,7 @@ final class HttpResponseParser {
         case BODY_LENGTH:
         case CHUNK_DATA:
           int n = (int) Math.min(in.remaining(), remaining);
-          if (take(in, n)) {
-            return State.DONE;
-          }
+          take(in, n);
           remaining -= n;
           if (remaining == 0) {
             if (phase == Phase.BODY_LENGTH) {
@@ -107,9 +108,7 @@ final class HttpResponseParser {
           }
           break;
         case BODY_EOF:
-          if (take(in, in.remaining())) {
-            return State.DONE;
-          }
+          take(in, in.remaining());
           break;
         case DONE:
           return State.DONE;
@@ -138,24 +137,16 @@ final class HttpResponseParser {
     return State.ERROR;
   }
 
-  /** Copies body bytes, returns true when the body limit is reached. */
-  private boolean take(ByteBuffer in, int n) {
-    if (!wantBody) {
-      in.position(in.position() + n);
-      return false;
-    }
-    int room = maxBodyBytes - body.size();
-    int keep = Math.min(room, n);
+  /** Consumes {@code n} body bytes: keeps them while wanted and under the limit, discards the rest. */
+  private void take(ByteBuffer in, int n) {
+    int keep = wantBody ? Math.min(maxBodyBytes - body.size(), n) : 0;
     for (int i = 0; i < keep; i++) {
       body.write(in.get());
     }
-    in.position(in.position() + (n - keep));
-    if (body.size() >= maxBodyBytes && n > 0) {
+    if (wantBody && keep < n) {
       truncated = true;
-      phase = Phase.DONE;
-      return true;
     }
-    return false;
+    in.position(in.position() + (n - keep));
   }
 
   private State done() {
@@ -286,7 +277,7 @@ final class HttpResponseParser {
       phase = Phase.STATUS;
       return State.MORE;
     }
-    if (!wantBody || headRequest || status == 204 || status == 304) {
+    if (headRequest || status == 204 || status == 304) {
       return done();
     }
     if (chunked) {

@@ -9,9 +9,10 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Registers [icmp] (seed S2.1) so that the name always resolves: it delegates to lb-linux, either
+ * Registers [icmp] (seed S2.1) so that the name always resolves: it delegates to lb-health-linux, either
  * through {@link NativeCheckerProvider#ICMP} or to another {@link HealthCheckerProvider} named
- * {@code icmp}, and otherwise fails with a message saying that lb-linux on JDK 22+ is needed. It
+ * {@code icmp}, and otherwise fails with a message saying that lb-health-linux on JDK 22+ is
+ * needed. It
  * never falls back to {@code InetAddress.isReachable}, which without privileges silently tries a TCP
  * connection to port 7 instead of sending an echo request.
  *

@@ -10,7 +10,7 @@ import java.util.Set;
 /**
  * Registers [tcp-half-open] (seed S2.3): SYN, SYN/ACK, RST; the server application never accepts.
  * {@code way=unprivileged} (default) is {@link TcpChecker}'s delayed-ACK method on Linux; {@code
- * way=raw} is supplied by lb-linux through {@link NativeCheckerProvider#TCP_HALF_OPEN_RAW}, and
+ * way=raw} is supplied by lb-health-linux through {@link NativeCheckerProvider#TCP_HALF_OPEN_RAW}, and
  * its other options pass through to it.
  *
  * <p>Stateless and thread-safe; {@code create} allocates the checker (which joins the shared check
@@ -52,7 +52,7 @@ public final class TcpHalfOpenProvider extends BaseProvider {
     if (!TcpChecker.quickAckSupported()) {
       throw new UnsupportedOperationException(
           "tcp-half-open with way=unprivileged needs Linux's TCP_QUICKACK socket option (jdk.net.ExtendedSocketOptions),"
-              + " which this platform lacks; use way=raw with lb-linux on JDK 22+");
+              + " which this platform lacks; use way=raw with lb-health-linux on JDK 22+");
     }
     return new TcpChecker(name(), true, true);
   }

@@ -6,13 +6,13 @@ import java.util.Set;
 
 /**
  * Supplies one health-check method that needs native sockets, implemented outside lb-health
- * (lb-linux, through the FFM API on JDK 22+).
+ * (lb-health-linux, on lb-linux's FFM bindings on JDK 22+).
  *
  * <p>lb-health owns the public names: {@code HealthCheckers.create("icmp", ...)} and {@code
  * HealthCheckers.create("tcp-half-open", Map.of("way", "raw", ...))} look up the implementation
  * whose {@link #method()} is {@link #ICMP} or {@link #TCP_HALF_OPEN_RAW} and delegate to it; when
- * none is present, creation fails with an {@link UnsupportedOperationException} saying that lb-linux
- * on JDK 22+ is needed. The options passed to {@link #create} are the caller's, minus the {@code
+ * none is present, creation fails with an {@link UnsupportedOperationException} saying that
+ * lb-health-linux on JDK 22+ is needed. The options passed to {@link #create} are the caller's, minus the {@code
  * way} option that lb-health consumed.
  *
  * <p>Implementations must be thread-safe and have a public no-argument constructor (or a public

@@ -18,10 +18,32 @@ class HttpResponseParserTest {
   }
 
   @Test
-  void statusOnly_stopsAfterHeaders() {
+  void statusOnly_isDoneAtTheEndOfTheBody_notAfterTheHeaders() {
     HttpResponseParser p = new HttpResponseParser(false, false, 100);
-    assertThat(feed(p, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 1000\r\n\r\n")).isEqualTo(State.DONE);
+    assertThat(feed(p, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 1000\r\n\r\n")).isEqualTo(State.MORE);
     assertThat(p.status()).isEqualTo(503);
+    assertThat(feed(p, "x".repeat(999))).isEqualTo(State.MORE);
+    assertThat(feed(p, "x")).isEqualTo(State.DONE);
+    assertThat(p.bodyBytes()).as("a body that is not wanted is discarded").isZero();
+  }
+
+  @Test
+  void statusOnly_chunkedAndUntilClose_areReadToTheirEnd() {
+    HttpResponseParser chunked = new HttpResponseParser(false, false, 100);
+    assertThat(feed(chunked, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n")).isEqualTo(State.MORE);
+    assertThat(feed(chunked, "0\r\n\r\n")).isEqualTo(State.DONE);
+    HttpResponseParser untilClose = new HttpResponseParser(false, false, 100);
+    assertThat(feed(untilClose, "HTTP/1.0 200 OK\r\n\r\nok")).isEqualTo(State.MORE);
+    assertThat(untilClose.eof()).isEqualTo(State.DONE);
+  }
+
+  @Test
+  void noBody_headAnd204And304_areDoneAfterTheHeaders() {
+    assertThat(feed(new HttpResponseParser(false, true, 100), "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"))
+        .isEqualTo(State.DONE);
+    assertThat(feed(new HttpResponseParser(true, false, 100), "HTTP/1.1 204 No Content\r\n\r\n")).isEqualTo(State.DONE);
+    assertThat(feed(new HttpResponseParser(true, false, 100), "HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n"))
+        .isEqualTo(State.DONE);
   }
 
   @Test
@@ -56,9 +78,10 @@ class HttpResponseParserTest {
   }
 
   @Test
-  void bodyLimit_truncates() {
+  void bodyLimit_keepsTheFirstBytes_andReadsTheRestToTheEnd() {
     HttpResponseParser p = new HttpResponseParser(true, false, 4);
-    assertThat(feed(p, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789")).isEqualTo(State.DONE);
+    assertThat(feed(p, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n012345678")).isEqualTo(State.MORE);
+    assertThat(feed(p, "9")).isEqualTo(State.DONE);
     assertThat(p.body()).isEqualTo("0123");
     assertThat(p.truncated()).isTrue();
   }

@@ -107,6 +107,55 @@ final class LoopbackServer implements AutoCloseable {
     };
   }
 
+  /**
+   * Reads the request head, writes {@code head} at once, then {@code trickled} one byte every {@code
+   * gapMillis}: a slowloris reply, which only a deadline over the whole response can catch.
+   */
+  static Behaviour headThenTrickle(String head, String trickled, long gapMillis) {
+    return s -> {
+      readHead(s.getInputStream());
+      OutputStream out = s.getOutputStream();
+      out.write(head.getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      for (byte b : trickled.getBytes(StandardCharsets.UTF_8)) {
+        Thread.sleep(gapMillis);
+        out.write(b);
+        out.flush();
+      }
+      s.close();
+    };
+  }
+
+  /**
+   * Relays a connection to {@code upstream}: client to upstream at once, upstream to client one byte
+   * every {@code gapMillis} (a TLS server whose handshake trickles).
+   */
+  static Behaviour trickleFrom(InetSocketAddress upstream, long gapMillis) {
+    return s -> {
+      try (Socket up = new Socket(upstream.getAddress(), upstream.getPort())) {
+        Thread pump = new Thread(() -> {
+          try {
+            s.getInputStream().transferTo(up.getOutputStream());
+          } catch (IOException ignored) {
+            // Either side closing ends the relay.
+          }
+        }, "test-server-relay");
+        pump.setDaemon(true);
+        pump.start();
+        InputStream in = up.getInputStream();
+        OutputStream out = s.getOutputStream();
+        int b;
+        while ((b = in.read()) >= 0) {
+          out.write(b);
+          out.flush();
+          Thread.sleep(gapMillis);
+        }
+      } finally {
+        s.close();
+      }
+    };
+  }
+
   /** Echoes every byte received, with a prefix on each read. */
   static Behaviour echo(String prefix) {
     return s -> {

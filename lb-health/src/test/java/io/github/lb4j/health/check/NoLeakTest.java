@@ -1,6 +1,7 @@
 package io.github.lb4j.health.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.github.lb4j.api.HealthChecker;
 import io.github.lb4j.api.HealthCheckers;
@@ -71,7 +72,14 @@ class NoLeakTest {
     SSLContext tls = SelfSignedTls.serverContext(dir);
     scenario(tls);
     Leaks.awaitBaseline(Integer.MAX_VALUE);
-    Thread.sleep(200);
+    // The JDK may still be closing sockets of the first round: measure once two readings agree.
+    int[] last = {Leaks.openFds()};
+    await().pollInterval(Duration.ofMillis(100)).atMost(Duration.ofSeconds(30)).until(() -> {
+      int n = Leaks.openFds();
+      boolean stable = n == last[0];
+      last[0] = n;
+      return stable;
+    });
     int before = Leaks.openFds();
     scenario(tls);
     Leaks.awaitBaseline(before);

@@ -25,18 +25,18 @@ class RegistryTest {
   }
 
   @Test
-  void icmp_withoutLbLinux_saysWhatIsNeeded() {
+  void icmp_withoutLbHealthLinux_saysWhatIsNeeded() {
     assertThatThrownBy(() -> HealthCheckers.create("icmp", Map.of()))
         .isInstanceOf(UnsupportedOperationException.class)
-        .hasMessageContaining("lb-linux on JDK 22+");
+        .hasMessageContaining("lb-health-linux on JDK 22+");
   }
 
   @Test
-  void tcpHalfOpen_rawWithoutLbLinux_saysWhatIsNeeded() {
+  void tcpHalfOpen_rawWithoutLbHealthLinux_saysWhatIsNeeded() {
     assertThatThrownBy(() -> HealthCheckers.create("tcp-half-open", Map.of("way", "raw")))
         .isInstanceOf(UnsupportedOperationException.class)
         .hasMessageContaining("way=raw")
-        .hasMessageContaining("lb-linux on JDK 22+");
+        .hasMessageContaining("lb-health-linux on JDK 22+");
   }
 
   @Test

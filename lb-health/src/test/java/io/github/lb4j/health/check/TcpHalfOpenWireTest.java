@@ -1,6 +1,7 @@
 package io.github.lb4j.health.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.github.lb4j.api.HealthChecker;
 import io.github.lb4j.api.HealthCheckers;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -43,6 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TcpHalfOpenWireTest {
 
   static final int CHECKS = 50;
+  /** How long to wait for tcpdump before calling it hung; never a measure of speed. */
+  static final Duration HANG_GUARD = Duration.ofSeconds(30);
   static final Pattern LINE = Pattern.compile(
       "127\\.0\\.0\\.1\\.(\\d+) > 127\\.0\\.0\\.1\\.(\\d+): Flags \\[([^\\]]*)\\].*?length (\\d+)");
 
@@ -90,17 +94,17 @@ class TcpHalfOpenWireTest {
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .start();
       try {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!Files.readString(err).contains("listening on") && capture.isAlive() && System.nanoTime() < until) {
-          Thread.sleep(20);
-        }
-        if (!capture.isAlive() || !Files.readString(err).contains("listening on")) {
+        await().atMost(HANG_GUARD).until(() -> !capture.isAlive() || Files.readString(err).contains("listening on"));
+        if (!capture.isAlive()) {
           Requirements.unavailable("the half-open wire proof cannot capture on lo with tcpdump: " + Files.readString(err).trim());
         }
-        // tcpdump reports "listening" slightly before its filter sees packets; a refused connect
-        // to a second port, checked in the capture below, proves that the capture was live.
-        Thread.sleep(1500);
-        connectRefused(canary);
+        // tcpdump reports "listening" slightly before its filter sees packets: knock on the canary
+        // port until a knock shows in the capture, which proves the capture live.
+        await().atMost(HANG_GUARD).until(() -> {
+          connectRefused(canary);
+          return canarySyns(read(tcpdump, pcap), canary) >= 1;
+        });
+        int knocks = canarySyns(read(tcpdump, pcap), canary);
         try (HealthChecker checker = HealthCheckers.create("tcp-half-open", Map.of("way", "unprivileged"))) {
           InetSocketAddress target = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
           for (int i = 0; i < CHECKS; i++) {
@@ -109,14 +113,18 @@ class TcpHalfOpenWireTest {
             assertThat(server.accept()).as("accept() after check %d", i).isNull();
           }
         }
-        // Longer than the 200 ms delayed-ACK timer, so a late ACK would be captured.
-        Thread.sleep(600);
-        assertThat(server.accept()).as("accept() after all checks").isNull();
+        // For longer than the 200 ms delayed-ACK timer, accept() stays empty: a late ACK would show.
+        AtomicBoolean accepted = new AtomicBoolean();
+        await().during(Duration.ofMillis(600)).atMost(HANG_GUARD).until(() -> {
+          if (server.accept() != null) {
+            accepted.set(true);
+          }
+          return !accepted.get();
+        });
+        assertThat(accepted).as("accept() after all checks").isFalse();
+        // One more knock, awaited in the file, proves every earlier segment was written.
         connectRefused(canary);
-        long flushed = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (canarySyns(read(tcpdump, pcap), canary) < 2 && System.nanoTime() < flushed) {
-          Thread.sleep(50);
-        }
+        await().atMost(HANG_GUARD).until(() -> canarySyns(read(tcpdump, pcap), canary) > knocks);
       } finally {
         capture.destroy();
         capture.waitFor(5, TimeUnit.SECONDS);

@@ -1,5 +1,0 @@
-/** Tests of the icmp checker and the raw way of the tcp-half-open checker. */
-@NullMarked
-package io.github.lb4j.linux.health;
-
-import org.jspecify.annotations.NullMarked;
