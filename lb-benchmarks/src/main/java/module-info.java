@@ -4,6 +4,7 @@ module io.github.lb4j.benchmarks {
   requires io.github.lb4j.api;
   requires io.github.lb4j.algorithms;
   requires io.github.lb4j.health;
+  requires io.github.lb4j.pool;
   requires io.github.lb4j.nat;
   requires io.github.lb4j.linux;
   requires jmh.core;

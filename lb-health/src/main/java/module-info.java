@@ -26,5 +26,6 @@ module io.github.lb4j.health {
       io.github.lb4j.health.check.UdpProvider,
       io.github.lb4j.health.check.TlsProvider,
       io.github.lb4j.health.check.ScriptProvider,
-      io.github.lb4j.health.check.IcmpProvider;
+      io.github.lb4j.health.check.IcmpProvider,
+      io.github.lb4j.health.check.AgentProvider;
 }

@@ -34,8 +34,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Slow start</b> (HAProxy {@code slowstart}, Envoy slow start): a backend that joins the
  * selectable set after the first update, or returns to it from drain or ill health, ramps its weight
- * linearly from 10% (Envoy's {@code min_weight_percent}) to 100% over {@link
- * SchedulerConfig#slowStart()}, dated with the injected clock. Load-aware algorithms divide by the
+ * over {@link SchedulerConfig#slowStart()} by Envoy's factor {@code max(minWeightPercent,
+ * (max(elapsed, 1 s) / window)^(1 / aggression))} (defaults 10% and 1.0: linear from 10%), dated
+ * with the injected clock. Load-aware algorithms divide by the
  * ramped weight ({@link SlowStart#WEIGHT}); sequence and draw algorithms admit a ramping backend's
  * turn with probability equal to its share and otherwise choose again ({@link SlowStart#THINNING});
  * hashing algorithms ignore the ramp ({@link SlowStart#NONE}) because moving keys as a weight grows
@@ -45,9 +46,12 @@ import org.jspecify.annotations.Nullable;
  * SchedulerConfig#persistence()} a client source address keeps its backend while it returns within
  * the timeout and the backend stays selectable, in a bounded {@link AffinityTable}.
  *
- * <p><b>Seed</b>: every hash and every random draw derives from {@link SchedulerConfig#seed()}, so
- * instances with equal configuration and seed, fed the same updates and flows in the same order,
- * choose identically.
+ * <p><b>Seed</b>: every hash and every random draw derives from one seed: {@link
+ * SchedulerConfig#seed()} when set, so instances with equal configuration and seed, fed the same
+ * updates and flows in the same order, choose identically (balancers behind ECMP); otherwise a
+ * random seed drawn for this instance, so that restarted clients do not all start their round
+ * robin on the same backend (grpc-java #4462) and nobody can precompute the flows a hash sends to
+ * one backend.
  *
  * @param <T> the algorithm's precomputed per-snapshot table
  */
@@ -81,6 +85,8 @@ abstract class AbstractScheduler<T> implements Scheduler {
   private final NanoClock clock;
   private final SlowStart slowStart;
   private final long window;
+  private final double minRamp;
+  private final double aggression;
   private final NoBackendPolicy noBackendPolicy;
   private final int panicThresholdPercent;
   private final @Nullable AffinityTable persistence;
@@ -90,6 +96,9 @@ abstract class AbstractScheduler<T> implements Scheduler {
   final long seed;
   /** One counter for turns and draws, kept across snapshot swaps, started at a seeded position. */
   final PaddedCounter sequence;
+
+  /** The steps of the last update, counted for the test of update cost. Control plane only. */
+  final Work work = new Work();
 
   /** The table of algorithms that precompute nothing. */
   static final Object NO_TABLE = new Object();
@@ -104,10 +113,12 @@ abstract class AbstractScheduler<T> implements Scheduler {
     this.name = name;
     this.sessions = config.sessions();
     this.clock = config.clock();
-    this.seed = config.seed();
+    this.seed = config.seed().isPresent() ? config.seed().getAsLong() : Hashing.randomSeed();
     this.slowStart = slowStart;
     long w = config.slowStart().toNanos();
     this.window = slowStart == SlowStart.NONE ? 0L : w;
+    this.minRamp = config.slowStartMinWeightPercent() / 100.0;
+    this.aggression = config.slowStartAggression();
     this.noBackendPolicy = config.noBackendPolicy();
     this.panicThresholdPercent = config.panicThresholdPercent();
     long timeout = config.persistence().isZero() ? 0L : config.persistence().toNanos();
@@ -182,8 +193,11 @@ abstract class AbstractScheduler<T> implements Scheduler {
 
   @Override
   public final void update(List<Backend> eligible, List<Backend> ineligible) {
+    work.reset();
     List<Backend> healthy = List.copyOf(eligible);
     List<Backend> sick = List.copyOf(ineligible);
+    // Validation, serving lists, pool arrays, ramps and the handle map: a few passes over n.
+    work.add(8L * (healthy.size() + sick.size()));
     Set<String> ids = new HashSet<>();
     for (Backend b : healthy) {
       if (!ids.add(b.id())) {
@@ -264,7 +278,7 @@ abstract class AbstractScheduler<T> implements Scheduler {
     joined.clear();
     joined.putAll(stillJoined);
     T table = build(backends, weights);
-    return new Pool<>(backends, loads, weights, rampStart, window, degraded, table);
+    return new Pool<>(backends, loads, weights, new Pool.Ramp(rampStart, window, minRamp, aggression), degraded, table);
   }
 
   @Override

@@ -26,6 +26,7 @@ final class FailoverScheduler extends AbstractScheduler<int[]> {
         best = i;
       }
     }
+    work.add(weights.length);
     return new int[] {best};
   }
 

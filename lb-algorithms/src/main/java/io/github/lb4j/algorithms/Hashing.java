@@ -11,7 +11,19 @@ final class Hashing {
   /** The SplitMix64 increment (the golden ratio in 64-bit fixed point). */
   static final long GOLDEN = 0x9E37_79B9_7F4A_7C15L;
 
+  private static final java.security.SecureRandom SEEDS = new java.security.SecureRandom();
+
   private Hashing() {}
+
+  /**
+   * A seed for a scheduler created without one: unpredictable, so that no two instances share a
+   * round-robin start or a random stream and no one can precompute the flows a hash sends to one
+   * backend. Control plane; may read the platform's entropy source (never blocks on Linux's
+   * {@code /dev/urandom}).
+   */
+  static long randomSeed() {
+    return SEEDS.nextLong();
+  }
 
   /**
    * Hashes a backend id: its UTF-16 code units, four per 64-bit word, then its length. Not {@link

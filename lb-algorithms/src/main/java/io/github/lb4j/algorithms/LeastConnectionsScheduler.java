@@ -16,6 +16,10 @@ import io.github.lb4j.api.SchedulerConfig;
  *  - shortest-expected-delay, ip_vs_sed.c: least (active + 1) / weight;
  *  - never-queue, ip_vs_nq.c: the first idle backend (active == 0), else as sed.
  *
+ * Requests in flight (BackendLoad pending, fed by request-level callers such as lb-pool's leases)
+ * count as active sessions, as power-of-two-choices counts them, so these schedulers balance
+ * requests as well as connections; callers that only open sessions see the kernel's formulas.
+ *
  * Like the kernel these scan every backend: O(n) per select, a tight loop over an array of
  * counters. Products are compared exactly in 128 bits, so huge counts cannot overflow. Slow start
  * divides by the ramped weight (least-connections ramps an implicit weight of 1).
@@ -62,9 +66,9 @@ final class LeastConnectionsScheduler extends AbstractScheduler<Object> {
     }
   }
 
-  /** IPVS's connection overhead: active sessions weigh 256 inactive ones. */
+  /** IPVS's connection overhead: active sessions (and requests in flight) weigh 256 inactive ones. */
   static long overhead(BackendLoad load) {
-    return (load.active() << 8) + load.inactive();
+    return ((load.active() + load.pending()) << 8) + load.inactive();
   }
 
   static int leastConnections(Pool<?> pool, long now, boolean ramping) {
@@ -117,7 +121,7 @@ final class LeastConnectionsScheduler extends AbstractScheduler<Object> {
     long loh = 0;
     long lw = 0;
     for (int i = 0; i < loads.length; i++) {
-      long active = loads[i].active();
+      long active = loads[i].active() + loads[i].pending();
       if (neverQueue && active == 0) {
         return i;
       }

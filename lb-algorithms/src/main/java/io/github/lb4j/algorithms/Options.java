@@ -45,6 +45,28 @@ final class Options {
     return (int) v;
   }
 
+  double decimal(String name, double defaultValue, double min, double max) {
+    String raw = read(name);
+    if (raw == null) {
+      return defaultValue;
+    }
+    double v;
+    try {
+      v = Double.parseDouble(raw.trim());
+    } catch (NumberFormatException e) {
+      throw bad(name, raw, "must be a number in " + min + ".." + max);
+    }
+    if (!(v >= min && v <= max)) {
+      throw bad(name, raw, "must be in " + min + ".." + max);
+    }
+    return v;
+  }
+
+  /** A duration in seconds (a decimal number, for example {@code 0.5}), returned in nanoseconds. */
+  long seconds(String name, double defaultSeconds, double minSeconds, double maxSeconds) {
+    return (long) (decimal(name, defaultSeconds, minSeconds, maxSeconds) * 1e9);
+  }
+
   HashKey hashKey(String name, HashKey defaultValue) {
     String raw = read(name);
     if (raw == null) {

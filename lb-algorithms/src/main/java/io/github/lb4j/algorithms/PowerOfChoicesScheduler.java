@@ -18,16 +18,27 @@ import io.github.lb4j.api.SchedulerConfig;
  *    load = cost * (outstanding + 1); a backend with no latency history yet but outstanding work
  *    costs Finagle's penalty (Long.MAX_VALUE >> 16) + outstanding. Outstanding counts pending
  *    requests plus active sessions, fed by the session feedback; divided by the (ramped) weight.
+ *    When neither candidate has latency history (an L4 balancer that feeds session counts only)
+ *    there is no cost to compare and the penalty would make every backend with sessions equally
+ *    "infinite" (weights 1:2 then gave the light backend 0.03% of the flows): the two are compared
+ *    by outstanding work per weight, as power-of-two-choices does.
+ *
+ * Weights enter twice, so that shares follow them whatever the load: the draws are proportional
+ * to weight (an alias table), and loads are divided by it. Equal loads, idle backends or flows
+ * that close at once included, keep the first draw, never the lowest index. In slow start a draw
+ * of a ramping backend is kept with probability equal to its ramp (Lewis-Shedler thinning, a few
+ * tries) so the draws follow the ramped weights too, and loads are divided by the ramped weight.
  *
  * The d draws are distinct: a repeated index is drawn again (a few times) and otherwise replaced
  * by the next index not yet drawn, so two choices never compare a backend with itself. With d >= n
- * every backend is compared.
+ * every backend is compared, starting from the first draw.
  */
 final class PowerOfChoicesScheduler extends AbstractScheduler<AliasTable> {
 
   static final double PENALTY = Long.MAX_VALUE >> 16;
   private static final int MAX_CHOICES = 8;
   private static final int REDRAWS = 4;
+  private static final int THINNING_TRIES = 8;
 
   private final boolean peakEwma;
   private final int choices;
@@ -40,6 +51,7 @@ final class PowerOfChoicesScheduler extends AbstractScheduler<AliasTable> {
 
   @Override
   AliasTable build(Backend[] backends, int[] weights) {
+    work.add(4L * weights.length);
     return new AliasTable(weights);
   }
 
@@ -49,18 +61,18 @@ final class PowerOfChoicesScheduler extends AbstractScheduler<AliasTable> {
     if (n == 1) {
       return 0;
     }
+    int c0 = draw(pool, now, ramping);
     if (choices >= n) {
-      int best = 0;
-      for (int i = 1; i < n; i++) {
+      int best = c0;
+      for (int k = 1; k < n; k++) {
+        int i = c0 + k < n ? c0 + k : c0 + k - n;
         if (lighter(pool, i, best, now, ramping)) {
           best = i;
         }
       }
       return best;
     }
-    AliasTable alias = pool.table;
     // The drawn indexes live in locals (at most MAX_CHOICES), so select stays allocation-free.
-    int c0 = alias.draw(nextRandom());
     int best = c0;
     int c1 = -1;
     int c2 = -1;
@@ -69,9 +81,9 @@ final class PowerOfChoicesScheduler extends AbstractScheduler<AliasTable> {
     int c5 = -1;
     int c6 = -1;
     for (int k = 1; k < choices; k++) {
-      int c = alias.draw(nextRandom());
+      int c = draw(pool, now, ramping);
       for (int r = 0; r < REDRAWS && seen(c, c0, c1, c2, c3, c4, c5, c6); r++) {
-        c = alias.draw(nextRandom());
+        c = draw(pool, now, ramping);
       }
       while (seen(c, c0, c1, c2, c3, c4, c5, c6)) {
         c = c + 1 == n ? 0 : c + 1;
@@ -92,6 +104,23 @@ final class PowerOfChoicesScheduler extends AbstractScheduler<AliasTable> {
     return best;
   }
 
+  /** A draw proportional to weight, thinned by the slow-start ramp while some backend ramps. */
+  private int draw(Pool<AliasTable> pool, long now, boolean ramping) {
+    AliasTable alias = pool.table;
+    int c = alias.draw(nextRandom());
+    if (!ramping) {
+      return c;
+    }
+    for (int attempt = 1; attempt < THINNING_TRIES; attempt++) {
+      long share = pool.rampShare(c, now);
+      if (share >= Pool.FULL || (nextRandom() >>> (64 - Pool.WEIGHT_SHIFT)) < share) {
+        return c;
+      }
+      c = alias.draw(nextRandom());
+    }
+    return c;
+  }
+
   private static boolean seen(int c, int c0, int c1, int c2, int c3, int c4, int c5, int c6) {
     return c == c0 || c == c1 || c == c2 || c == c3 || c == c4 || c == c5 || c == c6;
   }
@@ -101,7 +130,14 @@ final class PowerOfChoicesScheduler extends AbstractScheduler<AliasTable> {
     long wa = pool.effectiveWeight(a, now, ramping);
     long wb = pool.effectiveWeight(b, now, ramping);
     if (peakEwma) {
-      return peakLoad(pool.loads[a]) * wb < peakLoad(pool.loads[b]) * wa;
+      BackendLoad la = pool.loads[a];
+      BackendLoad lb = pool.loads[b];
+      double ca = la.latencyCostNanos();
+      double cb = lb.latencyCostNanos();
+      if (ca == 0.0 && cb == 0.0) {
+        return LeastConnectionsScheduler.greaterProduct(outstanding(lb), wa, outstanding(la), wb);
+      }
+      return peakLoad(ca, outstanding(la)) * wb < peakLoad(cb, outstanding(lb)) * wa;
     }
     return LeastConnectionsScheduler.greaterProduct(load(pool.loads[b]), wa, load(pool.loads[a]), wb);
   }
@@ -110,9 +146,12 @@ final class PowerOfChoicesScheduler extends AbstractScheduler<AliasTable> {
     return ((l.active() + l.pending()) << 8) + l.inactive();
   }
 
-  static double peakLoad(BackendLoad l) {
-    long outstanding = l.pending() + l.active();
-    double cost = l.latencyCostNanos();
+  static long outstanding(BackendLoad l) {
+    return l.pending() + l.active();
+  }
+
+  /** Finagle's load: cost x (outstanding + 1), or the penalty for outstanding work without a cost. */
+  static double peakLoad(double cost, long outstanding) {
     if (cost == 0.0 && outstanding != 0) {
       return PENALTY + outstanding;
     }

@@ -157,6 +157,30 @@ public final class Providers {
     }
   }
 
+  /** Registers {@code least-request}: Envoy's weighted least request, active_request_bias and slow start. */
+  public static final class LeastRequest extends Registered {
+    /** Creates the provider (called by {@link java.util.ServiceLoader}). */
+    public LeastRequest() {
+      super("least-request", "Fewest active requests of two choices, or weight / (active + 1)^bias when weights differ (Envoy LEAST_REQUEST)", (c, o) -> new LeastRequestScheduler(c, o));
+    }
+  }
+
+  /** Registers {@code weighted-round-robin-adaptive}: gRPC's weighted_round_robin (gRFC A58). */
+  public static final class WeightedRoundRobinAdaptive extends Registered {
+    /** Creates the provider (called by {@link java.util.ServiceLoader}). */
+    public WeightedRoundRobinAdaptive() {
+      super("weighted-round-robin-adaptive", "Weights from backend load reports, qps / (utilization + eps/qps x penalty), static stride picks (gRPC weighted_round_robin, gRFC A58)", (c, o) -> new AdaptiveWeightedRoundRobinScheduler(c, o));
+    }
+  }
+
+  /** Registers {@code aperture}: Finagle's deterministic aperture. */
+  public static final class Aperture extends Registered {
+    /** Creates the provider (called by {@link java.util.ServiceLoader}). */
+    public Aperture() {
+      super("aperture", "Power of two choices within this client's contiguous slice of the backend ring, chosen by its coordinate (Finagle deterministic aperture)", (c, o) -> new ApertureScheduler(c, o));
+    }
+  }
+
   /** Registers {@code maglev}: Maglev table, prime size, weighted, optional bounded loads (Maglev NSDI'16 section 3.4; Envoy maglev_lb). */
   public static final class Maglev extends Registered {
     /** Creates the provider (called by {@link java.util.ServiceLoader}). */

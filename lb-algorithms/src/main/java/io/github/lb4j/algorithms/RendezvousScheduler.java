@@ -45,6 +45,7 @@ final class RendezvousScheduler extends AbstractScheduler<RendezvousScheduler.Id
       hashes[i] = Hashing.ofId(backends[i].id(), seed);
       equal &= weights[i] == weights[0];
     }
+    work.add(backends.length);
     return new Ids(hashes, equal);
   }
 

@@ -4,23 +4,37 @@ import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.FlowHash;
 import io.github.lb4j.api.FlowKey;
 import io.github.lb4j.api.SchedulerConfig;
-import java.util.Arrays;
 
 /*
  * Ring (Ketama) consistent hashing: D. Karger et al., "Consistent Hashing and Random Trees", STOC
- * 1997, with many points per backend as libketama, sized as Envoy's ring_hash load balancer
- * (source/extensions/load_balancing_policies/ring_hash/ring_hash_lb.cc; gRPC's ring_hash.cc sizes
- * its ring the same way): scale = min(ceil(minWeightShare * min-ring-size) /
- * minWeightShare, max-ring-size) and each backend gets ceil-accumulated scale * weightShare points,
- * so the lightest backend still gets enough points and weights are honoured. With 100 equal backends
- * on a 65536 ring the relative standard deviation of load stays within Envoy's 0.045.
+ * 1997, with many points per backend as libketama.
+ *
+ * Sizing. Each backend gets points-per-weight (default 1024) points per unit of weight, fixed by
+ * its own weight alone, as HAProxy's consistent hash gives each server a fixed number of nodes per
+ * weight unit (lb_chash.c, weight x BE_WEIGHT_SCALE). Two properties follow:
+ *  - balance does not degrade with n: a backend's share of the circle has a relative standard
+ *    deviation near 1/sqrt(points), so 1024 points give about 0.03 at any n (Envoy's and gRPC's
+ *    sizing, scale = min(ceil(minShare * min_ring_size) / minShare, max_ring_size), spreads 1024
+ *    points over all backends: 11 each at 100 backends, a deviation of 0.32);
+ *  - removing or adding a backend moves only that backend's flows: every other backend keeps its
+ *    exact points (with Envoy's sizing each backend's point count depends on n, so a removal also
+ *    moves a little of everybody's flows).
+ * The ring is bounded by min-ring-size and max-ring-size (Envoy's names and defaults, 1024 and
+ * 8388608): when the points would fall outside, the points per weight are multiplied or divided by
+ * the smallest power of two that brings them in (each backend keeps at least one point). The
+ * factor changes only when the total crosses a power of two, so consistency holds across every
+ * change that does not.
  *
  * Points are a SplitMix64 stream seeded by each backend's id hash. The ring keeps 44 bits of each
- * point above a 20-bit owner index in one sorted long[] (at most 2^20 backends), and an index of the
- * top bits points straight at the few candidates, so select is O(1) expected instead of a binary
- * search. Options: min-ring-size (default 1024, Envoy's), max-ring-size (default 8388608, Envoy's),
- * hash-key (default five-tuple), hash-balance-factor (bounded loads: an over-loaded owner passes the
- * flow clockwise to the next backend, as HAProxy's consistent hash with hash-balance-factor).
+ * point above a 20-bit owner index in one sorted long[] (at most 2^20 backends), sorted by a
+ * counting pass over its top bits (O(points), the points being uniform) which also yields an index
+ * (one entry per point up to 2^16 points, per eight beyond) that lets select jump straight to the
+ * few candidates: O(1) expected instead of a binary search, one cache miss on a ring larger than
+ * the cache. The default ring has n x 1024 x mean weight points (8 bytes each), so from about a
+ * thousand backends a lookup waits for memory; Maglev's table stays smaller.
+ * Options: points-per-weight, min-ring-size, max-ring-size, hash-key (default five-tuple),
+ * hash-balance-factor (bounded loads: an over-loaded owner passes the flow clockwise to the next
+ * backend, as HAProxy's consistent hash with hash-balance-factor).
  */
 final class RingHashScheduler extends AbstractScheduler<RingHashScheduler.Ring> {
 
@@ -57,6 +71,10 @@ final class RingHashScheduler extends AbstractScheduler<RingHashScheduler.Ring> 
     }
   }
 
+  /** Points per unit of weight by default: a relative deviation of load near 1/sqrt(1024) = 0.03. */
+  static final int DEFAULT_POINTS_PER_WEIGHT = 1024;
+
+  private final int pointsPerWeight;
   private final int minRingSize;
   private final int maxRingSize;
   private final HashKey key;
@@ -64,6 +82,7 @@ final class RingHashScheduler extends AbstractScheduler<RingHashScheduler.Ring> 
 
   RingHashScheduler(SchedulerConfig config, Options options) {
     super("ring-hash", config, SlowStart.NONE);
+    this.pointsPerWeight = options.integer("points-per-weight", DEFAULT_POINTS_PER_WEIGHT, 1, 1 << 23);
     this.minRingSize = options.integer("min-ring-size", 1024, 1, 1 << 23);
     this.maxRingSize = options.integer("max-ring-size", 1 << 23, 1, 1 << 23);
     if (minRingSize > maxRingSize) {
@@ -80,56 +99,110 @@ final class RingHashScheduler extends AbstractScheduler<RingHashScheduler.Ring> 
 
   @Override
   Ring build(Backend[] backends, int[] weights) {
-    return ring(backends, weights, minRingSize, maxRingSize, seed);
+    return ring(backends, weights, pointsPerWeight, minRingSize, maxRingSize, seed, work);
   }
 
-  static Ring ring(Backend[] backends, int[] weights, int minRingSize, int maxRingSize, long seed) {
-    int n = backends.length;
-    if (n > OWNER_MASK + 1) {
-      throw new IllegalArgumentException("ring-hash supports at most " + (OWNER_MASK + 1) + " backends, was " + n);
+  /**
+   * The points of each backend: {@code max(1, w * pointsPerWeight * 2^e)} with the exponent e
+   * nearest 0 that keeps the total within [minRingSize, maxRingSize] (the upper bound wins).
+   */
+  static long[] pointCounts(int[] weights, int pointsPerWeight, int minRingSize, int maxRingSize) {
+    long[] counts = new long[weights.length];
+    int e = 0;
+    long total = scaled(weights, pointsPerWeight, e, counts);
+    while (total > maxRingSize) {
+      total = scaled(weights, pointsPerWeight, --e, counts);
     }
-    long sum = 0;
-    int min = Integer.MAX_VALUE;
-    for (int w : weights) {
-      sum += w;
-      min = Math.min(min, w);
-    }
-    double minShare = (double) min / sum;
-    double scale = Math.min(Math.ceil(minShare * minRingSize) / minShare, maxRingSize);
-    int size = (int) Math.ceil(scale) + n;
-    long[] points = new long[size];
-    int count = 0;
-    double target = 0;
-    long current = 0;
-    for (int i = 0; i < n; i++) {
-      long h = Hashing.ofId(backends[i].id(), seed);
-      target += scale * weights[i] / sum;
-      for (long k = 1; current < target && count < size; k++, current++) {
-        long point = FlowHash.mix64(h + k * Hashing.GOLDEN);
-        points[count++] = (point & ~OWNER_MASK) | i;
+    while (total < minRingSize) {
+      long next = scaled(weights, pointsPerWeight, e + 1, counts);
+      if (next > maxRingSize) {
+        scaled(weights, pointsPerWeight, e, counts);
+        break;
       }
+      e++;
+      total = next;
     }
-    points = Arrays.copyOf(points, count);
-    // Sort as unsigned: flip the sign bit, sort, flip back.
-    for (int j = 0; j < count; j++) {
-      points[j] ^= Long.MIN_VALUE;
+    return counts;
+  }
+
+  /** Fills counts with max(1, w * pointsPerWeight * 2^e) and returns their sum. */
+  private static long scaled(int[] weights, int pointsPerWeight, int e, long[] counts) {
+    long total = 0;
+    for (int i = 0; i < weights.length; i++) {
+      long p = (long) weights[i] * pointsPerWeight;
+      p = e >= 0 ? p << e : e > -63 ? p >> -e : 0;
+      counts[i] = Math.max(1L, p);
+      total += counts[i];
     }
-    Arrays.sort(points);
-    for (int j = 0; j < count; j++) {
-      points[j] ^= Long.MIN_VALUE;
+    return total;
+  }
+
+  static Ring ring(Backend[] backends, int[] weights, int pointsPerWeight, int minRingSize, int maxRingSize, long seed) {
+    return ring(backends, weights, pointsPerWeight, minRingSize, maxRingSize, seed, new Work());
+  }
+
+  static Ring ring(Backend[] backends, int[] weights, int pointsPerWeight, int minRingSize, int maxRingSize, long seed, Work work) {
+    int n = backends.length;
+    if (n > OWNER_MASK + 1 || n > maxRingSize) {
+      throw new IllegalArgumentException("ring-hash supports at most " + Math.min(OWNER_MASK + 1, maxRingSize)
+          + " backends (one point each at max-ring-size=" + maxRingSize + "), was " + n);
     }
-    int bits = Math.max(4, Math.min(22, 64 - Long.numberOfLeadingZeros(Math.max(1, count - 1))));
+    long[] counts = pointCounts(weights, pointsPerWeight, minRingSize, maxRingSize);
+    long[] ids = new long[n];
+    long total = 0;
+    for (int i = 0; i < n; i++) {
+      ids[i] = Hashing.ofId(backends[i].id(), seed);
+      total += counts[i];
+    }
+    work.add(8L * n);
+    int count = (int) total;
+    // About one point per bucket while the ring is small enough to stay in cache; beyond 2^16 points
+    // about eight, so the index (half a byte per point) stays in cache and the scan from a bucket's
+    // first point reads one or two cache lines of the ring: one miss per lookup instead of two.
+    int log = 64 - Long.numberOfLeadingZeros(Math.max(1, count - 1));
+    int bits = Math.max(4, Math.min(22, count > 1 << 16 ? log - 3 : log));
     int shift = 64 - bits;
     int buckets = 1 << bits;
+    // Counting sort by the top bits: count, place (the points are generated twice rather than
+    // stored twice), then an insertion sort inside each bucket, about one point long.
     int[] start = new int[buckets + 1];
-    int j = 0;
-    for (int b = 0; b <= buckets; b++) {
-      while (j < count && (int) (points[j] >>> shift) < b) {
-        j++;
+    for (int i = 0; i < n; i++) {
+      for (long k = 1; k <= counts[i]; k++) {
+        start[(int) (point(ids[i], k) >>> shift) + 1]++;
       }
-      start[b] = j;
     }
+    for (int b = 0; b < buckets; b++) {
+      start[b + 1] += start[b];
+    }
+    int[] fill = java.util.Arrays.copyOf(start, buckets);
+    long[] points = new long[count];
+    for (int i = 0; i < n; i++) {
+      for (long k = 1; k <= counts[i]; k++) {
+        long p = point(ids[i], k);
+        points[fill[(int) (p >>> shift)]++] = (p & ~OWNER_MASK) | i;
+      }
+    }
+    long moves = 0;
+    for (int b = 0; b < buckets; b++) {
+      for (int j = start[b] + 1; j < start[b + 1]; j++) {
+        long v = points[j];
+        int h = j - 1;
+        // Same top bits, hence the same sign: a signed comparison orders them as unsigned.
+        while (h >= start[b] && points[h] > v) {
+          points[h + 1] = points[h];
+          h--;
+          moves++;
+        }
+        points[h + 1] = v;
+      }
+    }
+    work.add(3L * count + 2L * buckets + moves);
     return new Ring(points, start, shift);
+  }
+
+  /** The k-th point (k >= 1) of the backend whose id hashes to {@code id}. */
+  private static long point(long id, long k) {
+    return FlowHash.mix64(id + k * Hashing.GOLDEN);
   }
 
   @Override

@@ -18,7 +18,7 @@ final class RoundRobinScheduler extends AbstractScheduler<Object> {
 
   RoundRobinScheduler(SchedulerConfig config, Options options) {
     super("round-robin", config, SlowStart.THINNING);
-    this.turn = new PaddedCounter(FlowHash.mix64(config.seed() ^ 0x5EED_0001_7E00_0001L) >>> 33);
+    this.turn = new PaddedCounter(FlowHash.mix64(seed ^ 0x5EED_0001_7E00_0001L) >>> 33);
   }
 
   @Override

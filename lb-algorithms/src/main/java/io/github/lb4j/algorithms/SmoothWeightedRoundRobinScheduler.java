@@ -12,22 +12,25 @@ import io.github.lb4j.api.SchedulerConfig;
  * c=1 give a a b a c a a: the heavy backend's turns are spread out, never a burst.
  *
  * nginx runs this O(n) loop under the upstream lock on every request; here one period (sum of
- * weights / gcd picks) is simulated per snapshot and select reads it at a shared lock-free counter,
- * O(1). When simulating a period would cost more than 2^24 steps, weights are first scaled down
- * proportionally (each kept at least 1).
+ * weights / gcd turns) is read at a shared lock-free counter that survives updates and starts at a
+ * seeded position. Small pools (n x period <= 2^22) precompute nginx's period exactly; simulating
+ * it costs n x period steps, O(n^2) and more for large pools, so beyond that bound
+ * WeightedSchedule's golden-ratio stride takes over: the same exact share per period and turns as
+ * evenly spread (its gaps are within a small factor of period / weight), O(1) expected per select,
+ * O(n) per update.
  */
-final class SmoothWeightedRoundRobinScheduler extends AbstractScheduler<int[]> {
+final class SmoothWeightedRoundRobinScheduler extends AbstractScheduler<WeightedSchedule> {
 
   private final PaddedCounter turn;
 
   SmoothWeightedRoundRobinScheduler(SchedulerConfig config, Options options) {
     super("smooth-weighted-round-robin", config, SlowStart.THINNING);
-    this.turn = new PaddedCounter(FlowHash.mix64(config.seed() ^ 0x5EED_0003_7E00_0001L) >>> 33);
+    this.turn = new PaddedCounter(FlowHash.mix64(seed ^ 0x5EED_0003_7E00_0001L) >>> 33);
   }
 
   @Override
-  int[] build(Backend[] backends, int[] weights) {
-    return sequence(WeightedRoundRobinScheduler.scaled(weights, WeightedRoundRobinScheduler.WORK_LIMIT, false));
+  WeightedSchedule build(Backend[] backends, int[] weights) {
+    return WeightedSchedule.of(weights, SmoothWeightedRoundRobinScheduler::sequence, work);
   }
 
   /** One period of nginx's smooth sequence for the given weights (all positive, gcd 1). */
@@ -54,8 +57,7 @@ final class SmoothWeightedRoundRobinScheduler extends AbstractScheduler<int[]> {
   }
 
   @Override
-  int choose(Pool<int[]> pool, FlowKey flow, long now, boolean ramping) {
-    int[] seq = pool.table;
-    return seq[(int) ((turn.getAndIncrement() & Long.MAX_VALUE) % seq.length)];
+  int choose(Pool<WeightedSchedule> pool, FlowKey flow, long now, boolean ramping) {
+    return pool.table.at(turn.getAndIncrement() & Long.MAX_VALUE);
   }
 }

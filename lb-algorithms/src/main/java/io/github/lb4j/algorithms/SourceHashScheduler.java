@@ -40,35 +40,45 @@ final class SourceHashScheduler extends AbstractScheduler<int[]> {
     }
     long wanted = Math.max(4096L, 128L * Math.max(backends.length, units));
     int size = (int) Math.min(1L << 22, Long.highestOneBit(wanted * 2 - 1));
-    return apportion(weights, size);
+    work.add(2L * weights.length);
+    return apportion(weights, size, work);
   }
 
-  /** A table of {@code size} buckets, each backend holding a share in proportion to its weight. */
-  static int[] apportion(int[] weights, int size) {
+  /**
+   * A table of {@code size} buckets, each backend holding a share in proportion to its weight:
+   * largest-remainder apportionment (Hamilton's method) in exact integer arithmetic. The buckets
+   * left after the floors go to the largest remainders, found by one sort, so the whole build is
+   * O(n log n + size); handing them out by a scan per bucket cost O(n^2) (1.2 to 1.8 s at 40,000
+   * backends).
+   */
+  static int[] apportion(int[] weights, int size, Work work) {
     int n = weights.length;
+    if (n > size) {
+      throw new IllegalArgumentException("a table of " + size + " buckets cannot hold " + n + " backends");
+    }
     long sum = 0;
     for (int w : weights) {
       sum += w;
     }
     int[] counts = new int[n];
-    double[] remainder = new double[n];
-    int given = 0;
+    // Remainder numerator (w * size mod sum, below 2^38) above the reversed index (22 bits), so an
+    // ascending sort puts the largest remainder, then the lowest index, last.
+    long[] order = new long[n];
+    long given = 0;
     for (int i = 0; i < n; i++) {
-      double exact = (double) weights[i] * size / sum;
-      counts[i] = (int) exact;
-      remainder[i] = exact - counts[i];
+      long exact = (long) weights[i] * size;
+      counts[i] = (int) (exact / sum);
       given += counts[i];
+      order[i] = ((exact % sum) << 22) | (n - 1 - i);
     }
-    while (given < size) {
-      int best = 0;
-      for (int i = 1; i < n; i++) {
-        if (remainder[i] > remainder[best]) {
-          best = i;
-        }
+    work.add(n);
+    long left = size - given;
+    if (left > 0) {
+      java.util.Arrays.sort(order);
+      work.sort(n);
+      for (int k = 0; k < left; k++) {
+        counts[n - 1 - (int) (order[n - 1 - k] & 0x3F_FFFF)]++;
       }
-      counts[best]++;
-      remainder[best] = -1.0;
-      given++;
     }
     int[] table = new int[size];
     int k = 0;
@@ -77,6 +87,7 @@ final class SourceHashScheduler extends AbstractScheduler<int[]> {
         table[k++] = i;
       }
     }
+    work.add(size);
     return table;
   }
 

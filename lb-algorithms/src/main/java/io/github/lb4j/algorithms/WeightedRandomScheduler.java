@@ -17,6 +17,7 @@ final class WeightedRandomScheduler extends AbstractScheduler<AliasTable> {
 
   @Override
   AliasTable build(Backend[] backends, int[] weights) {
+    work.add(4L * weights.length);
     return new AliasTable(weights);
   }
 

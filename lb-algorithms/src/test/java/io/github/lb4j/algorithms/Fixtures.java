@@ -21,7 +21,8 @@ final class Fixtures {
       "round-robin", "weighted-round-robin", "smooth-weighted-round-robin", "least-connections",
       "weighted-least-connections", "shortest-expected-delay", "never-queue", "source-hash",
       "four-tuple-hash", "random", "weighted-random", "power-of-two-choices", "peak-ewma", "maglev",
-      "ring-hash", "jump", "rendezvous", "failover", "locality-least-connections");
+      "ring-hash", "jump", "rendezvous", "failover", "locality-least-connections", "least-request",
+      "weighted-round-robin-adaptive", "aperture");
 
   private Fixtures() {}
 

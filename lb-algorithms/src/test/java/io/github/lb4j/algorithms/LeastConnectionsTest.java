@@ -113,6 +113,18 @@ class LeastConnectionsTest {
   }
 
   @Test
+  void requestsInFlight_countAsActiveSessions() {
+    // a: one request in flight = 256; b: 255 inactive sessions = 255.
+    counters.of("a").requestStarted();
+    sessions("b", 0, 255);
+    List<Backend> ab = List.of(Fixtures.backend("a", 1), Fixtures.backend("b", 1));
+    assertThat(pick(scheduler("least-connections", ab))).isEqualTo("b");
+    assertThat(pick(scheduler("never-queue", List.of(Fixtures.backend("a", 1), Fixtures.backend("c", 1))))).isEqualTo("c");
+    counters.of("a").requestFinished(true);
+    assertThat(pick(scheduler("least-connections", ab))).isEqualTo("a");
+  }
+
+  @Test
   void greaterProduct_isExactBeyond64Bits() {
     long big = 1L << 40;
     assertThat(LeastConnectionsScheduler.greaterProduct(big, big + 1, big + 1, big)).isFalse();

@@ -36,6 +36,66 @@ class MaglevTest {
     }
   }
 
+  /** Envoy's weighted Maglev population as published: every backend scanned in every round. */
+  private static int[] envoyRoundScan(Backend[] backends, int[] weights, int m, long seed) {
+    int n = backends.length;
+    int[] next = new int[n];
+    int[] skip = new int[n];
+    long[] target = new long[n];
+    int maxWeight = 0;
+    for (int i = 0; i < n; i++) {
+      long h = Hashing.ofId(backends[i].id(), seed);
+      next[i] = (int) Long.remainderUnsigned(io.github.lb4j.api.FlowHash.mix64(h ^ 0x4D41_474C_4556_0001L), m);
+      skip[i] = (int) Long.remainderUnsigned(io.github.lb4j.api.FlowHash.mix64(h ^ 0x4D41_474C_4556_0002L), m - 1) + 1;
+      maxWeight = Math.max(maxWeight, weights[i]);
+    }
+    int[] entry = new int[m];
+    java.util.Arrays.fill(entry, -1);
+    int filled = 0;
+    for (long round = 1; filled < m; round++) {
+      for (int i = 0; i < n && filled < m; i++) {
+        if (round * weights[i] < target[i]) {
+          continue;
+        }
+        target[i] += maxWeight;
+        int c = next[i];
+        while (entry[c] >= 0) {
+          c = (c + skip[i]) % m;
+        }
+        entry[c] = i;
+        next[i] = (c + skip[i]) % m;
+        filled++;
+      }
+    }
+    return entry;
+  }
+
+  @Test
+  void populate_takesTurnsInEnvoysOrder_withoutScanningEveryRound() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+    for (int trial = 0; trial < 20; trial++) {
+      int n = 1 + random.nextInt(300);
+      int m = new int[] {251, 4099, 65_537}[trial % 3];
+      if (n > m) {
+        continue;
+      }
+      Backend[] backends = Fixtures.backends(n).toArray(new Backend[0]);
+      int[] weights = new int[n];
+      for (int i = 0; i < n; i++) {
+        weights[i] = trial % 2 == 0 ? 1 + random.nextInt(5) : 1 + random.nextInt(65_535);
+      }
+      assertThat(MaglevScheduler.populate(backends, weights, m, trial))
+          .as("trial %d, n=%d, M=%d", trial, n, m).containsExactly(envoyRoundScan(backends, weights, m, trial));
+    }
+  }
+
+  @Test
+  void update_rejectsMoreBackendsThanTableSlots_namingTheOption() {
+    Scheduler s = Fixtures.create("maglev", SchedulerConfig.builder().option("table-size", "251").build());
+    assertThatThrownBy(() -> s.update(Fixtures.backends(252)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("table-size").hasMessageContaining("252");
+  }
+
   @Test
   void populate_givesSlotsInProportionToWeight() {
     List<Backend> backends = Fixtures.weighted(1, 2, 3, 4);

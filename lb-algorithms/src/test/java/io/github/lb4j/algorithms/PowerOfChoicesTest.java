@@ -13,6 +13,8 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Power of d choices and peak EWMA. */
 class PowerOfChoicesTest {
@@ -90,6 +92,47 @@ class PowerOfChoicesTest {
     counters.of("new").requestStarted();
     counters.of("known").recordLatency(900_000_000L);
     assertThat(s.select(Fixtures.flow(1, 1)).id()).isEqualTo("known");
+  }
+
+  /** Runs {@code selects} selects; sessions stay open when {@code keep}, else close at once. */
+  private static double share(Scheduler s, SessionCounters counters, String id, int selects, boolean keep) {
+    int hits = 0;
+    FlowKey[] flows = Fixtures.flows(selects, 77);
+    for (FlowKey f : flows) {
+      io.github.lb4j.api.BackendLoad load = counters.of(s.select(f));
+      load.sessionOpened();
+      if (!keep) {
+        load.sessionClosed(true);
+      }
+      hits += load.backendId().equals(id) ? 1 : 0;
+    }
+    return (double) hits / selects;
+  }
+
+  @ParameterizedTest
+  @CsvSource({"peak-ewma, true", "peak-ewma, false", "power-of-two-choices, true", "power-of-two-choices, false"})
+  void sessionsOnly_sharesFollowWeights(String name, boolean keep) {
+    // Regression: with session counts and no latency (the L4 case) peak-ewma gave a weight-1
+    // backend 0.03% of the flows next to a weight-2 one, instead of a third.
+    SessionCounters counters = SessionCounters.create();
+    Scheduler s = Fixtures.create(name, SchedulerConfig.builder().sessions(counters).seed(3).build());
+    s.update(List.of(Fixtures.backend("light", 1), Fixtures.backend("heavy", 2)));
+    assertThat(share(s, counters, "light", 30_000, keep)).isCloseTo(1.0 / 3, org.assertj.core.data.Offset.offset(0.02));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"peak-ewma, true", "peak-ewma, false", "power-of-two-choices, true", "power-of-two-choices, false"})
+  void slowStart_givesARampingBackendTrafficInProportionToItsRamp(String name, boolean keep) {
+    // Regression: a backend in slow start got nothing from peak-ewma fed with sessions only.
+    Fixtures.ManualClock clock = new Fixtures.ManualClock();
+    SessionCounters counters = SessionCounters.create(clock, Duration10s.TAU);
+    Scheduler s = Fixtures.create(name, SchedulerConfig.builder().sessions(counters).clock(clock).seed(4)
+        .slowStart(java.time.Duration.ofSeconds(100)).build());
+    s.update(List.of(Fixtures.backend("old", 1)));
+    s.update(List.of(Fixtures.backend("old", 1), Fixtures.backend("new", 1)));
+    clock.advanceSeconds(50);
+    // Ramp 0.5: the newcomer's weight is half the old backend's, its share 0.5 / 1.5.
+    assertThat(share(s, counters, "new", 30_000, keep)).isCloseTo(1.0 / 3, org.assertj.core.data.Offset.offset(0.02));
   }
 
   /** Finagle's default decay. */

@@ -166,4 +166,28 @@ class SchedulerContractTest {
       return "locality-least-connections";
     }
   }
+
+  @Nested
+  class LeastRequest extends SchedulerContract {
+    @Override
+    String name() {
+      return "least-request";
+    }
+  }
+
+  @Nested
+  class WeightedRoundRobinAdaptive extends SchedulerContract {
+    @Override
+    String name() {
+      return "weighted-round-robin-adaptive";
+    }
+  }
+
+  @Nested
+  class Aperture extends SchedulerContract {
+    @Override
+    String name() {
+      return "aperture";
+    }
+  }
 }

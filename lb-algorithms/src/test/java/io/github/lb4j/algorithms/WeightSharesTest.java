@@ -21,7 +21,7 @@ class WeightSharesTest {
   @ParameterizedTest
   @ValueSource(strings = {"weighted-round-robin", "smooth-weighted-round-robin", "weighted-random",
       "power-of-two-choices", "peak-ewma", "maglev", "ring-hash", "rendezvous", "source-hash", "four-tuple-hash",
-      "weighted-least-connections", "shortest-expected-delay"})
+      "weighted-least-connections", "shortest-expected-delay", "least-request"})
   void selects_followWeightSharesWithinOnePercent(String name) {
     SessionCounters counters = SessionCounters.create();
     SchedulerConfig.Builder config = SchedulerConfig.builder().sessions(counters).seed(99);

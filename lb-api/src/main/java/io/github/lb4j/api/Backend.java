@@ -2,12 +2,22 @@ package io.github.lb4j.api;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Collections;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A real server behind a virtual IP (seed S1.2): an identifier, an address and port, a weight, and
  * for the L2 forwarding modes optionally its MAC address.
+ *
+ * <p><b>Metadata.</b> A backend may also carry where it runs and how it is grouped, for the
+ * features that choose among groups of backends (priority failover, subsets, zone-aware routing):
+ * a <em>zone</em> (Envoy's locality zone, Kubernetes' {@code topology.kubernetes.io/zone}; none by
+ * default), a <em>priority</em> (Envoy's priority levels: 0, the default, is the highest and serves
+ * first) and <em>labels</em> (string pairs such as {@code canary=true}, Envoy's endpoint metadata;
+ * none by default). Metadata is validated when set and never changes the identity of the backend.
  *
  * <p>A weight of 0 means <em>drain</em> (IPVS "quiescent"): the backend receives no new flows, but
  * flows already assigned to it continue. Weights are bounded by {@link #MAX_WEIGHT}.
@@ -27,18 +37,34 @@ public final class Backend {
   /** The weight given when none is set. */
   public static final int DEFAULT_WEIGHT = 1;
 
+  /** The lowest priority level accepted; 0 is the highest, the default. */
+  public static final int MAX_PRIORITY = 127;
+
+  /** The most labels one backend may carry. */
+  public static final int MAX_LABELS = 64;
+
+  /** The longest zone, label key or label value accepted, in characters. */
+  public static final int MAX_METADATA_LENGTH = 256;
+
   private final String id;
   private final InetAddress address;
   private final int port;
   private final int weight;
   private final @Nullable MacAddress mac;
+  private final @Nullable String zone;
+  private final int priority;
+  private final Map<String, String> labels;
 
-  private Backend(String id, InetAddress address, int port, int weight, @Nullable MacAddress mac) {
+  private Backend(String id, InetAddress address, int port, int weight, @Nullable MacAddress mac,
+      @Nullable String zone, int priority, Map<String, String> labels) {
     this.id = id;
     this.address = address;
     this.port = port;
     this.weight = weight;
     this.mac = mac;
+    this.zone = zone;
+    this.priority = priority;
+    this.labels = labels;
   }
 
   /**
@@ -51,7 +77,8 @@ public final class Backend {
    * @throws IllegalArgumentException naming the field and value when one is invalid
    */
   public static Backend of(String id, InetAddress address, int port) {
-    return new Backend(checkId(id), Objects.requireNonNull(address, "address"), checkPort(port), DEFAULT_WEIGHT, null);
+    return new Backend(checkId(id), Objects.requireNonNull(address, "address"), checkPort(port), DEFAULT_WEIGHT, null,
+        null, 0, Map.of());
   }
 
   /**
@@ -81,7 +108,7 @@ public final class Backend {
       throw new IllegalArgumentException(
           "weight must be in 0.." + MAX_WEIGHT + " (0 drains), was " + weight + " for backend " + id);
     }
-    return new Backend(id, address, port, weight, mac);
+    return new Backend(id, address, port, weight, mac, zone, priority, labels);
   }
 
   /**
@@ -91,7 +118,74 @@ public final class Backend {
    * @return the copy
    */
   public Backend withMac(@Nullable MacAddress mac) {
-    return new Backend(id, address, port, weight, mac);
+    return new Backend(id, address, port, weight, mac, zone, priority, labels);
+  }
+
+  /**
+   * Returns a copy in another zone.
+   *
+   * @param zone the zone, for example {@code "eu-west-1a"}: 1 to {@link #MAX_METADATA_LENGTH}
+   *     characters, not blank, no control characters; or {@code null} for none
+   * @return the copy
+   * @throws IllegalArgumentException naming the backend and the value when it is invalid
+   */
+  public Backend withZone(@Nullable String zone) {
+    return new Backend(id, address, port, weight, mac, zone == null ? null : checkText("zone", zone, false),
+        priority, labels);
+  }
+
+  /**
+   * Returns a copy at another priority level.
+   *
+   * @param priority 0 (highest, the default) to {@link #MAX_PRIORITY}
+   * @return the copy
+   * @throws IllegalArgumentException naming the backend and the value when it is out of range
+   */
+  public Backend withPriority(int priority) {
+    if (priority < 0 || priority > MAX_PRIORITY) {
+      throw new IllegalArgumentException(
+          "priority must be in 0.." + MAX_PRIORITY + " (0 is the highest), was " + priority + " for backend " + id);
+    }
+    return new Backend(id, address, port, weight, mac, zone, priority, labels);
+  }
+
+  /**
+   * Returns a copy with these labels instead of the current ones.
+   *
+   * @param labels at most {@link #MAX_LABELS} pairs; keys 1 to {@link #MAX_METADATA_LENGTH}
+   *     characters without white space or control characters, values up to {@link
+   *     #MAX_METADATA_LENGTH} characters without control characters (empty allowed)
+   * @return the copy, whose labels are an immutable copy sorted by key
+   * @throws IllegalArgumentException naming the backend, the key and the value when one is invalid
+   */
+  public Backend withLabels(Map<String, String> labels) {
+    Objects.requireNonNull(labels, "labels");
+    if (labels.size() > MAX_LABELS) {
+      throw new IllegalArgumentException(
+          "a backend carries at most " + MAX_LABELS + " labels, was " + labels.size() + " for backend " + id);
+    }
+    TreeMap<String, String> copy = new TreeMap<>();
+    for (Map.Entry<String, String> e : labels.entrySet()) {
+      String key = checkText("label key", Objects.requireNonNull(e.getKey(), "label key"), false);
+      String value = Objects.requireNonNull(e.getValue(), () -> "value of label " + key);
+      copy.put(key, checkText("value of label " + key, value, true));
+    }
+    return new Backend(id, address, port, weight, mac, zone, priority,
+        copy.isEmpty() ? Map.of() : Collections.unmodifiableMap(copy));
+  }
+
+  /**
+   * Returns a copy with one more label, or another value for an existing key.
+   *
+   * @param key the key, as for {@link #withLabels}
+   * @param value the value, as for {@link #withLabels}
+   * @return the copy
+   * @throws IllegalArgumentException naming the backend, the key and the value when one is invalid
+   */
+  public Backend withLabel(String key, String value) {
+    TreeMap<String, String> copy = new TreeMap<>(labels);
+    copy.put(Objects.requireNonNull(key, "label key"), Objects.requireNonNull(value, "label value"));
+    return withLabels(copy);
   }
 
   /**
@@ -149,6 +243,44 @@ public final class Backend {
   }
 
   /**
+   * Returns the zone the backend runs in, or {@code null} when none was set.
+   *
+   * @return the zone, or {@code null}
+   */
+  public @Nullable String zone() {
+    return zone;
+  }
+
+  /**
+   * Returns the priority level: 0 is the highest and serves first; larger numbers are failover
+   * levels.
+   *
+   * @return 0 to {@link #MAX_PRIORITY}
+   */
+  public int priority() {
+    return priority;
+  }
+
+  /**
+   * Returns the labels, sorted by key; empty when none was set. Immutable; does not allocate.
+   *
+   * @return the labels
+   */
+  public Map<String, String> labels() {
+    return labels;
+  }
+
+  /**
+   * Returns the value of one label.
+   *
+   * @param key the key
+   * @return its value, or {@code null} when the backend has no such label
+   */
+  public @Nullable String label(String key) {
+    return labels.get(key);
+  }
+
+  /**
    * Returns the address and port as a socket address (allocates).
    *
    * @return the address and port as a socket address (allocates)
@@ -163,6 +295,25 @@ public final class Backend {
       throw new IllegalArgumentException("id must not be blank, was '" + id + "'");
     }
     return id;
+  }
+
+  /** Zone, label keys and values: bounded, no control characters; keys and zones not blank and without spaces. */
+  private String checkText(String field, String text, boolean value) {
+    if (text.length() > MAX_METADATA_LENGTH) {
+      throw new IllegalArgumentException(field + " must be at most " + MAX_METADATA_LENGTH + " characters, was "
+          + text.length() + " for backend " + id);
+    }
+    if (!value && text.isBlank()) {
+      throw new IllegalArgumentException(field + " must not be blank, was '" + text + "' for backend " + id);
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isISOControl(c) || (!value && Character.isWhitespace(c))) {
+        throw new IllegalArgumentException(field + " must not contain " + (Character.isISOControl(c) ? "control characters" : "white space")
+            + ", was '" + text.replaceAll("\\p{Cntrl}", "?") + "' for backend " + id);
+      }
+    }
+    return text;
   }
 
   private static int checkPort(int port) {
@@ -181,17 +332,20 @@ public final class Backend {
       return false;
     }
     Backend b = (Backend) o;
-    return port == b.port && weight == b.weight && id.equals(b.id) && address.equals(b.address)
-        && Objects.equals(mac, b.mac);
+    return port == b.port && weight == b.weight && priority == b.priority && id.equals(b.id)
+        && address.equals(b.address) && Objects.equals(mac, b.mac) && Objects.equals(zone, b.zone)
+        && labels.equals(b.labels);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, address, port, weight, mac);
+    return Objects.hash(id, address, port, weight, mac, zone, priority, labels);
   }
 
   @Override
   public String toString() {
-    return id + "(" + Addresses.format(address, port) + " w=" + weight + (mac == null ? "" : " mac=" + mac) + ")";
+    return id + "(" + Addresses.format(address, port) + " w=" + weight + (mac == null ? "" : " mac=" + mac)
+        + (zone == null ? "" : " zone=" + zone) + (priority == 0 ? "" : " priority=" + priority)
+        + (labels.isEmpty() ? "" : " labels=" + labels) + ")";
   }
 }

@@ -134,6 +134,49 @@ public final class BackendLoad {
   }
 
   /**
+   * Records a request sent to the backend unless {@code limit} requests are already in flight
+   * (HAProxy's {@code maxconn} as an exact, lock-free admission test).
+   *
+   * @param limit the most requests in flight, 1 or more; {@link Long#MAX_VALUE} for no limit
+   * @return {@code true} when the request was counted, {@code false} when the backend is full
+   */
+  public boolean tryRequestStarted(long limit) {
+    for (;;) {
+      long v = pending;
+      if (v >= limit) {
+        return false;
+      }
+      if (PENDING.compareAndSet(this, v, v + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /**
+   * Records the end of a request started with {@link #requestStarted()} without a latency sample:
+   * the outcome counts as with {@link #requestFinished(long, boolean)}, but no clock is read, so the
+   * peak-EWMA estimate is left as it was.
+   *
+   * @param success whether the outcome was a success (feeds outlier detection)
+   */
+  public void requestFinished(boolean success) {
+    decrement(PENDING);
+    if (success) {
+      SUCCESSES.getAndAdd(this, 1L);
+    } else {
+      FAILURES.getAndAdd(this, 1L);
+    }
+  }
+
+  /**
+   * Records the end of a request that was abandoned before an outcome (the caller cancelled it):
+   * only the in-flight count changes.
+   */
+  public void requestCancelled() {
+    decrement(PENDING);
+  }
+
+  /**
    * Records a latency sample without touching the pending count (for example a connect time).
    *
    * @param latencyNanos the sample, 0 or more

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,8 +22,10 @@ public final class SchedulerConfig {
 
   private final SessionCounters sessions;
   private final NanoClock clock;
-  private final long seed;
+  private final OptionalLong seed;
   private final Duration slowStart;
+  private final double slowStartAggression;
+  private final int slowStartMinWeightPercent;
   private final Duration persistence;
   private final int persistenceCapacity;
   private final NoBackendPolicy noBackendPolicy;
@@ -34,6 +37,8 @@ public final class SchedulerConfig {
     this.sessions = b.sessions != null ? b.sessions : SessionCounters.create(b.clock, SessionCounters.DEFAULT_EWMA_DECAY);
     this.seed = b.seed;
     this.slowStart = b.slowStart;
+    this.slowStartAggression = b.slowStartAggression;
+    this.slowStartMinWeightPercent = b.slowStartMinWeightPercent;
     this.persistence = b.persistence;
     this.persistenceCapacity = b.persistenceCapacity;
     this.noBackendPolicy = b.noBackendPolicy;
@@ -42,9 +47,10 @@ public final class SchedulerConfig {
   }
 
   /**
-   * Returns a configuration with every default: new counters, system clock, seed 0, no slow start, no persistence, fail closed.
+   * Returns a configuration with every default: new counters, the system clock, no seed (each
+   * scheduler draws its own random one), no slow start, no persistence, fail closed.
    *
-   * @return a configuration with every default: new counters, system clock, seed 0, no slow start, no persistence, fail closed
+   * @return the default configuration
    */
   public static SchedulerConfig defaults() {
     return builder().build();
@@ -70,6 +76,8 @@ public final class SchedulerConfig {
     b.clock = clock;
     b.seed = seed;
     b.slowStart = slowStart;
+    b.slowStartAggression = slowStartAggression;
+    b.slowStartMinWeightPercent = slowStartMinWeightPercent;
     b.persistence = persistence;
     b.persistenceCapacity = persistenceCapacity;
     b.noBackendPolicy = noBackendPolicy;
@@ -97,11 +105,15 @@ public final class SchedulerConfig {
   }
 
   /**
-   * Returns the hash seed; instances with the same configuration and seed choose identically.
+   * Returns the hash and random seed set with {@link Builder#seed(long)}, or empty when none was
+   * set. Without a seed every scheduler created from this configuration draws its own random seed
+   * (from {@link java.security.SecureRandom}), so two instances neither share a round-robin start
+   * nor a random stream, and nobody can precompute which flows a hash sends to one backend.
+   * Balancers that must agree (several instances behind ECMP) set the same explicit seed.
    *
-   * @return the hash seed; instances with the same configuration and seed choose identically
+   * @return the explicit seed, or empty for a random seed per scheduler
    */
-  public long seed() {
+  public OptionalLong seed() {
     return seed;
   }
 
@@ -112,6 +124,28 @@ public final class SchedulerConfig {
    */
   public Duration slowStart() {
     return slowStart;
+  }
+
+  /**
+   * Returns Envoy's slow-start {@code aggression}: during the window a backend's weight is
+   * multiplied by {@code max(minWeightPercent / 100, timeFactor^(1 / aggression))}, where {@code
+   * timeFactor} is the time since it joined (at least one second) over the window. 1.0 ramps
+   * linearly; larger values ramp faster at first.
+   *
+   * @return the aggression, positive; 1.0 by default
+   */
+  public double slowStartAggression() {
+    return slowStartAggression;
+  }
+
+  /**
+   * Returns Envoy's slow-start {@code min_weight_percent}: the share of its weight a joining
+   * backend starts with.
+   *
+   * @return 1..100; 10 by default
+   */
+  public int slowStartMinWeightPercent() {
+    return slowStartMinWeightPercent;
   }
 
   /**
@@ -172,7 +206,9 @@ public final class SchedulerConfig {
 
   @Override
   public String toString() {
-    return "SchedulerConfig{seed=" + seed + ", slowStart=" + slowStart + ", persistence=" + persistence
+    return "SchedulerConfig{seed=" + (seed.isPresent() ? Long.toString(seed.getAsLong()) : "random")
+        + ", slowStart=" + slowStart + (slowStart.isZero() ? "" : " (aggression " + slowStartAggression + ", min "
+        + slowStartMinWeightPercent + "%)") + ", persistence=" + persistence
         + ", noBackendPolicy=" + noBackendPolicy + ", panicThresholdPercent=" + panicThresholdPercent
         + ", options=" + options + "}";
   }
@@ -181,8 +217,10 @@ public final class SchedulerConfig {
   public static final class Builder {
     private @Nullable SessionCounters sessions;
     private NanoClock clock = NanoClock.system();
-    private long seed;
+    private OptionalLong seed = OptionalLong.empty();
     private Duration slowStart = Duration.ZERO;
+    private double slowStartAggression = 1.0;
+    private int slowStartMinWeightPercent = 10;
     private Duration persistence = Duration.ZERO;
     private int persistenceCapacity = 65_536;
     private NoBackendPolicy noBackendPolicy = NoBackendPolicy.FAIL_CLOSED;
@@ -214,19 +252,21 @@ public final class SchedulerConfig {
     }
 
     /**
-     * Sets the hash and random seed.
+     * Fixes the hash and random seed, so that schedulers with equal configuration and seed, fed
+     * the same updates, choose alike (several balancers behind ECMP). Without it each scheduler
+     * draws a random seed.
      *
      * @param seed any value
      * @return this builder
      */
     public Builder seed(long seed) {
-      this.seed = seed;
+      this.seed = OptionalLong.of(seed);
       return this;
     }
 
     /**
-     * Sets the slow-start window: a backend that joins ramps its weight linearly from a small share
-     * to its full weight over this time.
+     * Sets the slow-start window: a backend that joins ramps its weight linearly from 10% (Envoy's
+     * default {@code min_weight_percent}) to its full weight over this time (aggression 1.0).
      *
      * @param window zero (off) or positive
      * @return this builder
@@ -234,6 +274,30 @@ public final class SchedulerConfig {
      */
     public Builder slowStart(Duration window) {
       this.slowStart = nonNegative("slowStart", window);
+      return this;
+    }
+
+    /**
+     * Sets the slow-start window with Envoy's {@code aggression} and {@code min_weight_percent}
+     * (Envoy {@code SlowStartConfig}): during the window a backend's weight is multiplied by
+     * {@code max(minWeightPercent / 100, (max(elapsed, 1 s) / window)^(1 / aggression))}.
+     *
+     * @param window zero (off) or positive
+     * @param aggression positive and finite; 1.0 ramps linearly
+     * @param minWeightPercent 1..100, the share a joining backend starts with
+     * @return this builder
+     * @throws IllegalArgumentException naming the value when one is out of range
+     */
+    public Builder slowStart(Duration window, double aggression, int minWeightPercent) {
+      if (!(aggression > 0) || Double.isInfinite(aggression)) {
+        throw new IllegalArgumentException("slowStartAggression must be positive and finite, was " + aggression);
+      }
+      if (minWeightPercent < 1 || minWeightPercent > 100) {
+        throw new IllegalArgumentException("slowStartMinWeightPercent must be in 1..100, was " + minWeightPercent);
+      }
+      this.slowStart = nonNegative("slowStart", window);
+      this.slowStartAggression = aggression;
+      this.slowStartMinWeightPercent = minWeightPercent;
       return this;
     }
 

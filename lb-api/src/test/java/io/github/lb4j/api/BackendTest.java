@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class BackendTest {
@@ -85,5 +88,74 @@ class BackendTest {
   void toString_bracketsIpv6() {
     assertThat(Backend.of("v6", address("2001:db8::1"), 443).toString()).contains("[2001:db8::1]:443");
     assertThat(Backend.of("v4", RIP, 80).toString()).contains("192.0.2.10:80");
+  }
+
+  @Test
+  void metadata_defaultsToNoZonePriorityZeroAndNoLabels() {
+    Backend b = Backend.of("web-1", RIP, 8080);
+    assertThat(b.zone()).isNull();
+    assertThat(b.priority()).isZero();
+    assertThat(b.labels()).isEmpty();
+    assertThat(b.label("canary")).isNull();
+    assertThat(b.toString()).doesNotContain("zone").doesNotContain("priority").doesNotContain("labels");
+  }
+
+  @Test
+  void metadata_isCarriedByEveryCopy() {
+    Backend b = Backend.of("web-1", RIP, 8080).withZone("eu-west-1a").withPriority(2).withLabel("canary", "true");
+    Backend copy = b.withWeight(5).withMac(MacAddress.parse("02:00:00:00:00:01"));
+    assertThat(copy.zone()).isEqualTo("eu-west-1a");
+    assertThat(copy.priority()).isEqualTo(2);
+    assertThat(copy.labels()).containsExactly(Map.entry("canary", "true"));
+    assertThat(copy.withZone(null).zone()).isNull();
+    assertThat(b.toString()).contains("zone=eu-west-1a").contains("priority=2").contains("canary=true");
+  }
+
+  @Test
+  void labels_areAnImmutableSortedCopy() {
+    Map<String, String> given = new LinkedHashMap<>();
+    given.put("tier", "gold");
+    given.put("app", "web");
+    Backend b = Backend.of("a", RIP, 80).withLabels(given);
+    given.put("late", "x");
+    assertThat(b.labels()).containsExactly(Map.entry("app", "web"), Map.entry("tier", "gold"));
+    assertThatThrownBy(() -> b.labels().put("x", "y")).isInstanceOf(UnsupportedOperationException.class);
+    assertThat(b.withLabel("app", "api").label("app")).isEqualTo("api");
+    assertThat(b.withLabel("empty", "").label("empty")).isEmpty();
+    assertThat(b.withLabels(Map.of()).labels()).isEmpty();
+  }
+
+  @Test
+  void invalidMetadata_namesBackendFieldAndValue() {
+    Backend b = Backend.of("web-3", RIP, 80);
+    assertThatThrownBy(() -> b.withPriority(-1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("priority").hasMessageContaining("-1").hasMessageContaining("web-3");
+    assertThatThrownBy(() -> b.withPriority(Backend.MAX_PRIORITY + 1)).hasMessageContaining("128");
+    assertThatThrownBy(() -> b.withZone(" ")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("zone").hasMessageContaining("web-3");
+    assertThatThrownBy(() -> b.withZone("eu west")).hasMessageContaining("white space");
+    assertThatThrownBy(() -> b.withZone("z".repeat(Backend.MAX_METADATA_LENGTH + 1))).hasMessageContaining("at most");
+    assertThatThrownBy(() -> b.withLabel("", "x")).hasMessageContaining("label key");
+    assertThatThrownBy(() -> b.withLabel("a b", "x")).hasMessageContaining("white space");
+    assertThatThrownBy(() -> b.withLabel("k", "line\nbreak")).hasMessageContaining("value of label k")
+        .hasMessageContaining("control characters");
+    Map<String, String> many = new HashMap<>();
+    for (int i = 0; i <= Backend.MAX_LABELS; i++) {
+      many.put("k" + i, "v");
+    }
+    assertThatThrownBy(() -> b.withLabels(many)).hasMessageContaining("at most " + Backend.MAX_LABELS);
+    Map<String, String> nullValue = new HashMap<>();
+    nullValue.put("k", null);
+    assertThatThrownBy(() -> b.withLabels(nullValue)).isInstanceOf(NullPointerException.class).hasMessageContaining("k");
+  }
+
+  @Test
+  void equality_coversMetadata() {
+    Backend a = Backend.of("a", RIP, 80).withZone("z1").withPriority(1).withLabel("k", "v");
+    Backend same = Backend.of("a", RIP, 80).withLabel("k", "v").withPriority(1).withZone("z1");
+    assertThat(a).isEqualTo(same).hasSameHashCodeAs(same);
+    assertThat(a).isNotEqualTo(same.withZone("z2"));
+    assertThat(a).isNotEqualTo(same.withPriority(0));
+    assertThat(a).isNotEqualTo(same.withLabel("k", "w"));
   }
 }

@@ -17,18 +17,24 @@ class ConfigAndRegistryTest {
     assertThat(c.slowStart()).isZero();
     assertThat(c.persistence()).isZero();
     assertThat(c.options()).isEmpty();
+    assertThat(c.seed()).isEmpty();
+    assertThat(c.slowStartAggression()).isEqualTo(1.0);
+    assertThat(c.slowStartMinWeightPercent()).isEqualTo(10);
+    assertThat(c.toString()).contains("seed=random");
   }
 
   @Test
   void schedulerConfig_roundTripsThroughItsBuilder() {
     SessionCounters sessions = SessionCounters.create();
-    SchedulerConfig c = SchedulerConfig.builder().sessions(sessions).seed(7).slowStart(Duration.ofSeconds(30))
+    SchedulerConfig c = SchedulerConfig.builder().sessions(sessions).seed(7).slowStart(Duration.ofSeconds(30), 2.0, 25)
         .persistence(Duration.ofMinutes(5), 100).noBackendPolicy(NoBackendPolicy.FAIL_OPEN)
         .panicThresholdPercent(50).option("table-size", "65537").build();
     SchedulerConfig copy = c.toBuilder().build();
     assertThat(copy.sessions()).isSameAs(sessions);
-    assertThat(copy.seed()).isEqualTo(7);
+    assertThat(copy.seed()).hasValue(7);
     assertThat(copy.persistenceCapacity()).isEqualTo(100);
+    assertThat(copy.slowStartAggression()).isEqualTo(2.0);
+    assertThat(copy.slowStartMinWeightPercent()).isEqualTo(25);
     assertThat(copy.option("table-size")).isEqualTo("65537");
     assertThat(copy.option("missing")).isNull();
     assertThat(copy.toString()).contains("seed=7").contains("table-size=65537");
@@ -42,6 +48,10 @@ class ConfigAndRegistryTest {
         .hasMessageContaining("slowStart");
     assertThatThrownBy(() -> SchedulerConfig.builder().persistence(Duration.ofSeconds(1), 0))
         .hasMessageContaining("persistenceCapacity");
+    assertThatThrownBy(() -> SchedulerConfig.builder().slowStart(Duration.ofSeconds(1), 0, 10))
+        .hasMessageContaining("slowStartAggression");
+    assertThatThrownBy(() -> SchedulerConfig.builder().slowStart(Duration.ofSeconds(1), 1.0, 0))
+        .hasMessageContaining("slowStartMinWeightPercent").hasMessageContaining("0");
   }
 
   // lb-api's own tests run without lb-algorithms and lb-health, as a consumer that forgot them does:

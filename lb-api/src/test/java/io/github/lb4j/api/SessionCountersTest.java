@@ -29,6 +29,45 @@ class SessionCountersTest {
   }
 
   @Test
+  void registeringNBackends_allocatesLinearlyInN() {
+    // Regression: every registration copied the whole handle array, O(n^2) in all (116 ms at
+    // 20,000 backends). The bytes a thread allocates are a count of work that no timer skews.
+    long[] perBackend = new long[2];
+    int[] sizes = {5_000, 50_000};
+    for (int k = 0; k < sizes.length; k++) {
+      SessionCounters fresh = SessionCounters.create(now::get, Duration.ofSeconds(10));
+      String[] ids = new String[sizes[k]];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = "backend-" + i;
+      }
+      long before = allocatedBytes();
+      for (String id : ids) {
+        fresh.of(id);
+      }
+      perBackend[k] = (allocatedBytes() - before) / sizes[k];
+      assertThat(fresh.size()).isEqualTo(sizes[k]);
+      assertThat(fresh.byHandle(sizes[k] - 1).backendId()).isEqualTo("backend-" + (sizes[k] - 1));
+      assertThat(fresh.all()).hasSize(sizes[k]);
+    }
+    // Copying at every registration would allocate about 4 bytes x n per backend: 200 KB at 50,000.
+    assertThat(perBackend[1]).as("bytes per registration at 50,000 backends").isLessThan(1_000);
+    assertThat(perBackend[1]).isLessThan(2 * perBackend[0] + 100);
+  }
+
+  /**
+   * This thread's allocated bytes (HotSpot's {@code com.sun.management.ThreadMXBean}), read by
+   * reflection because the module under test does not read {@code jdk.management}.
+   */
+  private static long allocatedBytes() {
+    try {
+      Object bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+      return (long) Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes").invoke(bean);
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError("this test needs HotSpot's per-thread allocation counter", e);
+    }
+  }
+
+  @Test
   void sessions_moveBetweenActiveAndInactive() {
     BackendLoad load = counters.of("a");
     load.sessionOpenedInactive();
@@ -127,5 +166,35 @@ class SessionCountersTest {
   @Test
   void nonPositiveDecay_isRejected() {
     assertThatThrownBy(() -> SessionCounters.create(now::get, Duration.ZERO)).hasMessageContaining("ewmaDecay");
+  }
+
+  @Test
+  void tryRequestStarted_admitsUpToTheLimitExactly() {
+    BackendLoad load = counters.of("a");
+    assertThat(load.tryRequestStarted(2)).isTrue();
+    assertThat(load.tryRequestStarted(2)).isTrue();
+    assertThat(load.tryRequestStarted(2)).isFalse();
+    assertThat(load.pending()).isEqualTo(2);
+    load.requestFinished(true);
+    assertThat(load.tryRequestStarted(2)).isTrue();
+  }
+
+  @Test
+  void requestFinishedWithoutLatency_countsTheOutcomeAndReadsNoClock() {
+    BackendLoad load = counters.of("a");
+    load.requestStarted();
+    load.requestStarted();
+    load.requestStarted();
+    now.addAndGet(5_000_000_000L);
+    load.requestFinished(true);
+    load.requestFinished(false);
+    load.requestCancelled();
+    assertThat(load.pending()).isZero();
+    assertThat(load.successes()).isEqualTo(1);
+    assertThat(load.failures()).isEqualTo(1);
+    assertThat(load.latencyCostNanos()).isZero();
+    load.requestCancelled();
+    assertThat(load.unmatchedCloses()).isEqualTo(1);
+    assertThat(load.pending()).isZero();
   }
 }

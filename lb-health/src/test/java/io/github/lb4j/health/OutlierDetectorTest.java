@@ -207,4 +207,204 @@ class OutlierDetectorTest {
     assertThatThrownBy(() -> builder().successRateStdevFactor(-1)).hasMessageContaining("successRateStdevFactor");
     assertThatThrownBy(() -> builder().maxEjectionJitter(Duration.ofSeconds(-1))).hasMessageContaining("maxEjectionJitter");
   }
+
+  @Test
+  void failurePercentage_isDetectedByDefault_butEjectsOnlyWhenEnforced() {
+    try (OutlierDetector d = detector(6, builder().consecutiveFailures(1000))) {
+      for (int n = 0; n < 60; n++) {
+        for (int i = 0; i < 5; i++) {
+          d.recordOutcome("b" + i, true);
+        }
+        d.recordOutcome("b5", n % 10 >= 9);
+      }
+      sched.advance(Duration.ofSeconds(10));
+      // b5 failed 54 of 60, 90 % >= 85 %: detected, but Envoy's enforcing_failure_percentage is 0.
+      assertThat(d.stats().detected(OutlierDetector.EjectionType.FAILURE_PERCENTAGE)).isEqualTo(1);
+      assertThat(d.isEjected("b5")).isFalse();
+    }
+    try (OutlierDetector d = detector(6, builder().consecutiveFailures(1000).enforcingFailurePercentage(100))) {
+      for (int n = 0; n < 60; n++) {
+        for (int i = 0; i < 5; i++) {
+          d.recordOutcome("b" + i, true);
+        }
+        d.recordOutcome("b5", n % 10 >= 9);
+      }
+      sched.advance(Duration.ofSeconds(10));
+      assertThat(d.isEjected("b5")).isTrue();
+      assertThat(d.stats().enforced(OutlierDetector.EjectionType.FAILURE_PERCENTAGE)).isEqualTo(1);
+      assertThat(transitions).containsExactly("b5:UP->DOWN:OUTLIER_EJECTED");
+    }
+  }
+
+  private OutlierDetector failing(int hosts, int volume, int failures, OutlierDetector.Builder b) {
+    // Success-rate ejection off, so that only the failure percentage decides.
+    OutlierDetector d = detector(hosts, b.consecutiveFailures(1000).enforcingFailurePercentage(100).enforcingSuccessRate(0));
+    for (int i = 0; i < hosts; i++) {
+      for (int n = 0; n < volume; n++) {
+        d.recordOutcome("b" + i, i != 0 || n >= failures);
+      }
+    }
+    sched.advance(Duration.ofSeconds(10));
+    return d;
+  }
+
+  @Test
+  void failurePercentage_thresholdIsInclusive_andNeedsVolumeAndHosts() {
+    try (OutlierDetector d = failing(5, 100, 85, builder())) {
+      assertThat(d.isEjected("b0")).as("85 %% at threshold 85").isTrue();
+    }
+    try (OutlierDetector d = failing(5, 100, 84, builder())) {
+      assertThat(d.isEjected("b0")).as("84 %%").isFalse();
+    }
+    try (OutlierDetector d = failing(5, 49, 49, builder())) {
+      assertThat(d.isEjected("b0")).as("49 requests, below the volume of 50").isFalse();
+    }
+    try (OutlierDetector d = failing(4, 100, 100, builder())) {
+      assertThat(d.isEjected("b0")).as("4 hosts, below the minimum of 5").isFalse();
+    }
+    try (OutlierDetector d = failing(3, 10, 6, builder().failurePercentageThreshold(50)
+        .failurePercentageMinimumHosts(3).failurePercentageRequestVolume(10))) {
+      assertThat(d.isEjected("b0")).as("configured 50 %%, 3 hosts, 10 requests").isTrue();
+    }
+  }
+
+  @Test
+  void enforcingSuccessRate_decidesWhetherADetectedOutlierIsEjected() {
+    int ejected = 0;
+    for (int trial = 0; trial < 200; trial++) {
+      try (OutlierDetector d = detector(6, builder().random(new SplittableRandom(trial)).enforcingSuccessRate(30))) {
+        for (int i = 0; i < 6; i++) {
+          for (int n = 0; n < 200; n++) {
+            d.recordOutcome("b" + i, i != 3 || n % 2 == 0);
+          }
+        }
+        sched.advance(Duration.ofSeconds(10));
+        assertThat(d.stats().detected(OutlierDetector.EjectionType.SUCCESS_RATE)).isEqualTo(1);
+        ejected += d.isEjected("b3") ? 1 : 0;
+      }
+    }
+    assertThat(ejected).isBetween(40, 80);
+    try (OutlierDetector d = detector(6, builder().enforcingSuccessRate(0))) {
+      for (int i = 0; i < 6; i++) {
+        for (int n = 0; n < 200; n++) {
+          d.recordOutcome("b" + i, i != 3 || n % 2 == 0);
+        }
+      }
+      sched.advance(Duration.ofSeconds(10));
+      assertThat(d.isEjected("b3")).isFalse();
+      assertThat(d.stats().enforcedTotal()).isZero();
+    }
+  }
+
+  @Test
+  void localOriginErrors_countAsGatewayFailuresWithoutTheSplit() {
+    try (OutlierDetector d = detector(20, builder())) {
+      for (int i = 0; i < 4; i++) {
+        d.recordOutcome("b1", OutlierDetector.Outcome.LOCAL_ORIGIN_FAILURE);
+      }
+      d.recordOutcome("b1", OutlierDetector.Outcome.LOCAL_ORIGIN_SUCCESS);
+      d.recordOutcome("b1", OutlierDetector.Outcome.LOCAL_ORIGIN_TIMEOUT);
+      sched.runDue();
+      // A bare connection success is not counted without the split: five in a row.
+      assertThat(d.isEjected("b1")).isTrue();
+      OutlierDetector.Stats stats = d.stats();
+      assertThat(stats.enforced(OutlierDetector.EjectionType.CONSECUTIVE_5XX)).isEqualTo(1);
+      assertThat(stats.detected(OutlierDetector.EjectionType.CONSECUTIVE_GATEWAY_FAILURE)).isEqualTo(1);
+      assertThat(stats.enforced(OutlierDetector.EjectionType.CONSECUTIVE_GATEWAY_FAILURE)).isZero();
+    }
+  }
+
+  @Test
+  void localOriginErrors_haveTheirOwnCountersWithTheSplit() {
+    try (OutlierDetector d = detector(20, builder().splitExternalLocalOriginErrors(true))) {
+      for (int i = 0; i < 4; i++) {
+        d.recordOutcome("b1", OutlierDetector.Outcome.LOCAL_ORIGIN_FAILURE);
+      }
+      d.recordOutcome("b1", OutlierDetector.Outcome.LOCAL_ORIGIN_SUCCESS);
+      for (int i = 0; i < 4; i++) {
+        d.recordOutcome("b1", OutlierDetector.Outcome.LOCAL_ORIGIN_TIMEOUT);
+      }
+      // Answers with errors do not add to the local-origin run.
+      for (int i = 0; i < 3; i++) {
+        d.recordOutcome("b1", OutlierDetector.Outcome.FAILURE);
+      }
+      sched.runDue();
+      assertThat(d.isEjected("b1")).isFalse();
+      d.recordOutcome("b1", OutlierDetector.Outcome.LOCAL_ORIGIN_FAILURE);
+      sched.runDue();
+      assertThat(d.isEjected("b1")).isTrue();
+      assertThat(d.stats().enforced(OutlierDetector.EjectionType.CONSECUTIVE_LOCAL_ORIGIN_FAILURE)).isEqualTo(1);
+      assertThat(d.stats().detected(OutlierDetector.EjectionType.CONSECUTIVE_5XX)).isZero();
+    }
+  }
+
+  @Test
+  void localOriginSuccessRate_ejectsWithTheSplit() {
+    try (OutlierDetector d = detector(6, builder().splitExternalLocalOriginErrors(true).consecutiveLocalOriginFailures(1000))) {
+      for (int i = 0; i < 6; i++) {
+        for (int n = 0; n < 200; n++) {
+          d.recordOutcome("b" + i, i == 2 && n % 2 == 0 ? OutlierDetector.Outcome.LOCAL_ORIGIN_FAILURE : OutlierDetector.Outcome.SUCCESS);
+        }
+      }
+      sched.advance(Duration.ofSeconds(10));
+      assertThat(d.isEjected("b2")).isTrue();
+      assertThat(d.stats().enforced(OutlierDetector.EjectionType.SUCCESS_RATE_LOCAL_ORIGIN)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void httpStatuses_502To504AreGatewayFailures_otherServerErrorsFailures() {
+    try (OutlierDetector d = detector(20, builder().enforcing(OutlierDetector.EjectionType.CONSECUTIVE_GATEWAY_FAILURE, 100)
+        .consecutiveGatewayFailures(3))) {
+      d.recordHttpStatus("b1", 503);
+      d.recordHttpStatus("b1", 500);
+      d.recordHttpStatus("b1", 502);
+      d.recordHttpStatus("b1", 504);
+      sched.runDue();
+      assertThat(d.isEjected("b1")).as("a 500 breaks the run of gateway failures").isFalse();
+      d.recordHttpStatus("b1", 503);
+      sched.runDue();
+      assertThat(d.isEjected("b1")).isTrue();
+      assertThat(d.stats().enforced(OutlierDetector.EjectionType.CONSECUTIVE_GATEWAY_FAILURE)).isEqualTo(1);
+      assertThat(d.recordHttpStatus("b2", 404)).isTrue();
+      assertThat(d.recordHttpStatus("nobody", 200)).isFalse();
+    }
+  }
+
+  @Test
+  void stats_countOverflowWhenTheCapPreventsAnEjection_andActiveEjections() {
+    try (OutlierDetector d = detector(10, builder())) {
+      fail(d, "b1", 5);
+      fail(d, "b2", 5);
+      OutlierDetector.Stats stats = d.stats();
+      assertThat(stats.active()).isEqualTo(1);
+      assertThat(stats.enforcedTotal()).isEqualTo(1);
+      assertThat(stats.detected(OutlierDetector.EjectionType.CONSECUTIVE_5XX)).isEqualTo(2);
+      assertThat(stats.overflow()).isEqualTo(1);
+      assertThat(stats.toString()).contains("CONSECUTIVE_5XX=1/2");
+    }
+  }
+
+  @Test
+  void multiplier_stopsGrowingOnceBaseTimesItReachesMaxPlusBase() {
+    try (OutlierDetector d = detector(20, builder().interval(Duration.ofSeconds(1)).baseEjectionTime(Duration.ofSeconds(10))
+        .maxEjectionTime(Duration.ofSeconds(25)))) {
+      for (int round = 0; round < 6; round++) {
+        fail(d, "b1", 5);
+        while (d.isEjected("b1")) {
+          sched.advance(Duration.ofSeconds(1));
+        }
+      }
+      // Growth stops once 10 x m >= 25 + 10: m = 4.
+      assertThat(d.ejectionMultiplier("b1")).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void builder_rejectsBadNewValues() {
+    assertThatThrownBy(() -> builder().failurePercentageThreshold(101)).hasMessageContaining("failurePercentageThreshold");
+    assertThatThrownBy(() -> builder().enforcingFailurePercentage(-1)).hasMessageContaining("FAILURE_PERCENTAGE");
+    assertThatThrownBy(() -> builder().failurePercentageRequestVolume(0)).hasMessageContaining("failurePercentageRequestVolume");
+    assertThatThrownBy(() -> builder().consecutiveLocalOriginFailures(0)).hasMessageContaining("consecutiveLocalOriginFailures");
+  }
 }

@@ -4,6 +4,7 @@ import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.FlowKey;
 import io.github.lb4j.api.ImmutableFlowKey;
 import io.github.lb4j.api.Protocol;
+import io.github.lb4j.api.SchedulerConfig;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -18,7 +19,30 @@ final class SchedulerFixtures {
   static final int MASK = KEYS - 1;
   static final long SEED = 0x5EED_BE7CL;
 
+  /** Every registered algorithm, for the benchmarks that compare them all. */
+  static final String ALL = "round-robin,weighted-round-robin,smooth-weighted-round-robin,least-connections,"
+      + "weighted-least-connections,shortest-expected-delay,never-queue,source-hash,four-tuple-hash,random,"
+      + "weighted-random,power-of-two-choices,peak-ewma,least-request,weighted-round-robin-adaptive,aperture,"
+      + "maglev,ring-hash,jump,rendezvous,failover,locality-least-connections";
+
   private SchedulerFixtures() {}
+
+  /**
+   * The benchmark configuration of an algorithm for {@code n} backends: the fixed seed, and a
+   * Maglev table of 1,000,003 slots (prime) when n exceeds the default 65,537, since Maglev needs
+   * more slots than backends.
+   */
+  static SchedulerConfig.Builder config(String algorithm, int n) {
+    SchedulerConfig.Builder b = SchedulerConfig.builder().seed(SEED);
+    if (algorithm.equals("maglev") && n > 65_537) {
+      b.option("table-size", "1000003");
+    }
+    if (algorithm.equals("weighted-round-robin-adaptive")) {
+      // Reported weights count at once, so select runs the weighted stride, not round robin.
+      b.option("blackout-period", "0");
+    }
+    return b;
+  }
 
   /** {@code n} backends at 2001:db8::/32 with weights 1..4 drawn from {@code seed}. */
   static List<Backend> backends(int n, String prefix, long seed) {

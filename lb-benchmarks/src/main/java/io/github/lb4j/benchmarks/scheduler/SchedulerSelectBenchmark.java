@@ -2,6 +2,7 @@ package io.github.lb4j.benchmarks.scheduler;
 
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.FlowKey;
+import io.github.lb4j.api.LoadReportReceiver;
 import io.github.lb4j.api.Scheduler;
 import io.github.lb4j.api.SchedulerConfig;
 import io.github.lb4j.api.Schedulers;
@@ -27,7 +28,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * backends, on one thread and on two threads sharing one scheduler (the shared counters of round
  * robin and the random stream are contended there)? Must allocate nothing: run with {@code -prof
  * gc}. Backends carry weights 1..4 and a few open sessions each, so the load-aware algorithms
- * compare real numbers.
+ * compare real numbers; {@code weighted-round-robin-adaptive} gets a load report per backend
+ * (100 qps at a utilization of 0.2 to 1.0, no blackout) so it runs its weighted stride; {@code
+ * aperture} is instance 3 of 10 clients. At more than 65,537 backends Maglev uses a table of
+ * 1,000,003 slots.
  *
  * <pre>lb-benchmarks/bench SchedulerSelectBenchmark -prof gc</pre>
  */
@@ -42,8 +46,9 @@ public class SchedulerSelectBenchmark {
   /** The registry name of the algorithm. */
   @Param({"round-robin", "weighted-round-robin", "smooth-weighted-round-robin", "least-connections",
       "weighted-least-connections", "shortest-expected-delay", "never-queue", "source-hash",
-      "four-tuple-hash", "random", "weighted-random", "power-of-two-choices", "peak-ewma", "maglev",
-      "ring-hash", "jump", "rendezvous", "failover", "locality-least-connections"})
+      "four-tuple-hash", "random", "weighted-random", "power-of-two-choices", "peak-ewma", "least-request",
+      "weighted-round-robin-adaptive", "aperture", "maglev", "ring-hash", "jump", "rendezvous", "failover",
+      "locality-least-connections"})
   public String algorithm;
 
   /** The number of backends. */
@@ -63,7 +68,11 @@ public class SchedulerSelectBenchmark {
   @Setup
   public void setUp() {
     SessionCounters counters = SessionCounters.create();
-    scheduler = Schedulers.create(algorithm, SchedulerConfig.builder().sessions(counters).seed(SchedulerFixtures.SEED).build());
+    SchedulerConfig.Builder config = SchedulerFixtures.config(algorithm, backends).sessions(counters);
+    if (algorithm.equals("aperture")) {
+      config.option("instance-index", "3").option("instance-count", "10");
+    }
+    scheduler = Schedulers.create(algorithm, config.build());
     List<Backend> set = SchedulerFixtures.backends(backends, "b", 1);
     SplittableRandom random = new SplittableRandom(2);
     for (Backend b : set) {
@@ -73,6 +82,13 @@ public class SchedulerSelectBenchmark {
       counters.of(b).recordLatency(1_000_000L + random.nextInt(1_000_000));
     }
     scheduler.update(set);
+    if (scheduler instanceof LoadReportReceiver) {
+      for (Backend b : set) {
+        ((LoadReportReceiver) scheduler).reportLoad(b.id(), 100, 0, 0.2 + 0.8 * random.nextDouble(), 0);
+      }
+      // The next update computes the weights from the reports at once.
+      scheduler.update(set);
+    }
     if (!scheduler.name().equals(algorithm) || scheduler.backends().size() != backends) {
       throw new IllegalStateException("built " + scheduler + " for " + algorithm + "/" + backends);
     }

@@ -146,9 +146,14 @@ final class HttpChecker extends BaseChecker {
           int n;
           try {
             n = in.read(buf);
-          } catch (java.net.SocketTimeoutException e) {
-            stage = incomplete(p);
-            return timeout();
+          } catch (IOException e) {
+            // The deadline either timed the read out or closed the socket under it (the watchdog
+            // closes it at the deadline): both are the deadline, described by what had arrived.
+            if (e instanceof java.net.SocketTimeoutException || remainingMillis() == 0) {
+              stage = incomplete(p);
+              return timeout();
+            }
+            throw e;
           }
           HttpResponseParser.State s = n < 0 ? p.eof() : p.push(ByteBuffer.wrap(buf, 0, n));
           if (s == HttpResponseParser.State.DONE) {

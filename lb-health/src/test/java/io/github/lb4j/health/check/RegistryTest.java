@@ -14,7 +14,7 @@ class RegistryTest {
   @Test
   void descriptions_listEveryMethod() {
     assertThat(HealthCheckers.descriptions().keySet())
-        .contains("tcp", "tcp-half-open", "http", "http-content", "udp", "tls", "tcp-script", "icmp");
+        .contains("tcp", "tcp-half-open", "http", "http-content", "udp", "tls", "tcp-script", "icmp", "agent");
   }
 
   @Test
