@@ -36,6 +36,7 @@ final class DnatPath {
 
   private final FrameParser[] parsers = new FrameParser[BATCH];
   private final boolean[] parsed = new boolean[BATCH];
+  private final int[] lines = new int[BATCH];
   private long touched;
 
   DnatPath(FlowTable table, int[] backendAddress, long[] backendMac, int[] lookupTable) {
@@ -71,8 +72,9 @@ final class DnatPath {
 
   /**
    * Established flows, a batch at a time: copies {@link #BATCH} frames into their areas of the work
-   * buffer and parses each, reads each flow's first line ({@link FlowTable#prefetch}), then looks each
-   * up and rewrites it; by the last pass the lines are in cache or on their way.
+   * buffer, parses each and hashes its flow to its first line ({@link FlowTable#firstLine}), reads all
+   * the lines in one short loop ({@link FlowTable#readLines}), then looks each flow up and rewrites
+   * its frame; by the last pass the lines are in cache or on their way.
    *
    * @param frames the precomputed frames
    * @param first the index of the batch's first frame
@@ -88,17 +90,12 @@ final class DnatPath {
       FrameParser p = parsers[i];
       parsed[i] = p.parse(work, at, NatFixtures.FRAME_LENGTH) == FrameParser.OK && p.protocolNumber() == 6
           && !p.isIpv6();
+      lines[i] = parsed[i] ? table.firstLine(p) : -1;
     }
     // A load that misses holds up retirement until it returns (Java has no prefetch instruction), so
-    // the reads ahead run in a loop of their own, short enough for the whole batch's misses to be in
-    // flight at once.
-    long sink = 0;
-    for (int i = 0; i < BATCH; i++) {
-      if (parsed[i]) {
-        sink += table.prefetch(parsers[i]);
-      }
-    }
-    touched += sink;
+    // the lines are read in a loop of their own, a few instructions each, short enough for the whole
+    // batch's misses to be in flight at once.
+    touched += table.readLines(lines, BATCH);
     int forwarded = 0;
     for (int i = 0; i < BATCH; i++) {
       if (!parsed[i]) {
