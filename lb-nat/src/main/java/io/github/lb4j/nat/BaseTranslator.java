@@ -208,7 +208,9 @@ abstract class BaseTranslator implements PacketTranslator {
     }
     int state = proto == 6 ? FlowState.SYN_RECV : proto == 17 ? FlowState.UDP
         : proto == 1 || proto == 58 ? FlowState.ICMP : FlowState.OTHER;
-    slot = table.open(parsed, handle, state, 0);
+    // Where replies pass the balancer a flow without state could not have its reply translated:
+    // above the new-flow rate such flows keep getting state (FlowTable.admit) instead of none.
+    slot = mode.repliesPassBalancer() ? table.admit(parsed, handle, state, 0) : table.open(parsed, handle, state, 0);
     if (slot < 0) {
       if (mode.repliesPassBalancer() && slot == FlowTable.FULL) {
         return drop(DropReason.TABLE_FULL);
@@ -384,7 +386,7 @@ abstract class BaseTranslator implements PacketTranslator {
     if (!Translation.replySeen(t)) {
       table.translation(slot, t | Translation.REPLY_SEEN);
     }
-    pitfalls.replyPassed();
+    pitfalls.replyPassed(t);
     if (!prepareReply(frame)) {
       return icmp.timeExceeded(frame);
     }
