@@ -1,6 +1,7 @@
 /**
- * The runnable reference gateway {@code lb} and its two embeddable engines: the socket-level TCP load
- * balancer ({@link io.github.lb4j.gateway.proxy.ProxyServer}) and the packet datapath ({@link
+ * The runnable reference gateway {@code lb} and its embeddable engines: the socket-level TCP load
+ * balancer ({@link io.github.lb4j.gateway.proxy.ProxyServer}), the HTTP/1.1 reverse proxy ({@link
+ * io.github.lb4j.gateway.http.HttpProxy}) and the packet datapath ({@link
  * io.github.lb4j.gateway.datapath.Datapath}). The {@code lb} command (proxy, demo, datapath, trace,
  * serve) and its configuration parsing are internal.
  */
@@ -9,6 +10,7 @@ module io.github.lb4j.gateway {
   requires transitive io.github.lb4j.api;
   requires io.github.lb4j.algorithms;
   requires io.github.lb4j.health;
+  requires transitive io.github.lb4j.pool;
   requires transitive io.github.lb4j.nat;
   requires transitive io.github.lb4j.linux;
   requires info.picocli;
@@ -18,6 +20,7 @@ module io.github.lb4j.gateway {
 
   exports io.github.lb4j.gateway.proxy;
   exports io.github.lb4j.gateway.datapath;
+  exports io.github.lb4j.gateway.http;
 
   opens io.github.lb4j.gateway.cli to info.picocli;
 
