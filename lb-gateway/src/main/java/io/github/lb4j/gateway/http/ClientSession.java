@@ -361,6 +361,7 @@ final class ClientSession implements Runnable {
     boolean http10 = a.req.minor == 0;
     boolean keep = keepIn && !proxy.draining && rlen != Bodies.UNTIL_CLOSE && !(http10 && rlen == Bodies.CHUNKED);
     Outcome outcome = resp.status >= 500 ? Outcome.FAILURE : Outcome.SUCCESS;
+    long sentBefore = client.sent;
     responseStarted = true;
     try {
       writeResponseHead(resp, rlen, a.req, keep);
@@ -371,6 +372,8 @@ final class ClientSession implements Runnable {
       } else if (rlen == Bodies.UNTIL_CLOSE) {
         be.copyToEnd(client, proxy.backendNanos);
       }
+      // Complete before the last flush: once the client has the answer, the pool has the outcome.
+      lease.complete(outcome, headNanos);
       client.flush();
     } catch (Wire.WriteFailed e) {
       // The client went away: the backend did its part.
@@ -378,14 +381,25 @@ final class ClientSession implements Runnable {
       be.close();
       return Result.CLOSE;
     } catch (IOException | HttpError e) {
-      // The backend failed within its body: the client sees a cut response.
       lease.complete(Outcome.FAILURE, headNanos);
       be.close();
       log.debug("backend {}: response body failed: {}", b.id(), e.toString());
+      proxy.backendErrors.increment();
+      if (client.sent == sentBefore) {
+        // Nothing went out yet: the client can still be told.
+        responseStarted = false;
+        sendError(502, "backend " + b.id() + " cut its response", false);
+      } else {
+        // Part of the response went out: flush what arrived, and the close tells the client it is cut.
+        try {
+          client.flush();
+        } catch (IOException ignored) {
+          // the client is gone too
+        }
+      }
       return Result.CLOSE;
     }
     proxy.forwarded.increment();
-    lease.complete(outcome, headNanos);
     boolean reusable = keepIn && resp.minor == 1 && rlen != Bodies.UNTIL_CLOSE && !resp.hasToken("connection", "close")
         && be.buffered() == 0;
     if (reusable) {

@@ -360,9 +360,13 @@ final class Wire implements Closeable {
     }
   }
 
+  /** Bytes handed to the socket so far. */
+  long sent;
+
   private void rawWrite(byte[] b, int off, int len) throws IOException {
     try {
       out.write(b, off, len);
+      sent += len;
     } catch (IOException e) {
       throw new WriteFailed(e);
     }
