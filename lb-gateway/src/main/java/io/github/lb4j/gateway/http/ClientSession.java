@@ -54,6 +54,18 @@ final class ClientSession implements Runnable {
     this.localHost = Endpoints.host(socket.getLocalAddress());
   }
 
+  /** The backend connection the current request uses, for the write-stall sweep. */
+  private volatile @Nullable Wire backendWire;
+
+  /** Closes a connection whose peer stopped reading (a client: client timeout; a backend: backend timeout). */
+  void sweepWrites(long now) {
+    client.closeIfWriteStalled(now, proxy.clientNanos);
+    Wire be = backendWire;
+    if (be != null) {
+      be.closeIfWriteStalled(now, proxy.backendNanos);
+    }
+  }
+
   void closeIfIdle() {
     if (idle) {
       client.close();
@@ -234,6 +246,7 @@ final class ClientSession implements Runnable {
       } else {
         proxy.backendReuses.increment();
       }
+      backendWire = be;
       boolean writeFailed = false;
       try {
         writeRequestHead(be, a);

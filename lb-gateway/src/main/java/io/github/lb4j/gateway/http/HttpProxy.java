@@ -191,6 +191,8 @@ public final class HttpProxy implements AutoCloseable {
     }
     long sweepMillis = Math.max(100, Math.min(1000, backendIdleNanos / 2_000_000));
     sweeper.scheduleWithFixedDelay(backends::sweep, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
+    long stallMillis = Math.max(50, Math.min(1000, Math.min(clientNanos, backendNanos) / 4_000_000));
+    sweeper.scheduleWithFixedDelay(this::sweepWrites, stallMillis, stallMillis, TimeUnit.MILLISECONDS);
     int n = 0;
     for (ServerSocket s : servers) {
       acceptors.add(Thread.ofPlatform().daemon().name("lb-http-accept-" + n++).start(() -> accept(s)));
@@ -232,6 +234,13 @@ public final class HttpProxy implements AutoCloseable {
         closeQuietly(s);
         connections.release();
       }
+    }
+  }
+
+  private void sweepWrites() {
+    long now = System.nanoTime();
+    for (ClientSession c : sessions) {
+      c.sweepWrites(now);
     }
   }
 

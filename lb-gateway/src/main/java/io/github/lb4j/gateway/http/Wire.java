@@ -363,12 +363,29 @@ final class Wire implements Closeable {
   /** Bytes handed to the socket so far. */
   long sent;
 
+  /**
+   * When the write in progress started (System.nanoTime, never 0), or 0: a socket write has no
+   * timeout of its own, so a sweeper closes a connection whose peer stopped reading.
+   */
+  volatile long writingSince;
+
   private void rawWrite(byte[] b, int off, int len) throws IOException {
+    writingSince = System.nanoTime() | 1;
     try {
       out.write(b, off, len);
       sent += len;
     } catch (IOException e) {
       throw new WriteFailed(e);
+    } finally {
+      writingSince = 0;
+    }
+  }
+
+  /** Closes the connection when a write has been blocked longer than the limit; any thread. */
+  void closeIfWriteStalled(long now, long limitNanos) {
+    long since = writingSince;
+    if (since != 0 && now - since > limitNanos) {
+      close();
     }
   }
 
