@@ -57,12 +57,17 @@ final class ClientSession implements Runnable {
   /** The backend connection the current request uses, for the write-stall sweep. */
   private volatile @Nullable Wire backendWire;
 
-  /** Closes a connection whose peer stopped reading (a client: client timeout; a backend: backend timeout). */
-  void sweepWrites(long now) {
+  /**
+   * Enforces the deadlines of this session's connections: a read past its deadline ends with a
+   * timeout; a write blocked longer than the client (or backend) timeout closes the connection.
+   */
+  void sweep(long now) {
     client.closeIfWriteStalled(now, proxy.clientNanos);
+    client.expireRead(now);
     Wire be = backendWire;
     if (be != null) {
       be.closeIfWriteStalled(now, proxy.backendNanos);
+      be.expireRead(now);
     }
   }
 
@@ -231,7 +236,7 @@ final class ClientSession implements Runnable {
   private Result exchange(Attempt a, Lease lease, Backend b, boolean keep, boolean idempotent) throws IOException {
     long t0 = System.nanoTime();
     boolean freshRetryDone = false;
-    Wire be = proxy.backends.acquire(b);
+    Wire be = proxy.backends.acquire(b, idempotent && a.length == 0);
     while (true) {
       if (be == null) {
         try {
@@ -415,7 +420,8 @@ final class ClientSession implements Runnable {
     proxy.forwarded.increment();
     boolean reusable = keepIn && resp.minor == 1 && rlen != Bodies.UNTIL_CLOSE && !resp.hasToken("connection", "close")
         && be.buffered() == 0;
-    if (reusable) {
+    backendWire = null;
+    if (reusable && !be.timedOut()) {
       be.reused = false;
       proxy.backends.release(b, be);
     } else {

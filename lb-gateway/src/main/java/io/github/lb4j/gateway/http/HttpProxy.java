@@ -191,8 +191,10 @@ public final class HttpProxy implements AutoCloseable {
     }
     long sweepMillis = Math.max(100, Math.min(1000, backendIdleNanos / 2_000_000));
     sweeper.scheduleWithFixedDelay(backends::sweep, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
-    long stallMillis = Math.max(50, Math.min(1000, Math.min(clientNanos, backendNanos) / 4_000_000));
-    sweeper.scheduleWithFixedDelay(this::sweepWrites, stallMillis, stallMillis, TimeUnit.MILLISECONDS);
+    // Timeouts fire within a quarter of the shortest one (at most 1 s late), as a timer wheel would.
+    long shortest = Math.min(Math.min(headerNanos, keepAliveNanos), Math.min(clientNanos, backendNanos));
+    long tickMillis = Math.max(10, Math.min(1000, shortest / 4_000_000));
+    sweeper.scheduleWithFixedDelay(this::sweepSessions, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
     int n = 0;
     for (ServerSocket s : servers) {
       acceptors.add(Thread.ofPlatform().daemon().name("lb-http-accept-" + n++).start(() -> accept(s)));
@@ -237,10 +239,10 @@ public final class HttpProxy implements AutoCloseable {
     }
   }
 
-  private void sweepWrites() {
+  private void sweepSessions() {
     long now = System.nanoTime();
     for (ClientSession c : sessions) {
-      c.sweepWrites(now);
+      c.sweep(now);
     }
   }
 

@@ -45,7 +45,6 @@ final class Wire implements Closeable {
   int lim;
   private final byte[] obuf;
   private int olen;
-  private int timeoutMillis = -1;
   private int[] starts = new int[32];
   private int[] ends = new int[32];
   /** Whether any byte of the current head has arrived (for telling a quiet close from a cut head). */
@@ -64,22 +63,53 @@ final class Wire implements Closeable {
     this.maxBuffer = Math.max(bufferSize, maxBuffer);
   }
 
-  /** Sets the read timeout for a deadline (0: none), only when it changes. */
-  private void deadline(long deadlineNanos) throws IOException {
-    int ms;
-    if (deadlineNanos == 0) {
-      ms = 0;
-    } else {
-      long rem = deadlineNanos - System.nanoTime();
-      if (rem <= 0) {
+  /**
+   * The deadline of the read in progress (System.nanoTime), or 0. A read with a socket timeout
+   * would arm and cancel a timer per read; instead a sweeper ({@link #expireRead}) shuts the input
+   * of a connection whose read outlived its deadline, and the reader sees a timeout.
+   */
+  private volatile long readDeadline;
+  private volatile boolean timedOut;
+
+  /** Reads into buf after lim; -1 at end of stream. */
+  private int read(long deadlineNanos) throws IOException {
+    if (timedOut || (deadlineNanos != 0 && deadlineNanos - System.nanoTime() <= 0)) {
+      throw new SocketTimeoutException("deadline passed");
+    }
+    readDeadline = deadlineNanos;
+    int n;
+    try {
+      n = in.read(buf, lim, buf.length - lim);
+    } catch (IOException e) {
+      if (timedOut) {
         throw new SocketTimeoutException("deadline passed");
       }
-      ms = (int) Math.min(Integer.MAX_VALUE, Math.max(1, (rem + 999_999) / 1_000_000));
+      throw e;
+    } finally {
+      readDeadline = 0;
     }
-    if (ms != timeoutMillis) {
-      socket.setSoTimeout(ms);
-      timeoutMillis = ms;
+    if (n < 0 && timedOut) {
+      throw new SocketTimeoutException("deadline passed");
     }
+    return n;
+  }
+
+  /** Ends a read that outlived its deadline (called by the sweeper, any thread). */
+  void expireRead(long now) {
+    long d = readDeadline;
+    if (d != 0 && now - d > 0) {
+      timedOut = true;
+      try {
+        socket.shutdownInput();
+      } catch (IOException e) {
+        close();
+      }
+    }
+  }
+
+  /** Whether a read of this connection timed out (it must not be reused). */
+  boolean timedOut() {
+    return timedOut;
   }
 
   /** Reads more bytes after lim, growing the buffer up to its maximum; -1 at end of stream. */
@@ -98,8 +128,7 @@ final class Wire implements Closeable {
         throw new IllegalStateException("buffer full");
       }
     }
-    deadline(deadlineNanos);
-    int n = in.read(buf, lim, buf.length - lim);
+    int n = read(deadlineNanos);
     if (n > 0) {
       lim += n;
     }
