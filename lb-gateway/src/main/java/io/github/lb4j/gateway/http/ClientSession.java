@@ -177,7 +177,16 @@ final class ClientSession implements Runnable {
         break;
       }
       Backend b = lease.backend();
-      Result r = exchange(a, lease, b, keep, idempotent);
+      a.lease = lease;
+      a.completed = false;
+      Result r;
+      try {
+        r = exchange(a, b, keep, idempotent);
+      } finally {
+        // A path that threw (the client vanished, a fault) must not leave the request in flight.
+        a.complete(Outcome.CANCELLED, 0);
+        backendWire = null;
+      }
       if (r == Result.KEEP) {
         return keep && !proxy.draining;
       }
@@ -211,6 +220,17 @@ final class ClientSession implements Runnable {
     boolean bodySent;
     int failStatus;
     String failReason = "";
+    @Nullable Lease lease;
+    boolean completed;
+
+    /** Completes the current attempt's lease once, whatever path ends it. */
+    void complete(Outcome outcome, long latencyNanos) {
+      Lease l = lease;
+      if (l != null && !completed) {
+        completed = true;
+        l.complete(outcome, latencyNanos);
+      }
+    }
 
     Attempt(Head req, long length, boolean expectContinue, @Nullable String authority) {
       this.req = req;
@@ -233,7 +253,7 @@ final class ClientSession implements Runnable {
   }
 
   /** One attempt on one backend; completes the lease. */
-  private Result exchange(Attempt a, Lease lease, Backend b, boolean keep, boolean idempotent) throws IOException {
+  private Result exchange(Attempt a, Backend b, boolean keep, boolean idempotent) throws IOException {
     long t0 = System.nanoTime();
     boolean freshRetryDone = false;
     Wire be = proxy.backends.acquire(b, idempotent && a.length == 0);
@@ -243,7 +263,7 @@ final class ClientSession implements Runnable {
           be = proxy.backends.connect(b, proxy.connectMillis);
           proxy.backendConnects.increment();
         } catch (IOException e) {
-          lease.complete(Outcome.FAILURE, System.nanoTime() - t0);
+          a.complete(Outcome.FAILURE, System.nanoTime() - t0);
           log.debug("backend {}: connect failed: {}", b.id(), e.toString());
           return retry(a, e instanceof SocketTimeoutException ? 504 : 502,
               "backend " + b.id() + " connection " + (e instanceof SocketTimeoutException ? "timed out" : "failed"));
@@ -271,19 +291,19 @@ final class ClientSession implements Runnable {
         be.flush();
       } catch (HttpError e) {
         // The client's body broke its framing or a limit: the backend got a partial request.
-        lease.complete(Outcome.CANCELLED, System.nanoTime() - t0);
+        a.complete(Outcome.CANCELLED, System.nanoTime() - t0);
         be.close();
         refuse(e.status, e.getMessage());
         return Result.CLOSE;
       } catch (Wire.WriteFailed e) {
         writeFailed = true;
       } catch (SocketTimeoutException e) {
-        lease.complete(Outcome.CANCELLED, System.nanoTime() - t0);
+        a.complete(Outcome.CANCELLED, System.nanoTime() - t0);
         be.close();
         refuse(408, "request body not received in time");
         return Result.CLOSE;
       } catch (IOException e) {
-        lease.complete(Outcome.CANCELLED, System.nanoTime() - t0);
+        a.complete(Outcome.CANCELLED, System.nanoTime() - t0);
         be.close();
         return Result.CLOSE;
       }
@@ -291,18 +311,18 @@ final class ClientSession implements Runnable {
       try {
         resp = readFinalHead(be, a.req);
       } catch (SocketTimeoutException e) {
-        lease.complete(Outcome.FAILURE, System.nanoTime() - t0);
+        a.complete(Outcome.FAILURE, System.nanoTime() - t0);
         be.close();
         proxy.backendErrors.increment();
         return answered(504, "backend " + b.id() + " did not answer in time", a, keep);
       } catch (HttpError e) {
-        lease.complete(Outcome.FAILURE, System.nanoTime() - t0);
+        a.complete(Outcome.FAILURE, System.nanoTime() - t0);
         be.close();
         proxy.backendErrors.increment();
         log.debug("backend {}: {}", b.id(), e.getMessage());
         return answered(502, "invalid response from backend " + b.id(), a, keep);
       } catch (Wire.WriteFailed e) {
-        lease.complete(Outcome.CANCELLED, System.nanoTime() - t0);
+        a.complete(Outcome.CANCELLED, System.nanoTime() - t0);
         be.close();
         return Result.CLOSE;
       } catch (IOException e) {
@@ -320,7 +340,7 @@ final class ClientSession implements Runnable {
           be = null;
           continue;
         }
-        lease.complete(Outcome.FAILURE, System.nanoTime() - t0);
+        a.complete(Outcome.FAILURE, System.nanoTime() - t0);
         String reason = "backend " + b.id() + " closed the connection without a response";
         if (idempotent && resendable) {
           return retry(a, 502, reason);
@@ -329,7 +349,7 @@ final class ClientSession implements Runnable {
         return answered(502, reason, a, keep);
       }
       long headNanos = System.nanoTime() - t0;
-      return relay(a, resp, be, b, lease, headNanos, keep && !writeFailed);
+      return relay(a, resp, be, b, headNanos, keep && !writeFailed);
     }
   }
 
@@ -365,13 +385,13 @@ final class ClientSession implements Runnable {
     return stay ? Result.KEEP : Result.CLOSE;
   }
 
-  private Result relay(Attempt a, Head resp, Wire be, Backend b, Lease lease, long headNanos, boolean keepIn)
+  private Result relay(Attempt a, Head resp, Wire be, Backend b, long headNanos, boolean keepIn)
       throws IOException {
     long rlen;
     try {
       rlen = Bodies.responseLength(resp, a.req.method);
     } catch (HttpError e) {
-      lease.complete(Outcome.FAILURE, headNanos);
+      a.complete(Outcome.FAILURE, headNanos);
       be.close();
       proxy.backendErrors.increment();
       return answered(502, "invalid response framing from backend " + b.id(), a, keepIn);
@@ -391,15 +411,15 @@ final class ClientSession implements Runnable {
         be.copyToEnd(client, proxy.backendNanos);
       }
       // Complete before the last flush: once the client has the answer, the pool has the outcome.
-      lease.complete(outcome, headNanos);
+      a.complete(outcome, headNanos);
       client.flush();
     } catch (Wire.WriteFailed e) {
       // The client went away: the backend did its part.
-      lease.complete(outcome, headNanos);
+      a.complete(outcome, headNanos);
       be.close();
       return Result.CLOSE;
     } catch (IOException | HttpError e) {
-      lease.complete(Outcome.FAILURE, headNanos);
+      a.complete(Outcome.FAILURE, headNanos);
       be.close();
       log.debug("backend {}: response body failed: {}", b.id(), e.toString());
       proxy.backendErrors.increment();
