@@ -1,6 +1,7 @@
 /**
- * The runnable reference gateway {@code lb} and its two embeddable engines: the socket-level TCP load
- * balancer ({@link io.github.lb4j.gateway.proxy.ProxyServer}) and the packet datapath ({@link
+ * The runnable reference gateway {@code lb} and its embeddable engines: the socket-level TCP load
+ * balancer ({@link io.github.lb4j.gateway.proxy.ProxyServer}), the HTTP/1.1 reverse proxy ({@link
+ * io.github.lb4j.gateway.http.HttpProxy}) and the packet datapath ({@link
  * io.github.lb4j.gateway.datapath.Datapath}). The {@code lb} command (proxy, demo, datapath, trace,
  * serve) and its configuration parsing are internal.
  */
@@ -26,6 +27,7 @@ module io.github.lb4j.gateway {
 
   exports io.github.lb4j.gateway.proxy;
   exports io.github.lb4j.gateway.datapath;
+  exports io.github.lb4j.gateway.http;
 
   opens io.github.lb4j.gateway.cli to info.picocli;
 

@@ -22,6 +22,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -42,6 +43,12 @@ import picocli.CommandLine.Spec;
 final class ProxyCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
+
+  @Option(names = "--mode", paramLabel = "tcp|http",
+      description = "tcp (default): balance connections; http: an HTTP/1.1 reverse proxy balancing each request.")
+  @Nullable String mode;
+
+  @Mixin HttpOptions http = new HttpOptions();
 
   @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Configuration file (key = value lines; see README).")
   @Nullable Path config;
@@ -130,6 +137,11 @@ final class ProxyCommand implements Callable<Integer> {
       entries.addAll(ProxyConfigFile.read(config));
     }
     entries.addAll(flagEntries());
+    entries.addAll(http.entries());
+    if (HttpMode.chosen(mode, entries)) {
+      return HttpMode.run(spec, entries, statusInterval);
+    }
+    HttpMode.requireTcp(entries);
     long statusMillis = statusInterval.toMillis();
     ProxyServer.Builder builder = ProxyConfigFile.apply(entries, ProxyServer.builder());
     if (entries.stream().noneMatch(e -> e.key().equalsIgnoreCase("listen"))) {
