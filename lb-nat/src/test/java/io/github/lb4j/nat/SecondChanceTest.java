@@ -95,7 +95,7 @@ class SecondChanceTest {
 
   record Shares(int flows, double withState, double hashOnly, double secondChance, long tags, int moved) {}
 
-  /** Opens every flow on balancer a, applies the change on a and b, and sends each flow's next segment to both. */
+  /** Opens every flow on balancer a (SYN, then the handshake's ACK), applies the change on a and b, and sends each flow's next segment to both. */
   static Shares measure(ForwardingMode mode, List<Backend> before, List<Backend> after, Set<Long> excludedOwners) {
     Balancer a = new Balancer(mode, before);
     Balancer b = new Balancer(mode, before);
@@ -105,6 +105,10 @@ class SecondChanceTest {
     for (int f = 0; f < opened; f++) {
       a.send(f, TcpFlyweight.SYN);
       owner[f] = a.destination;
+      // the client's ACK completes the handshake: the flow is established, no longer a half-open
+      // entry that the flow table's SYN-flood defence may give up to newer SYNs
+      a.send(f, TcpFlyweight.ACK);
+      assertThat(a.destination).isEqualTo(owner[f]);
     }
     a.scheduler.update(after);
     b.scheduler.update(after);
