@@ -1,9 +1,12 @@
 /**
- * The runnable reference gateway {@code lb} and its two embeddable engines: the socket-level TCP load
- * balancer ({@link io.github.lb4j.gateway.proxy.ProxyServer}) and the packet datapath ({@link
+ * The runnable reference gateway {@code lb} and its embeddable engines: the socket-level TCP load
+ * balancer ({@link io.github.lb4j.gateway.proxy.ProxyServer}), the HTTP/1.1 reverse proxy ({@link
+ * io.github.lb4j.gateway.http.HttpProxy}) and the packet datapath ({@link
  * io.github.lb4j.gateway.datapath.Datapath}). The {@code lb} command (proxy, demo, datapath, trace,
  * serve) and its configuration parsing are internal.
  */
+// micrometer-core and micrometer-registry-prometheus are automatic modules.
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
 module io.github.lb4j.gateway {
   requires static transitive org.jspecify;
   requires transitive io.github.lb4j.api;
@@ -13,6 +16,11 @@ module io.github.lb4j.gateway {
   requires transitive io.github.lb4j.pool;
   requires transitive io.github.lb4j.nat;
   requires transitive io.github.lb4j.linux;
+  requires transitive io.github.lb4j.announce;
+  requires io.github.lb4j.micrometer;
+  requires micrometer.registry.prometheus;
+  // The --metrics endpoint of lb proxy and lb datapath.
+  requires jdk.httpserver;
   requires info.picocli;
   requires org.slf4j;
   // sun.misc.Signal: lb proxy drains on SIGTERM and stops at once on a second signal.
@@ -20,6 +28,7 @@ module io.github.lb4j.gateway {
 
   exports io.github.lb4j.gateway.proxy;
   exports io.github.lb4j.gateway.datapath;
+  exports io.github.lb4j.gateway.http;
 
   opens io.github.lb4j.gateway.cli to info.picocli;
 

@@ -158,4 +158,49 @@ class BackendTest {
     assertThat(a).isNotEqualTo(same.withPriority(0));
     assertThat(a).isNotEqualTo(same.withLabel("k", "w"));
   }
+
+  @Test
+  void metadata_boundsAreInclusive() {
+    Backend b = Backend.of("web-1", RIP, 80);
+    assertThat(b.withPriority(Backend.MAX_PRIORITY).priority()).isEqualTo(Backend.MAX_PRIORITY);
+    String longest = "z".repeat(Backend.MAX_METADATA_LENGTH);
+    assertThat(b.withZone(longest).zone()).isEqualTo(longest);
+    assertThat(b.withLabel(longest, longest).label(longest)).isEqualTo(longest);
+    Map<String, String> most = new HashMap<>();
+    for (int i = 0; i < Backend.MAX_LABELS; i++) {
+      most.put("k" + i, "v" + i);
+    }
+    assertThat(b.withLabels(most).labels()).hasSize(Backend.MAX_LABELS);
+    assertThatThrownBy(() -> b.withLabel("k", "v".repeat(Backend.MAX_METADATA_LENGTH + 1)))
+        .hasMessageContaining("value of label k").hasMessageContaining("at most");
+  }
+
+  @Test
+  void invalidMetadata_leavesTheBackendUnchanged_andControlCharactersAreNotEchoed() {
+    Backend b = Backend.of("web-1", RIP, 80).withZone("z1").withLabel("app", "web");
+    assertThatThrownBy(() -> b.withZone("eu\u0000west")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("control characters").hasMessageContaining("eu?west").hasMessageNotContaining("\u0000");
+    assertThatThrownBy(() -> b.withLabel("tier", "a\tb")).hasMessageContaining("control characters");
+    assertThatThrownBy(() -> b.withLabel("ti\u0007er", "x")).hasMessageContaining("label key");
+    assertThat(b.zone()).isEqualTo("z1");
+    assertThat(b.labels()).containsExactly(Map.entry("app", "web"));
+  }
+
+  @Test
+  void withLabel_addsToTheLabelsItHas_andWithLabelsReplacesThem() {
+    Backend b = Backend.of("web-1", RIP, 80).withLabel("app", "web").withLabel("tier", "gold");
+    assertThat(b.labels()).containsExactly(Map.entry("app", "web"), Map.entry("tier", "gold"));
+    assertThat(b.withLabels(Map.of("canary", "true")).labels()).containsExactly(Map.entry("canary", "true"));
+    assertThat(b.withLabel("app", "api").labels()).containsExactly(Map.entry("app", "api"), Map.entry("tier", "gold"));
+  }
+
+  @Test
+  void metadata_isNotPartOfTheAddress_butIsPartOfTheDefinition() {
+    Backend plain = Backend.of("web-1", RIP, 8080);
+    Backend zoned = plain.withZone("z1").withPriority(3).withLabel("k", "v");
+    assertThat(zoned.socketAddress()).isEqualTo(plain.socketAddress());
+    assertThat(zoned.id()).isEqualTo(plain.id());
+    assertThat(zoned).isNotEqualTo(plain);
+    assertThat(zoned.withZone(null).withPriority(0).withLabels(Map.of())).isEqualTo(plain);
+  }
 }

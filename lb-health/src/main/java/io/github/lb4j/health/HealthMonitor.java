@@ -177,6 +177,33 @@ public final class HealthMonitor implements AutoCloseable {
     return targets.size();
   }
 
+  /**
+   * Applies what live traffic says about a backend, as HAProxy's {@code observe} does to its check
+   * ({@code __health_adjust} in {@code src/check.c}): the action of a {@link TrafficObserver}
+   * counts failed checks on a backend that is up ({@link TrafficObserver.Action#failuresAfter}),
+   * marking it {@link HealthState#DOWN} when they reach {@code fall}, and every action but {@code
+   * NONE} brings the next check forward to the fast interval. Any thread; runs on the monitor's
+   * scheduler; never blocks.
+   *
+   * @param backendId the backend
+   * @param action the observer's action
+   * @param detail what traffic showed, for the transition's result
+   * @return whether the backend is monitored
+   */
+  public boolean adjust(String backendId, TrafficObserver.Action action, String detail) {
+    Objects.requireNonNull(action, "action");
+    Objects.requireNonNull(detail, "detail");
+    Target t = targets.get(backendId);
+    if (t == null) {
+      return false;
+    }
+    if (action == TrafficObserver.Action.NONE) {
+      return true;
+    }
+    scheduler.execute(() -> t.adjust(action, detail));
+    return true;
+  }
+
   /** Stops every schedule (and the monitor's own thread when it made one). Does not close the checker. */
   @Override
   public void close() {
@@ -271,6 +298,30 @@ public final class HealthMonitor implements AutoCloseable {
         LOG.debug("{} {} -> {} after {} ms: {}", backend.id(), from, to, (now - changedAt) / 1_000_000, result);
         changedAt = now;
         control.notify(backend, from, to, result);
+      }
+    }
+
+    void adjust(TrafficObserver.Action action, String detail) {
+      if (stopped || closed) {
+        return;
+      }
+      if (state != HealthState.DOWN) {
+        passes = 0;
+        failures = action.failuresAfter(failures, fall);
+        if (failures >= fall) {
+          HealthState from = state;
+          failures = 0;
+          state = HealthState.DOWN;
+          long now = clock.nanoTime();
+          HealthResult result = HealthResult.unhealthy(HealthReason.UNEXPECTED_REPLY, 0, "observed traffic: " + detail);
+          LOG.debug("{} {} -> DOWN by observed traffic: {}", backend.id(), from, detail);
+          changedAt = now;
+          control.notify(backend, from, HealthState.DOWN, result);
+        }
+      }
+      if (action.forcesFastInterval() && !running) {
+        timer.cancel();
+        timer.schedule(scheduler, this::start, fastInterval);
       }
     }
 

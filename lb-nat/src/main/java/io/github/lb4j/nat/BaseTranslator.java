@@ -16,6 +16,7 @@ import io.github.lb4j.nat.header.FrameParser;
 import io.github.lb4j.nat.header.Icmpv6Flyweight;
 import io.github.lb4j.nat.header.TcpFlyweight;
 import java.nio.ByteBuffer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The path every forwarding mode shares, from a frame to its verdict: parse once; answer ARP and
@@ -56,6 +57,7 @@ abstract class BaseTranslator implements PacketTranslator {
   private final Pitfalls pitfalls;
   private final boolean rewritesAddresses;
   private final MutableFlowKey quotedFlow = new MutableFlowKey();
+  private final @Nullable SecondChanceScheduler secondChance;
 
   BaseTranslator(NatConfig config) {
     this.config = config;
@@ -74,6 +76,7 @@ abstract class BaseTranslator implements PacketTranslator {
     this.fragments = new Fragments(config, scheduler, backends);
     this.pitfalls = new Pitfalls(config, table, counters, backends);
     this.rewritesAddresses = mode != ForwardingMode.DSR_L2 && mode != ForwardingMode.DSR_IPIP;
+    this.secondChance = scheduler instanceof SecondChanceScheduler s && !mode.repliesPassBalancer() ? s : null;
     table.onMove(pool::moved);
     table.onFree(pool::freed);
   }
@@ -195,16 +198,19 @@ abstract class BaseTranslator implements PacketTranslator {
       if (mode.repliesPassBalancer()) {
         return drop(DropReason.NO_FLOW);
       }
-      // mid-stream without state in a DSR mode: the consistent hash keeps it where it was (Katran)
+      // mid-stream without state in a DSR mode: the consistent hash keeps it where it was (Katran),
+      // and after a change of the backend set the previous owner gets a second chance (GLB)
       counters.bump(NatCounter.STATELESS_FORWARDS);
-      return forwardRequest(frame, -1, handle, vip);
+      return midStreamWithoutState(frame, handle, vip);
     }
     if (backends.ipv6(handle) != six && rewritesAddresses) {
       return drop(DropReason.UNSUPPORTED);
     }
     int state = proto == 6 ? FlowState.SYN_RECV : proto == 17 ? FlowState.UDP
         : proto == 1 || proto == 58 ? FlowState.ICMP : FlowState.OTHER;
-    slot = table.open(parsed, handle, state, 0);
+    // Where replies pass the balancer a flow without state could not have its reply translated:
+    // above the new-flow rate such flows keep getting state (FlowTable.admit) instead of none.
+    slot = mode.repliesPassBalancer() ? table.admit(parsed, handle, state, 0) : table.open(parsed, handle, state, 0);
     if (slot < 0) {
       if (mode.repliesPassBalancer() && slot == FlowTable.FULL) {
         return drop(DropReason.TABLE_FULL);
@@ -220,6 +226,29 @@ abstract class BaseTranslator implements PacketTranslator {
       }
     }
     return forwardRequest(frame, slot, handle, vip);
+  }
+
+  /**
+   * Forwards a mid-stream TCP packet without state to the current owner, its source MAC the tag of
+   * the previous owner when a {@link SecondChanceScheduler} names another one ({@link SecondChance}).
+   */
+  private int midStreamWithoutState(Frame frame, int handle, int vip) {
+    long tag = 0;
+    if (secondChance != null) {
+      Backend previous = secondChance.previous(parsed);
+      if (previous != null) {
+        int h = backends.handleOf(previous);
+        if (h != handle && backends.ipv6(h) == backends.ipv6(handle)) {
+          tag = SecondChance.tag(backends.low(h));
+        }
+      }
+    }
+    int v = forwardRequest(frame, -1, handle, vip);
+    if (tag != 0 && Verdict.action(v) == Verdict.FORWARD) {
+      EthernetFlyweight.source(frame.buffer(), frame.offset(), tag);
+      counters.bump(NatCounter.SECOND_CHANCE_TAGS);
+    }
+    return v;
   }
 
   /** Source-NATs a new flow (full NAT, hairpin fix) or links it for its replies; a drop verdict, or 0. */
@@ -357,7 +386,7 @@ abstract class BaseTranslator implements PacketTranslator {
     if (!Translation.replySeen(t)) {
       table.translation(slot, t | Translation.REPLY_SEEN);
     }
-    pitfalls.replyPassed();
+    pitfalls.replyPassed(t);
     if (!prepareReply(frame)) {
       return icmp.timeExceeded(frame);
     }

@@ -576,6 +576,11 @@ public final class NatConfig {
           }
         }
       }
+      if (scheduler instanceof SecondChanceScheduler && mode.repliesPassBalancer()) {
+        throw new IllegalArgumentException("mode " + mode.modeName() + " has no second chance (SecondChanceScheduler):"
+            + " its replies return through the balancer holding the flow's translation, so a flow cannot move to"
+            + " another balancer; use a DSR mode or a plain scheduler");
+      }
       if (mode == ForwardingMode.DSR_DSCP) {
         for (Vip v : vips) {
           if (v.dscp() < 0) {

@@ -62,5 +62,10 @@ public enum NatCounter {
    */
   ICMP_ERRORS_SUPPRESSED,
   /** Frames dropped because a next hop's MAC was unknown; the neighbour table was asked to resolve it. */
-  NEIGHBOR_RESOLUTIONS_REQUESTED
+  NEIGHBOR_RESOLUTIONS_REQUESTED,
+  /**
+   * Mid-stream TCP packets forwarded without state in a DSR mode whose source MAC names the flow's
+   * previous owner, another backend than the current one ({@link SecondChance}).
+   */
+  SECOND_CHANCE_TAGS
 }

@@ -20,10 +20,13 @@ import java.util.List;
  *       after the previous one: RFC 6298's initial retransmission timeout; a different sequence
  *       number is a new attempt or a spoofed packet, an earlier copy a duplicate), while the flow
  *       is still half-open with no reply ever seen, it is neither source-NATed nor a hairpin (whose
- *       backend answers directly, S6.2), and no reply of any flow passed the balancer since that
- *       previous SYN. Then the servers answer around the balancer. Once per flow.
- *   <li>The same retransmission while replies of other flows did pass: the backend (or the path to
- *       it) drops the SYN silently, {@link NatCounter#SYN_UNANSWERED}, not S6.1. Once per flow.
+ *       backend answers directly, S6.2), and no reply of any flow that is not source-NATed passed
+ *       the balancer since the SYN_RECV timeout (60 s by default) before that previous SYN. Then the
+ *       servers answer around the balancer. Once per flow.
+ *   <li>The same retransmission while replies of other flows did pass within that time: the backend
+ *       (or the path to it) drops the SYN silently, {@link NatCounter#SYN_UNANSWERED}, not S6.1,
+ *       also when every connection in progress waits on that backend, so that no reply passes
+ *       between the SYN and its retransmission. Once per flow.
  * </ul>
  *
  * Limits: the elapsed time has the flow table's one-second resolution (the clock is read afresh at
@@ -96,9 +99,17 @@ final class Pitfalls {
     return backends.isBackend(six, hi, lo);
   }
 
-  /** A reply passed the balancer. */
-  void replyPassed() {
-    lastReplySecond = table.nowSeconds();
+  /**
+   * A reply passed the balancer. A source-NATed flow's reply (full NAT, a hairpin fixed by SNAT)
+   * returns to the balancer's own address whatever the servers' gateway, so it says nothing about
+   * the return path S6.1 is about, and is not noted.
+   *
+   * @param translation the flow's translation word
+   */
+  void replyPassed(int translation) {
+    if (!Translation.isSnat(translation)) {
+      lastReplySecond = table.nowSeconds();
+    }
   }
 
   /** The sequence number a new non-source-NATed TCP flow keeps, to recognise its retransmissions. */
@@ -134,7 +145,13 @@ final class Pitfalls {
     if (now - previousSyn < 1 || hairpin(six, hi, lo)) {
       return;
     }
-    counters.bump(lastReplySecond >= previousSyn ? NatCounter.SYN_UNANSWERED : NatCounter.S6_1_ASYMMETRIC_RETURN);
+    // Whether the servers' replies come back through the balancer is a property of the topology, not
+    // of one retransmission interval: while every connection in progress waits on a server that drops
+    // SYNs, no reply passes between a SYN and its retransmission although replies do pass the
+    // balancer. A reply within the half-open lifetime (the SYN_RECV timeout) before that SYN shows
+    // that they do; in S6.1 none ever passes.
+    boolean repliesPass = lastReplySecond != Integer.MIN_VALUE && lastReplySecond >= previousSyn - synTimeout;
+    counters.bump(repliesPass ? NatCounter.SYN_UNANSWERED : NatCounter.S6_1_ASYMMETRIC_RETURN);
     table.translation(slot, t | Translation.COUNTED);
   }
 }

@@ -5,9 +5,10 @@ import io.github.lb4j.nat.flow.FlowTable;
 
 /**
  * Finds a flow from its reply, in the modes whose replies pass the balancer: a reply to a source-NAT
- * address by the port's owner ({@link SnatPorts}); any other reply through the flow table's reverse
- * index, keyed by the reply 5-tuple (backend to client), which {@link #link} fills when the flow is
- * opened. A candidate matches only when the reply comes from the flow's backend address and port.
+ * address by the port's owner ({@link SnatPorts}); any other reply through its destination, the
+ * client, under which the flow table stores the flow ({@link FlowTable#nextByClient}, as IPVS hashes
+ * connections by their client side). A candidate matches only when the reply comes from the flow's
+ * backend address and port.
  *
  * <p>One thread (the translator's, the flow table's writer); never allocates; never blocks.
  */
@@ -25,9 +26,10 @@ final class ReplyIndex {
   }
 
   /**
-   * Links a new flow under its reply key, so that {@link #find} finds it.
+   * Checks that a new flow is reachable from its reply key ({@link FlowTable#linkReverse} writes
+   * nothing: the table finds replies through the client side of every flow).
    *
-   * @return false when the reverse index has no room (the caller drops the flow)
+   * @return false when the flow's reply would not find it (the caller drops the flow)
    */
   boolean link(int slot, int handle, boolean six, int proto, long clientHigh, long clientLow, int clientPort) {
     int backendPort = backendPort(slot, handle);
@@ -51,42 +53,12 @@ final class ReplyIndex {
       int owner = pool.owner(a, dport, proto);
       return owner >= 0 && sourceMatches(owner, srcHi, srcLo, sport) ? owner : FlowTable.MISSING;
     }
-    if (six) {
-      key.setV6(proto, srcHi, srcLo, sport, dstHi, dstLo, dport);
-    } else {
-      key.setV4(proto, (int) srcLo, sport, (int) dstLo, dport);
-    }
-    long home = table.reverseHash(key);
-    // Both reverse buckets side by side, so that their cache misses overlap, each up to its first
-    // position without a link (the table keeps a bucket's links a prefix of it).
-    boolean first = true;
-    boolean second = true;
-    for (int i = 0; i < FlowTable.WINDOW && (first || second); i++) {
-      if (first) {
-        first = table.reverseLinked(home, i);
-        int slot = first ? candidate(home, i, proto, six, srcHi, srcLo, sport, dstHi, dstLo, dport) : -1;
-        if (slot >= 0) {
-          return slot;
-        }
+    // The table stores a flow under its client side, which is the reply's destination (IPVS).
+    for (int slot = table.nextByClient(proto, six, dstHi, dstLo, dport, FlowTable.MISSING); slot >= 0;
+        slot = table.nextByClient(proto, six, dstHi, dstLo, dport, slot)) {
+      if (sourceMatches(slot, srcHi, srcLo, sport)) {
+        return slot;
       }
-      if (second) {
-        second = table.reverseLinked(home, FlowTable.WINDOW + i);
-        int slot = second ? candidate(home, FlowTable.WINDOW + i, proto, six, srcHi, srcLo, sport, dstHi, dstLo, dport) : -1;
-        if (slot >= 0) {
-          return slot;
-        }
-      }
-    }
-    return FlowTable.MISSING;
-  }
-
-  private int candidate(long home, int i, int proto, boolean six, long srcHi, long srcLo, int sport, long dstHi,
-      long dstLo, int dport) {
-    int slot = table.reverseCandidate(home, i);
-    if (slot >= 0 && table.protocol(slot) == proto && table.ipv6(slot) == six && table.sourcePort(slot) == dport
-        && table.address(slot, 1) == dstLo && table.address(slot, 0) == dstHi
-        && sourceMatches(slot, srcHi, srcLo, sport) && !table.isExpired(slot)) {
-      return slot;
     }
     return FlowTable.MISSING;
   }

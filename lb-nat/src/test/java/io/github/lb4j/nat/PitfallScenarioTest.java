@@ -163,6 +163,78 @@ class PitfallScenarioTest {
     assertThat(t.count(NatCounter.SYN_UNANSWERED)).isEqualTo(1);
   }
 
+  /** A SYN from a new port of CLIENT4 that the translator sends to {@code rip}; returns the port. */
+  private int synTo(PacketTranslator t, InetAddress rip, int fromPort) {
+    FrameParser p = new FrameParser();
+    for (int port = fromPort; port < fromPort + 200; port++) {
+      syn(t, CLIENT4, port, 1000);
+      p.parse(b, AT, 54);
+      if (p.destinationAddressV4() == IpAddresses.v4(rip)) {
+        return port;
+      }
+    }
+    throw new AssertionError("no port of 200 was balanced to " + rip);
+  }
+
+  @Test
+  void aSilentlyDroppingBackend_whileEveryConnectionWaitsOnIt_isSynUnanswered_notS61() {
+    // The lab's case: web-1 answered a flow through the balancer a second earlier; then every
+    // connection in progress waits on web-2, which drops SYNs, so no reply passes between the new
+    // SYN and its retransmission. Replies do pass the balancer: that is not S6.1.
+    List<Backend> backends = List.of(Backend.of("web-1", RIP4, 8080).withMac(RIP_MAC),
+        Backend.of("web-2", RIP4B, 8080).withMac(RIP_MAC_B));
+    PacketTranslator t = translator(ForwardingMode.TRANSPARENT, backends);
+    int answered = synTo(t, RIP4, 40000);
+    assertThat(Verdict.action(send(t, RIP4, 8080, CLIENT4, answered, TcpFlyweight.SYN | TcpFlyweight.ACK, 5000,
+        Direction.SERVER_TO_CLIENT))).isEqualTo(Verdict.FORWARD);
+    clock.advance(Duration.ofMillis(1200));
+    int silent = synTo(t, RIP4B, 41000);
+    clock.advance(Duration.ofSeconds(1));
+    syn(t, CLIENT4, silent, 1000);
+    clock.advance(Duration.ofSeconds(2));
+    syn(t, CLIENT4, silent, 1000);
+    assertThat(t.count(NatCounter.S6_1_ASYMMETRIC_RETURN)).isZero();
+    assertThat(t.count(NatCounter.SYN_UNANSWERED)).isEqualTo(1);
+  }
+
+  @Test
+  void s61_isStillDetected_whenOnlySourceNatedHairpinRepliesPassTheBalancer() {
+    // A hairpin flow fixed by source NAT returns to the balancer's SNAT address whatever the
+    // servers' gateway: its reply says nothing of the return path of the other flows, which
+    // bypasses the balancer here (one-arm DNAT without a fix).
+    List<Backend> backends = List.of(Backend.of("web-1", RIP4, 8080).withMac(RIP_MAC));
+    PacketTranslator t = NatTranslators.create(configured(ForwardingMode.TRANSPARENT, backends)
+        .serverSubnet(IpAddresses.parse("198.51.100.0"), 24).hairpinSnat(true).build());
+    assertThat(Verdict.action(syn(t, SERVER2, 33000, 1000))).isEqualTo(Verdict.FORWARD);
+    FrameParser p = new FrameParser();
+    p.parse(b, AT, 54);
+    int snatPort = p.sourcePort();
+    assertThat(Verdict.action(syn(t, CLIENT4, 40000, 1000))).isEqualTo(Verdict.FORWARD);
+    assertThat(Verdict.action(send(t, RIP4, 8080, SNAT4, snatPort, TcpFlyweight.SYN | TcpFlyweight.ACK, 5000,
+        Direction.SERVER_TO_CLIENT))).isEqualTo(Verdict.FORWARD);
+    clock.advance(Duration.ofSeconds(1));
+    syn(t, CLIENT4, 40000, 1000);
+    assertThat(t.count(NatCounter.HAIRPIN_SNAT)).isEqualTo(1);
+    assertThat(t.count(NatCounter.S6_1_ASYMMETRIC_RETURN)).isEqualTo(1);
+    assertThat(t.count(NatCounter.SYN_UNANSWERED)).isZero();
+  }
+
+  @Test
+  void s61_isDetected_whenTheLastReplyIsOlderThanTheHalfOpenLifetime() {
+    // replies passed once, then stopped for longer than a half-open flow lives (SYN_RECV, 60 s):
+    // the servers now answer around the balancer
+    PacketTranslator t = translator(ForwardingMode.TRANSPARENT, oneBackend(false));
+    int answered = synTo(t, RIP4, 40000);
+    assertThat(Verdict.action(send(t, RIP4, 8080, CLIENT4, answered, TcpFlyweight.SYN | TcpFlyweight.ACK, 5000,
+        Direction.SERVER_TO_CLIENT))).isEqualTo(Verdict.FORWARD);
+    clock.advance(Duration.ofSeconds(62));
+    syn(t, CLIENT4, 41000, 7000);
+    clock.advance(Duration.ofSeconds(1));
+    syn(t, CLIENT4, 41000, 7000);
+    assertThat(t.count(NatCounter.S6_1_ASYMMETRIC_RETURN)).isEqualTo(1);
+    assertThat(t.count(NatCounter.SYN_UNANSWERED)).isZero();
+  }
+
   private PacketTranslator hairpin(ForwardingMode mode, boolean autoSnat) {
     List<Backend> backends = List.of(Backend.of("web-1", RIP4, 8080).withMac(RIP_MAC));
     NatConfig.Builder c = config(mode, false, backends).serverSubnet(IpAddresses.parse("198.51.100.0"), 24)

@@ -9,16 +9,27 @@ import io.github.lb4j.api.NanoClock;
 import io.github.lb4j.api.NoBackendPolicy;
 import io.github.lb4j.api.Scheduler;
 import io.github.lb4j.api.SchedulerConfig;
+import io.github.lb4j.api.Schedulers;
 import io.github.lb4j.api.SessionCounters;
+import io.github.lb4j.health.AgentChecker;
+import io.github.lb4j.health.AgentReport;
 import io.github.lb4j.health.HealthMonitor;
 import io.github.lb4j.health.MonitorScheduler;
 import io.github.lb4j.health.OutlierDetector;
+import io.github.lb4j.health.TrafficObserver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -91,6 +102,8 @@ public final class BackendPool implements AutoCloseable {
   private final @Nullable HealthChecker checker;
   private final @Nullable OutlierDetector detector;
   private final @Nullable MonitorScheduler ownedTimer;
+  private final @Nullable AgentChecks agent;
+  private final @Nullable AgentChecker agentChecker;
   private final NanoClock clock;
   private volatile boolean closed;
 
@@ -105,6 +118,8 @@ public final class BackendPool implements AutoCloseable {
     this.checker = p.checker;
     this.detector = p.detector;
     this.ownedTimer = p.ownedTimer;
+    this.agent = p.agent;
+    this.agentChecker = p.agentChecker;
     this.clock = p.clock;
   }
 
@@ -195,7 +210,135 @@ public final class BackendPool implements AutoCloseable {
     return picker.pick(Objects.requireNonNull(flow, "flow"), Objects.requireNonNull(excluded, "excluded"), true);
   }
 
+  /**
+   * Leases a backend for one request among those of a subset (Envoy's subset load balancer with a
+   * route's {@code metadata_match}): the backends whose labels include every pair of {@code
+   * subset}, when its keys are exactly one of the configured {@link Builder#subsets selectors};
+   * otherwise the configured {@link SubsetFallback} decides (as it does for {@link #pick(long)} on
+   * a pool with subsets). Any thread; no lock; no allocation; never blocks.
+   *
+   * @param requestKey as for {@link #pick(long)}
+   * @param subset the labels the backend must carry; make it once and reuse it
+   * @return a granted lease, or a refusal ({@link PickStatus#NO_BACKEND} when the subset, or the
+   *     fallback, has no serving backend, or the fallback is {@link SubsetFallback#NO_FALLBACK})
+   */
+  public Lease pick(long requestKey, Subset subset) {
+    return picker.pick(requestKey, Objects.requireNonNull(subset, "subset"), null);
+  }
+
+  /**
+   * Leases a backend of a subset for a retry, never one of {@code excluded}; as {@link
+   * #pick(long, Subset)} and {@link #pick(long, Collection)}.
+   *
+   * @param requestKey the request's key
+   * @param subset the labels the backend must carry
+   * @param excluded the backends already tried
+   * @return a granted lease, or a refusal that says why
+   */
+  public Lease pick(long requestKey, Subset subset, Collection<Backend> excluded) {
+    return picker.pick(requestKey, Objects.requireNonNull(subset, "subset"), Objects.requireNonNull(excluded, "excluded"));
+  }
+
+  /**
+   * Leases a backend of a subset for one request balanced by a flow; as {@link #pick(long, Subset)}.
+   *
+   * @param flow the flow
+   * @param subset the labels the backend must carry
+   * @return a granted lease, or a refusal that says why
+   */
+  public Lease pick(FlowKey flow, Subset subset) {
+    return picker.pick(Objects.requireNonNull(flow, "flow"), Objects.requireNonNull(subset, "subset"), null, false);
+  }
+
+  /**
+   * Leases a backend of a subset for one connection; as {@link #connect(FlowKey)} and {@link
+   * #pick(long, Subset)}. Allocates the lease.
+   *
+   * @param flow the client's flow
+   * @param subset the labels the backend must carry
+   * @return a granted connection lease, or a refusal that says why
+   */
+  public Lease connect(FlowKey flow, Subset subset) {
+    return picker.pick(Objects.requireNonNull(flow, "flow"), Objects.requireNonNull(subset, "subset"), null, true);
+  }
+
   // ------------------------------------------------------------------ control plane
+
+  /**
+   * Marks a backend degraded or not (Envoy's degraded endpoints: an active check's {@code
+   * x-envoy-degraded}, an EDS health status). A degraded backend serves only the share of its
+   * priority's load that the healthy hosts cannot take with the over-provisioning factor, as a
+   * lower priority would (see {@link Builder#overprovisioningFactor}); it still counts among its
+   * priority's hosts.
+   *
+   * @param backendId the backend's id
+   * @param degraded whether it is degraded
+   * @param detail why, for listeners and logs
+   * @return a future completed when the change is applied
+   * @throws IllegalArgumentException naming the id when unknown
+   */
+  public CompletableFuture<Void> setDegraded(String backendId, boolean degraded, String detail) {
+    Objects.requireNonNull(detail, "detail");
+    checkKnown(backendId);
+    return context.submit(() -> control.setDegraded(backendId, degraded, detail));
+  }
+
+  /**
+   * Passes on an out-of-band load report of a backend (an ORCA stream, gRFC A51; gRPC's
+   * weighted_round_robin with {@code enable_oob_load_report}) to every scheduler of the pool that
+   * adapts its weights ({@code weighted-round-robin-adaptive}, gRFC A58); per-request reports go
+   * through {@link Lease#reportLoad}. Any thread; lock-free; no allocation.
+   *
+   * @param backendId the backend that reported
+   * @param qps requests per second it served, 0 or more
+   * @param eps errors per second among them, 0 or more
+   * @param cpuUtilization its CPU utilization
+   * @param applicationUtilization its own utilization measure, used when positive; 0 when none
+   * @return whether a scheduler took it (false for an unknown backend or a scheduler that does not adapt)
+   */
+  public boolean reportLoad(String backendId, double qps, double eps, double cpuUtilization, double applicationUtilization) {
+    return picker.reportLoad(Objects.requireNonNull(backendId, "backendId"), qps, eps, cpuUtilization, applicationUtilization);
+  }
+
+  /**
+   * Records one event of a backend's live traffic for HAProxy's {@code observe} ({@link
+   * Builder#observe}): completions already record theirs (a request's success or failure as a
+   * layer-7 answer, a connection's establishment or failure as layer 4); a proxy that knows more
+   * (an HTTP status, a broken pipe) reports it here. When the backend's consecutive errors reach the
+   * error limit, the observer's action reaches its health check. Any thread; lock-free; no
+   * allocation unless the action fires. Without an observer it does nothing.
+   *
+   * @param backendId the backend
+   * @param event what happened
+   */
+  public void observe(String backendId, TrafficObserver.Event event) {
+    picker.observe(Objects.requireNonNull(backendId, "backendId"), Objects.requireNonNull(event, "event"));
+  }
+
+  /**
+   * Applies an agent's answer to a backend as the pool's own agent checks do ({@link
+   * Builder#agentCheck}): for embedders that query agents themselves.
+   *
+   * @param backendId the backend
+   * @param report what its agent said
+   * @return a future completed when the change is applied
+   * @throws IllegalArgumentException naming the id when unknown
+   */
+  public CompletableFuture<Void> applyAgentReport(String backendId, AgentReport report) {
+    Objects.requireNonNull(report, "report");
+    checkKnown(backendId);
+    return context.submit(() -> control.onAgent(backendId, report));
+  }
+
+  /**
+   * Returns whether a backend is marked degraded ({@link #setDegraded}), as of the last applied change.
+   *
+   * @param backendId the id
+   * @return whether it is a member marked degraded
+   */
+  public boolean isDegraded(String backendId) {
+    return control.isDegraded(backendId);
+  }
 
   /**
    * Sets a backend's administrative state: {@link AdminState#DRAINING} stops new traffic and lets
@@ -375,6 +518,8 @@ public final class BackendPool implements AutoCloseable {
     closeQuietly(monitor);
     closeQuietly(checker);
     closeQuietly(detector);
+    closeQuietly(agent);
+    closeQuietly(agentChecker);
     closeQuietly(ownedTimer);
   }
 
@@ -406,6 +551,8 @@ public final class BackendPool implements AutoCloseable {
     @Nullable HealthChecker checker;
     @Nullable OutlierDetector detector;
     @Nullable MonitorScheduler ownedTimer;
+    @Nullable AgentChecks agent;
+    @Nullable AgentChecker agentChecker;
     NanoClock clock;
 
     Parts(StripedScheduler scheduler, SessionCounters sessions, Picker picker, PoolControl control, ControlContext context,
@@ -426,6 +573,7 @@ public final class BackendPool implements AutoCloseable {
    */
   public static final class Builder {
     private String algorithm = "round-robin";
+    private BiFunction<String, SchedulerConfig, ? extends Scheduler> factory = Schedulers::create;
     private SchedulerConfig.Builder config = SchedulerConfig.builder();
     private @Nullable NanoClock clock;
     private @Nullable MembershipSource source;
@@ -445,8 +593,211 @@ public final class BackendPool implements AutoCloseable {
     private @Nullable Boolean latencyTracking;
     private boolean leaseTracking;
     private int stripes = Stripes.defaultCount();
+    private int overprovisioningPercent = PriorityLoad.DEFAULT_OVERPROVISIONING_PERCENT;
+    private @Nullable Map<String, Integer> localityWeights;
+    private @Nullable String localZone;
+    private @Nullable Map<String, Integer> callersPerZone;
+    private int minClusterSize = ZoneAware.DEFAULT_MIN_CLUSTER_SIZE;
+    private List<SortedSet<String>> selectors = List.of();
+    private SubsetFallback subsetFallback = SubsetFallback.NO_FALLBACK;
+    private Map<String, String> defaultSubset = Map.of();
+    private @Nullable AgentChecker agentChecker;
+    private int agentPort;
+    private Duration agentInterval = Duration.ofSeconds(2);
+    private @Nullable TrafficObserver observer;
 
     private Builder() {}
+
+    /**
+     * Turns on HAProxy's agent check: every backend's agent (on {@code agentPort} of the backend's
+     * address) is asked every {@code interval} how the backend wants to be treated, and the pool
+     * applies the answer: {@code 75%} or {@code weight:N} set the weight (an operator's {@link
+     * BackendPool#setWeight} stands above it), {@code maxconn:N} bounds the backend's requests and
+     * connections in flight, {@code drain} and {@code maint} stop new traffic until {@code ready},
+     * {@code down}, {@code fail} and {@code stopped} until {@code up}. An agent that does not answer
+     * changes nothing (as in HAProxy). Transitions name the agent's line.
+     *
+     * @param checker the agent checker ({@code HealthCheckers.create("agent", ...)} cast to
+     *     {@link AgentChecker}); the pool closes it when it closes
+     * @param agentPort 1 to 65535, or 0 for the backend's own port
+     * @param interval between two queries of one agent, and each query's timeout; positive;
+     *     HAProxy's {@code agent-inter} default is 2 s
+     * @return this builder
+     * @throws IllegalArgumentException naming the value when out of range
+     */
+    public Builder agentCheck(AgentChecker checker, int agentPort, Duration interval) {
+      if (agentPort < 0 || agentPort > 65_535) {
+        throw new IllegalArgumentException("agentPort must be in 0..65535 (0: the backend's port), was " + agentPort);
+      }
+      if (interval.isZero() || interval.isNegative()) {
+        throw new IllegalArgumentException("agent interval must be positive, was " + interval);
+      }
+      this.agentChecker = Objects.requireNonNull(checker, "checker");
+      this.agentPort = agentPort;
+      this.agentInterval = interval;
+      return this;
+    }
+
+    /**
+     * Turns on HAProxy's {@code observe}: lease completions (and {@link BackendPool#observe}) feed
+     * the observer, and when a backend's consecutive errors reach its {@code error-limit}, its
+     * {@code on-error} action reaches the backend's active health check (a failed check counted,
+     * or the backend marked down, and the next check brought forward). Needs {@link #healthCheck},
+     * as in HAProxy.
+     *
+     * @param observer the observer ({@code TrafficObserver.of(LAYER7, 10, FAIL_CHECK)} is HAProxy's default)
+     * @return this builder
+     */
+    public Builder observe(TrafficObserver observer) {
+      this.observer = Objects.requireNonNull(observer, "observer");
+      return this;
+    }
+
+    /**
+     * Sets Envoy's over-provisioning factor: a priority level (or a locality, with {@link
+     * #localityWeightedBalancing}) is taken as fully available until its share of healthy hosts
+     * times this factor drops below 100 %; below, traffic spills to the next priority in proportion
+     * (Envoy's priority load computation; see "Priority levels" in its architecture overview).
+     * Backends carry their priority ({@link Backend#withPriority}, 0 the highest); a pool whose
+     * backends are all at priority 0 routes as before.
+     *
+     * @param factor 1.0 to 10.0; default 1.4 (Envoy's), so that a level keeps all its traffic while
+     *     at least 72 % of its hosts are healthy
+     * @return this builder
+     * @throws IllegalArgumentException naming the value when out of range
+     */
+    public Builder overprovisioningFactor(double factor) {
+      if (!(factor >= 1.0 && factor <= 10.0)) {
+        throw new IllegalArgumentException("overprovisioningFactor must be in 1.0..10.0, was " + factor);
+      }
+      this.overprovisioningPercent = (int) Math.round(factor * 100);
+      return this;
+    }
+
+    /**
+     * Turns on Envoy's locality-weighted balancing: within a priority level, a zone ({@link
+     * Backend#zone}) is chosen with probability proportional to its weight times its effective
+     * availability, {@code min(1, factor x healthy / hosts)} ({@code effectiveLocalityWeight} in
+     * Envoy's {@code load_balancer_impl.cc}), then the scheduler balances within it. As in Envoy, a
+     * zone without a weight (and backends without a zone) take no traffic. Exclusive with {@link
+     * #zoneAwareRouting}.
+     *
+     * @param weightsByZone a weight of 0 to {@link Backend#MAX_WEIGHT} per zone name
+     * @return this builder
+     * @throws IllegalArgumentException naming the zone when a weight is out of range
+     */
+    public Builder localityWeightedBalancing(Map<String, Integer> weightsByZone) {
+      Map<String, Integer> copy = new TreeMap<>();
+      Objects.requireNonNull(weightsByZone, "weightsByZone").forEach((zone, w) -> {
+        Objects.requireNonNull(zone, "zone");
+        if (w == null || w < 0 || w > Backend.MAX_WEIGHT) {
+          throw new IllegalArgumentException("weight of zone '" + zone + "' must be in 0.." + Backend.MAX_WEIGHT + ", was " + w);
+        }
+        copy.put(zone, w);
+      });
+      this.localityWeights = Collections.unmodifiableMap(copy);
+      return this;
+    }
+
+    /**
+     * Turns on Envoy's zone-aware routing for callers in {@code localZone}, assuming the callers are
+     * spread over the zones as the pool's backends are (all of them, healthy or not): requests stay
+     * in the local zone while its healthy backends are at least its share of the callers, and the
+     * residual spills to the other zones in proportion to their spare capacity, so that every
+     * backend carries an even load. See {@link #zoneAwareRouting(String, Map)}.
+     *
+     * @param localZone the zone of this caller
+     * @return this builder
+     */
+    public Builder zoneAwareRouting(String localZone) {
+      this.localZone = Objects.requireNonNull(localZone, "localZone");
+      this.callersPerZone = null;
+      return this;
+    }
+
+    /**
+     * Turns on Envoy's zone-aware routing ({@code ZoneAwareLoadBalancerBase} in {@code
+     * load_balancer_impl.cc}) with the callers' spread given (Envoy's local cluster): with callers
+     * 40/40/20 % and healthy backends 25/50/25 % over three zones, a caller of the first zone keeps
+     * 62.5 % of its requests local and sends the rest 2 : 1 to the second and third. It applies at
+     * priority 0, to healthy hosts, when there are at least {@link #zoneAwareMinClusterSize} backends
+     * and two zones with healthy ones, the local zone among them; otherwise the zones share by weight.
+     * Exclusive with {@link #localityWeightedBalancing}.
+     *
+     * @param localZone the zone of this caller
+     * @param callersPerZone how many callers run in each zone (instances, or any proportional count)
+     * @return this builder
+     * @throws IllegalArgumentException naming the zone when a count is negative
+     */
+    public Builder zoneAwareRouting(String localZone, Map<String, Integer> callersPerZone) {
+      Map<String, Integer> copy = new TreeMap<>();
+      Objects.requireNonNull(callersPerZone, "callersPerZone").forEach((zone, n) -> {
+        if (n == null || n < 0) {
+          throw new IllegalArgumentException("callers of zone '" + zone + "' must be 0 or more, was " + n);
+        }
+        copy.put(Objects.requireNonNull(zone, "zone"), n);
+      });
+      this.localZone = Objects.requireNonNull(localZone, "localZone");
+      this.callersPerZone = Collections.unmodifiableMap(copy);
+      return this;
+    }
+
+    /**
+     * Sets the fewest backends at priority 0 for zone-aware routing to apply (Envoy's {@code
+     * min_cluster_size}).
+     *
+     * @param min 1 or more; default 6 (Envoy's)
+     * @return this builder
+     * @throws IllegalArgumentException naming the value when below 1
+     */
+    public Builder zoneAwareMinClusterSize(int min) {
+      this.minClusterSize = atLeastOne("zoneAwareMinClusterSize", min);
+      return this;
+    }
+
+    /**
+     * Turns on Envoy's subset load balancing: each selector is a set of label keys; the backends
+     * with the same values for those keys form a subset, with its own priority levels, zones and
+     * scheduler instances. {@link BackendPool#pick(long, Subset)} balances over the subset named by
+     * a request's labels when their keys are exactly a selector's; otherwise, and for picks without a
+     * subset, the fallback applies ({@code fallback_policy}).
+     *
+     * @param selectors the label key sets, at least one, each non-empty
+     * @param fallback {@link SubsetFallback#NO_FALLBACK} (Envoy's default), {@link
+     *     SubsetFallback#ANY_ENDPOINT} or {@link SubsetFallback#DEFAULT_SUBSET}
+     * @param defaultSubset the labels of the default subset (all of them must match; empty: every
+     *     backend); used with {@link SubsetFallback#DEFAULT_SUBSET} only
+     * @return this builder
+     * @throws IllegalArgumentException when a selector is empty or none is given
+     */
+    public Builder subsets(List<Set<String>> selectors, SubsetFallback fallback, Map<String, String> defaultSubset) {
+      Objects.requireNonNull(selectors, "selectors");
+      if (selectors.isEmpty()) {
+        throw new IllegalArgumentException("subsets need at least one selector (a set of label keys)");
+      }
+      List<SortedSet<String>> copy = new ArrayList<>();
+      for (Set<String> keys : selectors) {
+        if (Objects.requireNonNull(keys, "selector").isEmpty()) {
+          throw new IllegalArgumentException("a subset selector names at least one label key: " + selectors);
+        }
+        SortedSet<String> sorted = new TreeSet<>(keys);
+        if (!copy.contains(sorted)) {
+          copy.add(Collections.unmodifiableSortedSet(sorted));
+        }
+      }
+      this.selectors = List.copyOf(copy);
+      this.subsetFallback = Objects.requireNonNull(fallback, "fallback");
+      this.defaultSubset = Map.copyOf(Objects.requireNonNull(defaultSubset, "defaultSubset"));
+      return this;
+    }
+
+    private RoutingConfig routingConfig() {
+      if (localityWeights != null && localZone != null) {
+        throw new IllegalArgumentException("localityWeightedBalancing and zoneAwareRouting exclude each other (as in Envoy): choose one");
+      }
+      return new RoutingConfig(overprovisioningPercent, localityWeights, localZone, callersPerZone, minClusterSize,
+          selectors, subsetFallback, defaultSubset);
+    }
 
     /**
      * Sets the scheduling algorithm by its registry name.
@@ -457,6 +808,25 @@ public final class BackendPool implements AutoCloseable {
      */
     public Builder scheduler(String name) {
       this.algorithm = Objects.requireNonNull(name, "scheduler");
+      this.factory = Schedulers::create;
+      return this;
+    }
+
+    /**
+     * Sets the scheduling algorithm and what builds its instances, for an embedder that wraps the
+     * registry's scheduler (a packet path's second chance keeps a second instance of the same
+     * algorithm, for instance). The factory is called on the building thread, once per distinct
+     * instance (one for the hashing algorithms, one per stripe for those whose select writes a
+     * shared turn), with the pool's configuration; every instance receives every publication.
+     *
+     * @param name the registry name given to the factory, for example {@code "maglev"}
+     * @param factory builds one instance from the name and the configuration; {@code
+     *     Schedulers::create} is what {@link #scheduler(String)} uses
+     * @return this builder
+     */
+    public Builder scheduler(String name, BiFunction<String, SchedulerConfig, ? extends Scheduler> factory) {
+      this.algorithm = Objects.requireNonNull(name, "scheduler");
+      this.factory = Objects.requireNonNull(factory, "factory");
       return this;
     }
 
@@ -802,18 +1172,22 @@ public final class BackendPool implements AutoCloseable {
       }
       SchedulerConfig schedulerConfig = config.build();
       NanoClock poolClock = schedulerConfig.clock();
-      StripedScheduler scheduler = StripedScheduler.create(algorithm, schedulerConfig, stripes);
+      StripedScheduler scheduler = StripedScheduler.create(algorithm, schedulerConfig, stripes, factory);
       boolean feedLatency = latencyTracking != null ? latencyTracking : "peak-ewma".equals(algorithm);
       Picker picker = new Picker(scheduler, schedulerConfig.sessions(), stripes, maxRequests, maxConnections, budgetPercent,
           minRetryConcurrency, maxRequestsPerBackend, maxConnectionsPerBackend, leaseTracking, feedLatency);
       ControlContext context = new ControlContext(controlExecutor);
       PoolControl control = new PoolControl(scheduler, picker, schedulerConfig.sessions(), healthyUntilChecked,
-          schedulerConfig.noBackendPolicy(), schedulerConfig.panicThresholdPercent(), listeners);
+          schedulerConfig.noBackendPolicy(), schedulerConfig.panicThresholdPercent(), listeners,
+          new Routing(algorithm, schedulerConfig, stripes, routingConfig()));
       picker.drainWatcher = m -> context.execute(() -> control.checkDrained(m));
       Parts parts = new Parts(scheduler, schedulerConfig.sessions(), picker, control, context, poolClock);
+      if (observer != null && monitorSettings == null) {
+        throw new IllegalArgumentException("observe needs an active health check to act on (healthCheck(...)), as in HAProxy");
+      }
       try {
         MonitorScheduler t = timer;
-        if (t == null && (monitorSettings != null || detectorSettings != null)) {
+        if (t == null && (monitorSettings != null || detectorSettings != null || agentChecker != null)) {
           t = MonitorScheduler.newThread("lb4j-pool-timer");
           parts.ownedTimer = t;
         }
@@ -835,7 +1209,19 @@ public final class BackendPool implements AutoCloseable {
           b.listener(relay(context, control::onCheck));
           parts.monitor = b.build();
         }
-        control.attach(parts.monitor, parts.detector);
+        AgentChecks agent = null;
+        AgentChecker ac = agentChecker;
+        if (ac != null && t != null) {
+          parts.agentChecker = ac;
+          agent = new AgentChecks(ac, agentPort, agentInterval, t, (id, report) -> context.execute(() -> control.onAgent(id, report)));
+          parts.agent = agent;
+        }
+        TrafficObserver obs = observer;
+        if (obs != null) {
+          picker.observer = obs;
+          picker.observed = (id, action, detail) -> context.execute(() -> control.onObserved(id, action, detail));
+        }
+        control.attach(parts.monitor, parts.detector, agent);
         parts.source = membership;
         BackendPool pool = new BackendPool(parts);
         membership.start(new Sink(context, control));
@@ -845,6 +1231,8 @@ public final class BackendPool implements AutoCloseable {
         closeQuietly(parts.monitor);
         closeQuietly(parts.checker);
         closeQuietly(parts.detector);
+        closeQuietly(parts.agent);
+        closeQuietly(parts.agentChecker);
         closeQuietly(parts.ownedTimer);
         throw e;
       }

@@ -235,6 +235,29 @@ public final class Lease {
     return true;
   }
 
+  /**
+   * Passes on the load report the backend sent with its answer (an ORCA trailer: gRFC A51's
+   * per-call report) to every scheduler of the pool that adapts its weights to reports
+   * ({@code weighted-round-robin-adaptive}, gRFC A58), so callers never touch a scheduler. Call it
+   * before {@link #complete}; a refused lease ignores it. Any thread; lock-free; no allocation.
+   *
+   * @param qps the requests per second the backend reports serving, 0 or more
+   * @param eps the errors per second among them, 0 or more
+   * @param cpuUtilization its CPU utilization, for example 0.5
+   * @param applicationUtilization its own utilization measure, used instead of the CPU's when
+   *     positive; 0 when none
+   * @return whether a scheduler of the pool took the report (false for a refused lease, and when
+   *     the pool's scheduler does not adapt)
+   */
+  public boolean reportLoad(double qps, double eps, double cpuUtilization, double applicationUtilization) {
+    Member m = member;
+    Picker p = picker;
+    if (m == null || p == null) {
+      return false;
+    }
+    return p.reportLoad(m.id, qps, eps, cpuUtilization, applicationUtilization);
+  }
+
   @Override
   public String toString() {
     Member m = member;

@@ -56,6 +56,16 @@ final class Member {
   HealthState checked;
   HealthState reported = HealthState.UP;
   boolean ejected;
+  /** The agent check's connection limit ({@code maxconn:N}); {@link Long#MAX_VALUE} when none. Read by picks. */
+  volatile long agentMaxconn = Long.MAX_VALUE;
+  /** The agent's weight ({@code 75%} resolved, or {@code weight:N}); -1 when it set none. */
+  int agentWeight = -1;
+  /** The administrative state the agent asked for ({@code drain}, {@code maint}; {@code ready} is ACTIVE). */
+  AdminState agentAdmin = AdminState.ACTIVE;
+  /** Whether the agent said {@code down}, {@code fail} or {@code stopped} (until it says {@code up}). */
+  boolean agentDown;
+  /** Envoy's degraded: serves only the share of the load its priority's healthy hosts cannot take. */
+  boolean degraded;
   String detail = "";
   boolean removed;
 

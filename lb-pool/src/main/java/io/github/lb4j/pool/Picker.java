@@ -6,7 +6,9 @@ import io.github.lb4j.api.FlowHash;
 import io.github.lb4j.api.FlowKey;
 import io.github.lb4j.api.Scheduler;
 import io.github.lb4j.api.SessionCounters;
+import io.github.lb4j.api.LoadReportReceiver;
 import io.github.lb4j.health.OutlierDetector;
+import io.github.lb4j.health.TrafficObserver;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
@@ -51,12 +53,26 @@ final class Picker {
   private final long maxConnectionsPerBackend;
   private final boolean tracked;
   private final boolean feedLatency;
+  /** Whether the scheduler hashes: then a route's draws come from the key, not from a random stream. */
+  private final boolean hashing;
   private final Map<PickStatus, LongAdder> refusals = new EnumMap<>(PickStatus.class);
   private final LongAdder doubleCompletions = new LongAdder();
   private final LongAdder retries = new LongAdder();
 
   volatile Snapshot snapshot = Snapshot.EMPTY;
   volatile @Nullable OutlierDetector outlier;
+  /** HAProxy's observe: completions feed it; an action it returns goes to {@link #observed}. Set once at build. */
+  volatile @Nullable TrafficObserver observer;
+  /** Told of an observer's action (the control context applies it to the health checks). Set once at build. */
+  volatile ObservedAction observed = (id, action, detail) -> { };
+  /** The scheduler instances that take load reports; republished with the routes. */
+  volatile LoadReportReceiver[] receivers = new LoadReportReceiver[0];
+
+  /** An action of the traffic observer for one backend. */
+  @FunctionalInterface
+  interface ObservedAction {
+    void apply(String backendId, TrafficObserver.Action action, String detail);
+  }
   /** Told of a completion on a member being watched for its end of drain; set once at build. */
   volatile Consumer<Member> drainWatcher = m -> { };
 
@@ -64,6 +80,7 @@ final class Picker {
       double budgetPercent, int minRetryConcurrency, int maxRequestsPerBackend, int maxConnectionsPerBackend,
       boolean tracked, boolean feedLatency) {
     this.scheduler = scheduler;
+    this.hashing = StripedScheduler.HASHING.contains(scheduler.name());
     this.sessions = sessions;
     this.mask = stripes - 1;
     // Without a limit there is nothing to admit: the per-backend counters already count every
@@ -90,18 +107,28 @@ final class Picker {
 
   /** A pick by request key. */
   Lease pick(long key, @Nullable Collection<Backend> excluded) {
+    return pick(key, null, excluded);
+  }
+
+  /** A pick by request key within a subset ({@code null}: none). */
+  Lease pick(long key, @Nullable Subset subset, @Nullable Collection<Backend> excluded) {
     Stripes.Local local = Stripes.local();
-    return pick(local, RequestKeys.flow(local.flow, key), key, true, excluded, false);
+    return pick(local, RequestKeys.flow(local.flow, key), key, true, subset, excluded, false);
   }
 
   /** A pick by flow, of a request or a connection. */
   Lease pick(FlowKey flow, @Nullable Collection<Backend> excluded, boolean connection) {
-    return pick(Stripes.local(), flow, 0L, false, excluded, connection);
+    return pick(flow, null, excluded, connection);
+  }
+
+  /** A pick by flow within a subset ({@code null}: none), of a request or a connection. */
+  Lease pick(FlowKey flow, @Nullable Subset subset, @Nullable Collection<Backend> excluded, boolean connection) {
+    return pick(Stripes.local(), flow, 0L, false, subset, excluded, connection);
   }
 
   /** {@code key} is meaningful when {@code keyed} (else derived from the flow when needed). */
-  private Lease pick(Stripes.Local local, FlowKey flow, long key, boolean keyed, @Nullable Collection<Backend> excluded,
-      boolean connection) {
+  private Lease pick(Stripes.Local local, FlowKey flow, long key, boolean keyed, @Nullable Subset subset,
+      @Nullable Collection<Backend> excluded, boolean connection) {
     Snapshot snap = snapshot;
     if (snap.closed) {
       return refuse(PickStatus.CLOSED);
@@ -118,8 +145,11 @@ final class Picker {
       }
       return refuse(PickStatus.CIRCUIT_OPEN);
     }
-    Scheduler chooser = scheduler.forStripe(stripe);
-    Backend chosen = chooser.select(flow);
+    Route route = snap.route(subset);
+    Scheduler chooser = route.needsDraw()
+        ? route.chooser(stripe, hashing ? FlowHash.mix64(keyed ? key : flow.hash64()) : local.nextRandom())
+        : route.single.forStripe(stripe);
+    Backend chosen = chooser == null ? null : chooser.select(flow);
     if (chosen == null) {
       return abandon(gauge, stripe, retry, PickStatus.NO_BACKEND);
     }
@@ -131,11 +161,11 @@ final class Picker {
       }
       limited = true;
     }
-    return pickAgain(local, chooser, flow, key, keyed, excluded, retry, connection, gauge, stripe, limited);
+    return pickAgain(local, route, chooser, flow, key, keyed, excluded, retry, connection, gauge, stripe, limited);
   }
 
   /** The slow path: re-hashed attempts, then the scan. */
-  private Lease pickAgain(Stripes.Local local, Scheduler chooser, FlowKey flow, long key, boolean keyed,
+  private Lease pickAgain(Stripes.Local local, Route route, Scheduler chooser, FlowKey flow, long key, boolean keyed,
       @Nullable Collection<Backend> excluded, boolean retry, boolean connection, @Nullable StripedGauge gauge, int stripe,
       boolean limitedSoFar) {
     boolean limited = limitedSoFar;
@@ -155,7 +185,7 @@ final class Picker {
       }
       limited = true;
     }
-    Member[] selectable = snapshot.selectable;
+    Member[] selectable = route.selectable;
     int n = selectable.length;
     if (n > 0) {
       int start = (int) Long.remainderUnsigned(FlowHash.mix64(k), n);
@@ -213,18 +243,41 @@ final class Picker {
   }
 
   private boolean admit(Member m, boolean connection) {
+    long agentLimit = m.agentMaxconn;
     if (connection) {
-      if (!m.tryOpenConnection(maxConnectionsPerBackend)) {
+      if (!m.tryOpenConnection(Math.min(maxConnectionsPerBackend, agentLimit))) {
         return false;
       }
       m.load.sessionOpenedInactive();
       return true;
     }
-    if (maxRequestsPerBackend == Long.MAX_VALUE) {
+    long limit = Math.min(maxRequestsPerBackend, agentLimit);
+    if (limit == Long.MAX_VALUE) {
       m.load.requestStarted();
       return true;
     }
-    return m.load.tryRequestStarted(maxRequestsPerBackend);
+    return m.load.tryRequestStarted(limit);
+  }
+
+  /** Forwards a load report to every adapting scheduler instance; lock-free, no allocation. */
+  boolean reportLoad(String backendId, double qps, double eps, double cpu, double application) {
+    boolean taken = false;
+    for (LoadReportReceiver r : receivers) {
+      taken |= r.reportLoad(backendId, qps, eps, cpu, application);
+    }
+    return taken;
+  }
+
+  /** Records one observed event of live traffic; an action that fires goes to the control context. */
+  void observe(String backendId, TrafficObserver.Event event) {
+    TrafficObserver o = observer;
+    if (o == null) {
+      return;
+    }
+    TrafficObserver.Action action = o.record(backendId, event);
+    if (action != TrafficObserver.Action.NONE) {
+      observed.apply(backendId, action, event.name().toLowerCase(java.util.Locale.ROOT) + " reached the error limit");
+    }
   }
 
   private Lease grant(Member m, int stripe, boolean retry, boolean connection) {
@@ -269,10 +322,18 @@ final class Picker {
     if (gauge != null) {
       gauge.release(stripe);
     }
+    if (observer != null && outcome != Outcome.CANCELLED) {
+      // A request's answer is layer 7: a failure is a wrong answer, which layer 4 ignores.
+      observe(m.id, success ? TrafficObserver.Event.HTTP_OK : TrafficObserver.Event.HTTP_BAD_STATUS);
+    }
     finish(m, retry, outcome, success);
   }
 
   void completeConnection(Member m, int stripe, boolean retry, boolean established, Outcome outcome, long latencyNanos) {
+    if (observer != null && outcome != Outcome.CANCELLED) {
+      // A connection that failed before it was established is HAProxy's layer-4 error.
+      observe(m.id, established || outcome == Outcome.SUCCESS ? TrafficObserver.Event.L4_OK : TrafficObserver.Event.L4_ERROR);
+    }
     m.load.sessionClosed(established);
     m.connectionClosed();
     connections.release(stripe);

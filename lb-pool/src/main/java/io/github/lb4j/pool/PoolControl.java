@@ -42,10 +42,14 @@ final class PoolControl {
   private final NoBackendPolicy noBackendPolicy;
   private final int panicThresholdPercent;
   private final List<PoolListener> listeners;
+  private final Routing routing;
+  /** Set when something only the routes see changed (a degraded mark, locality weights). */
+  private boolean routesDirty = true;
   private final Map<String, Member> members = new LinkedHashMap<>();
   private final List<Transition> pending = new ArrayList<>();
   private @Nullable HealthMonitor monitor;
   private @Nullable OutlierDetector detector;
+  private @Nullable AgentChecks agent;
   private List<Backend> lastEligible = List.of();
   private List<Backend> lastIneligible = List.of();
   /** Set by {@link #close()} from any thread; every input checks it first. */
@@ -55,8 +59,9 @@ final class PoolControl {
   private volatile List<BackendState> states = List.of();
   private volatile Map<String, BackendState> statesById = Map.of();
 
-  PoolControl(StripedScheduler scheduler, Picker picker, SessionCounters sessions, boolean healthyUntilChecked, NoBackendPolicy noBackendPolicy, int panicThresholdPercent, List<PoolListener> listeners) {
+  PoolControl(StripedScheduler scheduler, Picker picker, SessionCounters sessions, boolean healthyUntilChecked, NoBackendPolicy noBackendPolicy, int panicThresholdPercent, List<PoolListener> listeners, Routing routing) {
     this.scheduler = scheduler;
+    this.routing = routing;
     this.picker = picker;
     this.sessions = sessions;
     this.healthyUntilChecked = healthyUntilChecked;
@@ -66,9 +71,10 @@ final class PoolControl {
   }
 
   /** Sets the health inputs; build time, before any membership arrives. */
-  void attach(@Nullable HealthMonitor monitor, @Nullable OutlierDetector detector) {
+  void attach(@Nullable HealthMonitor monitor, @Nullable OutlierDetector detector, @Nullable AgentChecks agent) {
     this.monitor = monitor;
     this.detector = detector;
+    this.agent = agent;
   }
 
   List<BackendState> states() {
@@ -132,6 +138,10 @@ final class PoolControl {
       if (od != null) {
         od.add(b);
       }
+      AgentChecks ac = agent;
+      if (ac != null) {
+        ac.add(b);
+      }
       record(Transition.Cause.ADDED, m, null, "added by the membership");
       return;
     }
@@ -154,6 +164,10 @@ final class PoolControl {
         od.add(b);
         m.ejected = false;
       }
+      AgentChecks ac = agent;
+      if (ac != null) {
+        ac.add(b);
+      }
     }
     record(Transition.Cause.UPDATED, m, before, "updated by the membership: " + old + " -> " + b);
   }
@@ -169,6 +183,14 @@ final class PoolControl {
     OutlierDetector od = detector;
     if (od != null) {
       od.remove(m.id);
+    }
+    AgentChecks ac = agent;
+    if (ac != null) {
+      ac.remove(m.id);
+    }
+    io.github.lb4j.health.TrafficObserver observer = picker.observer;
+    if (observer != null) {
+      observer.remove(m.id);
     }
     pending.add(new Transition(Transition.Cause.REMOVED, m.id, before, null, "removed by the membership"));
     watchDrain(m);
@@ -230,6 +252,108 @@ final class PoolControl {
     commit();
   }
 
+  void setDegraded(String id, boolean degraded, String detail) {
+    Member m = known(id);
+    if (m.degraded == degraded) {
+      return;
+    }
+    BackendState before = snapshotOf(m);
+    m.degraded = degraded;
+    routesDirty = true;
+    record(Transition.Cause.HEALTH_REPORT, m, before, (degraded ? "degraded" : "no longer degraded")
+        + (detail.isEmpty() ? "" : ": " + detail));
+    commit();
+  }
+
+  /**
+   * Applies what a backend's agent said, as HAProxy applies an agent check's answer ({@code
+   * tcpcheck_agent_expect_reply} in {@code src/tcpcheck.c}): a relative weight scales the
+   * membership's weight (capped at {@link Backend#MAX_WEIGHT}), an absolute one replaces it;
+   * {@code maxconn:N} bounds the backend's requests and connections in flight (0: no bound, as
+   * HAProxy's {@code maxconn 0}); {@code drain} and {@code maint} set the agent's administrative
+   * state and {@code ready} clears it (an operator's drain or maintenance stands above it);
+   * {@code down}, {@code fail} and {@code stopped} take the backend out until the agent says
+   * {@code up}. A check without an answer changes nothing: HAProxy does not count an unreachable
+   * agent against the backend.
+   */
+  void onAgent(String id, io.github.lb4j.health.AgentReport report) {
+    Member m = members.get(id);
+    if (closed || m == null || !report.answered()) {
+      return;
+    }
+    BackendState before = snapshotOf(m);
+    boolean wasServing = before.serving();
+    int weight = m.agentWeight;
+    if (report.weightPercent().isPresent()) {
+      // Rounded; a positive percentage of a positive weight never drains (HAProxy keeps such a server at 1).
+      int pct = report.weightPercent().getAsInt();
+      long w = ((long) m.backend.weight() * pct + 50) / 100;
+      weight = (int) Math.min(Backend.MAX_WEIGHT, pct > 0 && m.backend.weight() > 0 ? Math.max(1, w) : w);
+    } else if (report.weight().isPresent()) {
+      weight = report.weight().getAsInt();
+    }
+    AdminState admin = m.agentAdmin;
+    if (report.adminState().isPresent()) {
+      switch (report.adminState().get()) {
+        case DRAIN:
+          admin = AdminState.DRAINING;
+          break;
+        case MAINT:
+          admin = AdminState.MAINTENANCE;
+          break;
+        default:
+          admin = AdminState.ACTIVE;
+          break;
+      }
+    }
+    boolean down = m.agentDown;
+    if (report.operationalState().isPresent()) {
+      down = report.operationalState().get() != io.github.lb4j.health.AgentReport.OperationalState.UP;
+    }
+    if (report.maxconn().isPresent()) {
+      int n = report.maxconn().getAsInt();
+      m.agentMaxconn = n == 0 ? Long.MAX_VALUE : n;
+    }
+    if (weight == m.agentWeight && admin == m.agentAdmin && down == m.agentDown) {
+      return;
+    }
+    String line = report.line().orElse("");
+    if (weight != m.agentWeight) {
+      m.agentWeight = weight;
+      record(Transition.Cause.ADMIN_WEIGHT, m, before, "agent weight " + weight + " ('" + line + "')");
+    }
+    if (admin != m.agentAdmin) {
+      m.agentAdmin = admin;
+      record(Transition.Cause.ADMIN_STATE, m, before, "agent state " + admin + " ('" + line + "')");
+    }
+    if (down != m.agentDown) {
+      m.agentDown = down;
+      m.detail = report.result().detail();
+      record(Transition.Cause.HEALTH_REPORT, m, before, "agent says " + (down ? "down" : "up") + " ('" + line + "')");
+    }
+    if (wasServing && !snapshotOf(m).serving()) {
+      watchDrain(m);
+    } else if (snapshotOf(m).serving()) {
+      m.watchDrain = false;
+    }
+    commit();
+  }
+
+  /** An observer's action: the health monitor counts it, as HAProxy's check does. */
+  void onObserved(String id, io.github.lb4j.health.TrafficObserver.Action action, String detail) {
+    HealthMonitor hm = monitor;
+    Member m = members.get(id);
+    if (closed || hm == null || m == null) {
+      return;
+    }
+    hm.adjust(id, action, detail);
+  }
+
+  boolean isDegraded(String id) {
+    Member m = members.get(id);
+    return m != null && m.degraded;
+  }
+
   private Member known(String id) {
     if (closed) {
       throw new IllegalStateException("pool is closed");
@@ -257,6 +381,11 @@ final class PoolControl {
     HealthState was = m.checked;
     m.checked = to;
     m.detail = result.detail();
+    io.github.lb4j.health.TrafficObserver observer = picker.observer;
+    if (observer != null && to == HealthState.UP) {
+      // HAProxy clears the observed errors when a check passes; the pool hears it as the rise to UP.
+      observer.checkPassed(m.id);
+    }
     record(Transition.Cause.HEALTH_CHECK, m, before, was + " -> " + to + ": " + result);
     commit();
   }
@@ -299,20 +428,27 @@ final class PoolControl {
     m.watchDrain = false;
     BackendState s = m.removed ? null : snapshotOf(m);
     pending.add(new Transition(Transition.Cause.DRAINED, m.id, s, s, m.removed
-        ? "removed; nothing in flight any more" : "not serving (" + m.admin + "); nothing in flight any more"));
+        ? "removed; nothing in flight any more" : "not serving (" + admin(m) + "); nothing in flight any more"));
   }
 
   // ------------------------------------------------------------------ publication
 
   private BackendState snapshotOf(Member m) {
-    int weight = m.admin == AdminState.ACTIVE ? (m.adminWeight >= 0 ? m.adminWeight : m.backend.weight()) : 0;
+    AdminState admin = admin(m);
+    int weight = admin == AdminState.ACTIVE
+        ? (m.adminWeight >= 0 ? m.adminWeight : m.agentWeight >= 0 ? m.agentWeight : m.backend.weight()) : 0;
     boolean healthy = healthy(m);
-    return new BackendState(m.backend, m.admin, m.checked, m.reported, m.ejected, weight,
-        m.admin == AdminState.ACTIVE && weight > 0 && healthy, m.detail);
+    return new BackendState(m.backend, admin, m.checked, m.agentDown ? HealthState.DOWN : m.reported, m.ejected, weight,
+        admin == AdminState.ACTIVE && weight > 0 && healthy, m.detail);
+  }
+
+  /** The operator's state, or the agent's when it is more restrictive (ACTIVE < DRAINING < MAINTENANCE). */
+  private static AdminState admin(Member m) {
+    return m.agentAdmin.compareTo(m.admin) > 0 ? m.agentAdmin : m.admin;
   }
 
   private boolean healthy(Member m) {
-    return ok(m.checked) && ok(m.reported) && !m.ejected;
+    return ok(m.checked) && ok(m.reported) && !m.ejected && !m.agentDown;
   }
 
   private boolean ok(HealthState h) {
@@ -337,6 +473,7 @@ final class PoolControl {
     List<Backend> ineligible = new ArrayList<>();
     List<Member> live = new ArrayList<>(members.size());
     List<Member> liveSick = new ArrayList<>();
+    List<Routing.Host> hosts = new ArrayList<>(members.size());
     Map<Backend, Member> byObject = new IdentityHashMap<>();
     List<BackendState> list = new ArrayList<>(members.size());
     Map<String, BackendState> byId = new LinkedHashMap<>();
@@ -358,22 +495,61 @@ final class PoolControl {
       if (s.weight() > 0) {
         (healthy ? live : liveSick).add(m);
       }
+      hosts.add(new Routing.Host(m, published, s.serving(), m.degraded));
     }
     states = Collections.unmodifiableList(list);
     statesById = Collections.unmodifiableMap(byId);
-    if (sameObjects(eligible, lastEligible) && sameObjects(ineligible, lastIneligible)) {
+    if (!routesDirty && sameObjects(eligible, lastEligible) && sameObjects(ineligible, lastIneligible)) {
       return;
     }
+    routesDirty = false;
     Snapshot previous = picker.snapshot;
-    picker.snapshot = new Snapshot(selectable(live, liveSick), Snapshot.table(byObject, previous), false);
+    // First the table that resolves both generations, under the current routes; then the routes,
+    // whose group schedulers return the new objects as soon as they are updated below.
+    Snapshot tabled = previous.withTable(Snapshot.table(byObject, previous));
+    picker.snapshot = tabled;
+    routing.begin();
+    Snapshot next;
+    if (routing.needed(hosts)) {
+      Route all = routing.route("a", hosts);
+      next = routing.config().subsets()
+          ? tabled.withRoutes(all, routing.subsets(hosts), routing.fallback(hosts, all))
+          : tabled.withRoutes(all, Map.of(), null);
+    } else {
+      next = tabled.withRoutes(Route.single(scheduler, selectable(live, liveSick)), Map.of(), null);
+    }
+    routing.sweep();
+    picker.snapshot = next;
     if (closed) {
       // close() ran on another thread meanwhile; its CLOSED snapshot must be the last one.
       picker.snapshot = Snapshot.CLOSED;
       return;
     }
     scheduler.apply(eligible, ineligible);
+    picker.receivers = receivers();
     lastEligible = eligible;
     lastIneligible = ineligible;
+  }
+
+  /** The scheduler instances that adapt to load reports: the pool's own and its routes' groups. */
+  private io.github.lb4j.api.LoadReportReceiver[] receivers() {
+    List<io.github.lb4j.api.LoadReportReceiver> out = new ArrayList<>();
+    for (io.github.lb4j.api.Scheduler s : scheduler.all()) {
+      if (s instanceof io.github.lb4j.api.LoadReportReceiver) {
+        out.add((io.github.lb4j.api.LoadReportReceiver) s);
+      }
+    }
+    for (StripedScheduler g : routing.schedulers()) {
+      if (g == scheduler) {
+        continue;
+      }
+      for (io.github.lb4j.api.Scheduler s : g.all()) {
+        if (s instanceof io.github.lb4j.api.LoadReportReceiver) {
+          out.add((io.github.lb4j.api.LoadReportReceiver) s);
+        }
+      }
+    }
+    return out.toArray(new io.github.lb4j.api.LoadReportReceiver[0]);
   }
 
   /** The scheduler's choice of usable backends (lb-algorithms' AbstractScheduler rules), for the pick's fallback scan. */

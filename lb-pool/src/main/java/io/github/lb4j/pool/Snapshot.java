@@ -6,8 +6,8 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What one publication of the control plane gives the data plane: the members a pick may fall back
- * to (in configuration order), and the table from the {@link Backend} objects the scheduler returns
+ * What one publication of the control plane gives the data plane: the routes of picks (priority
+ * levels, zone groups, subsets; see {@link Route}), and the table from the {@link Backend} objects the scheduler returns
  * to their members.
  *
  * <p>The table is keyed and hashed by object identity. It holds this publication's backend
@@ -18,18 +18,25 @@ import org.jspecify.annotations.Nullable;
  */
 final class Snapshot {
 
-  static final Snapshot EMPTY = new Snapshot(new Member[0], new IdentityHashMap<>(), false);
-  static final Snapshot CLOSED = new Snapshot(new Member[0], new IdentityHashMap<>(), true);
+  static final Snapshot EMPTY = new Snapshot(Route.EMPTY, Map.of(), null, new IdentityHashMap<>(), false);
+  static final Snapshot CLOSED = new Snapshot(Route.EMPTY, Map.of(), null, new IdentityHashMap<>(), true);
 
-  /** The members a pick may fall back to, in order, with the scheduler's own panic and fail-open rules. */
-  final Member[] selectable;
+  /** Where picks without a subset go (the fallback's route when subsets are configured). */
+  final Route route;
+  /** The route of each subset by {@link Subset#key}; empty when subsets are off. */
+  private final Map<String, Route> subsets;
+  /** The route of a pick whose subset matches no selector; {@code null} when subsets are off. */
+  private final @Nullable Route fallback;
   final boolean closed;
   private final Object[] keys;
   private final Member[] values;
   private final int mask;
 
-  Snapshot(Member[] selectable, Map<Backend, Member> byObject, boolean closed) {
-    this.selectable = selectable;
+  Snapshot(Route route, Map<String, Route> subsets, @Nullable Route fallback, Map<Backend, Member> byObject,
+      boolean closed) {
+    this.subsets = subsets;
+    this.fallback = fallback;
+    this.route = fallback != null ? fallback : route;
     this.closed = closed;
     int capacity = Stripes.ceilPowerOfTwo(Math.max(4, byObject.size() * 2));
     this.keys = new Object[capacity];
@@ -43,6 +50,42 @@ final class Snapshot {
       keys[i] = e.getKey();
       values[i] = e.getValue();
     }
+  }
+
+  private Snapshot(Snapshot table, Route route, Map<String, Route> subsets, @Nullable Route fallback) {
+    this.subsets = subsets;
+    this.fallback = fallback;
+    this.route = fallback != null ? fallback : route;
+    this.closed = table.closed;
+    this.keys = table.keys;
+    this.values = table.values;
+    this.mask = table.mask;
+  }
+
+  /** This table with other routes. */
+  Snapshot withRoutes(Route route, Map<String, Route> subsets, @Nullable Route fallback) {
+    return new Snapshot(this, route, subsets, fallback);
+  }
+
+  /** This publication's routes with another table. */
+  Snapshot withTable(Map<Backend, Member> byObject) {
+    return new Snapshot(route, subsets, fallback, byObject, closed);
+  }
+
+  /**
+   * The route of a pick: the pool's, or with subsets configured the subset's when its labels
+   * match a selector, else the fallback's. Allocation-free: the subset's key caches its hash.
+   */
+  Route route(@Nullable Subset subset) {
+    Route f = fallback;
+    if (f == null) {
+      return subset == null ? route : Route.EMPTY;
+    }
+    if (subset == null) {
+      return f;
+    }
+    Route r = subsets.get(subset.key());
+    return r != null ? r : f;
   }
 
   /** Builds the table of one generation plus the objects of the previous one that still name a member. */

@@ -35,6 +35,13 @@ final class StripedScheduler implements Scheduler {
   static final Set<String> STRIPED = Set.of("round-robin", "weighted-round-robin", "smooth-weighted-round-robin",
       "random", "weighted-random", "power-of-two-choices", "peak-ewma");
 
+  /**
+   * The algorithms whose choice is a function of the flow or key: a pool's routes then derive
+   * their priority and zone draws from the key too, so equal keys stay together.
+   */
+  static final Set<String> HASHING = Set.of("source-hash", "four-tuple-hash", "maglev", "ring-hash", "jump",
+      "rendezvous", "locality-least-connections");
+
   private final Scheduler[] byStripe;
   private final Scheduler[] distinct;
   private final int mask;
@@ -47,7 +54,13 @@ final class StripedScheduler implements Scheduler {
 
   /** Creates the instances; {@code stripes} is a power of two. */
   static StripedScheduler create(String name, SchedulerConfig config, int stripes) {
-    Scheduler first = Schedulers.create(name, config);
+    return create(name, config, stripes, Schedulers::create);
+  }
+
+  /** Creates the instances with a factory of the algorithm's instances; {@code stripes} is a power of two. */
+  static StripedScheduler create(String name, SchedulerConfig config, int stripes,
+      java.util.function.BiFunction<String, SchedulerConfig, ? extends Scheduler> factory) {
+    Scheduler first = factory.apply(name, config);
     Scheduler[] byStripe = new Scheduler[stripes];
     boolean striped = stripes > 1 && STRIPED.contains(name) && config.persistence().isZero();
     if (!striped) {
@@ -61,7 +74,7 @@ final class StripedScheduler implements Scheduler {
       SchedulerConfig stripeConfig = config.seed().isPresent()
           ? config.toBuilder().seed(FlowHash.mix64(config.seed().getAsLong() + s)).build()
           : config;
-      byStripe[s] = Schedulers.create(name, stripeConfig);
+      byStripe[s] = factory.apply(name, stripeConfig);
     }
     return new StripedScheduler(byStripe, byStripe.clone());
   }
@@ -69,6 +82,11 @@ final class StripedScheduler implements Scheduler {
   /** The instance of a stripe, for the pool's own picks (which know their stripe). */
   Scheduler forStripe(int stripe) {
     return byStripe[stripe];
+  }
+
+  /** Every distinct instance (one when the algorithm is shared). */
+  Scheduler[] all() {
+    return distinct.clone();
   }
 
   /** How many instances there are: 1 when the algorithm is shared. */

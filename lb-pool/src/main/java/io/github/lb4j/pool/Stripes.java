@@ -27,6 +27,16 @@ final class Stripes {
   static final class Local {
     final int probe = NEXT.getAndIncrement();
     final MutableFlowKey flow = new MutableFlowKey();
+    /** The thread's SplitMix64 state for route draws (a pool's priority and zone choice). */
+    private long random = System.nanoTime() ^ ((long) probe << 32);
+
+    /** The next value of the thread's random stream (SplitMix64, Steele et al. 2014). */
+    long nextRandom() {
+      long z = (random += 0x9E37_79B9_7F4A_7C15L);
+      z = (z ^ (z >>> 30)) * 0xBF58_476D_1CE4_E5B9L;
+      z = (z ^ (z >>> 27)) * 0x94D0_49BB_1331_11EBL;
+      return z ^ (z >>> 31);
+    }
   }
 
   private Stripes() {}

@@ -38,7 +38,10 @@ public final class Requirements {
       Map.entry("ip", "iproute2"), Map.entry("nft", "nftables"), Map.entry("tcpdump", "tcpdump"),
       Map.entry("tshark", "tshark"), Map.entry("ethtool", "ethtool"), Map.entry("sysctl", "procps"),
       Map.entry("fping", "fping"), Map.entry("curl", "curl"), Map.entry("prlimit", "util-linux"),
-      Map.entry("haproxy", "haproxy"), Map.entry("wrk", "wrk"));
+      Map.entry("haproxy", "haproxy"), Map.entry("wrk", "wrk"),
+      Map.entry("bird", "bird2"), Map.entry("birdc", "bird2"), Map.entry("gobgpd", "gobgpd"), Map.entry("gobgp", "gobgpd"),
+      Map.entry("vtysh", "frr"), Map.entry("keepalived", "keepalived"), Map.entry("setpriv", "util-linux"),
+      Map.entry("dnsmasq", "dnsmasq-base"));
 
   private Requirements() {}
 

@@ -13,7 +13,10 @@ import java.util.SplittableRandom;
 /** Builds the flows, tables and 64-byte frames the packet-core benchmarks share (setup only). */
 final class NatFixtures {
 
-  static final int FRAMES = 4096;
+  /** Frames cycled by the "cycled4096" working set: about 4,000 distinct flows, whatever the table. */
+  static final int CYCLED_FRAMES = 4096;
+  /** Frames streamed by the "uniform" working set: each of a uniformly random flow of the table. */
+  static final int UNIFORM_FRAMES = 1 << 20;
   static final int FRAME_LENGTH = 64;
   static final int BACKENDS = 64;
   static final int VIP = 0xCB00_7105;
@@ -24,9 +27,21 @@ final class NatFixtures {
   final int[] backendAddress = new int[BACKENDS];
   final long[] backendMac = new long[BACKENDS];
   final int[] lookupTable = new int[65_537];
-  final ByteBuffer frames = ByteBuffer.allocateDirect(FRAMES * FRAME_LENGTH);
+  final ByteBuffer frames;
 
   NatFixtures(int flows, long seed) {
+    this(flows, seed, CYCLED_FRAMES);
+  }
+
+  /**
+   * Flows and room for frames.
+   *
+   * @param flows flows in the table
+   * @param seed the random seed
+   * @param frameCount frames to precompute, a power of two
+   */
+  NatFixtures(int flows, long seed, int frameCount) {
+    frames = ByteBuffer.allocateDirect(frameCount * FRAME_LENGTH);
     SplittableRandom r = new SplittableRandom(seed);
     clientAddress = new int[flows];
     clientPort = new int[flows];
@@ -60,17 +75,53 @@ final class NatFixtures {
     return t;
   }
 
-  /** 4096 frames of random flows, each a 64-byte TCP ACK with 10 bytes of data. */
+  /** The number of precomputed frames (a power of two). */
+  int frameCount() {
+    return frames.capacity() / FRAME_LENGTH;
+  }
+
+  /** Frames of uniformly random flows, each a 64-byte TCP ACK with 10 bytes of data. */
   void writeFrames(long seed, int tcpFlags) {
     SplittableRandom r = new SplittableRandom(seed);
     FrameBuilder fb = new FrameBuilder().macs(0x0200_0000_00FEL, 0x0200_0000_0002L).payload(10).tcpFlags(tcpFlags);
-    for (int f = 0; f < FRAMES; f++) {
+    for (int f = 0; f < frameCount(); f++) {
       int i = r.nextInt(clientAddress.length);
       int n = fb.ipv4(clientAddress[i], VIP).ports(clientPort[i], 80).writeTcp(frames, f * FRAME_LENGTH);
       if (n != FRAME_LENGTH) {
         throw new IllegalStateException("frame length " + n);
       }
     }
+  }
+
+  /**
+   * The frame count of a working set's name.
+   *
+   * @param workingSet "uniform" or "cycled4096"
+   * @return the count
+   */
+  static int frames(String workingSet) {
+    switch (workingSet) {
+      case "uniform":
+        return UNIFORM_FRAMES;
+      case "cycled4096":
+        return CYCLED_FRAMES;
+      default:
+        throw new IllegalArgumentException("working set must be uniform or cycled4096, was " + workingSet);
+    }
+  }
+
+  /**
+   * How many distinct flows a frame set touches (setup checks that a working set is what it claims).
+   *
+   * @return distinct client address and port pairs among the frames
+   */
+  int distinctFlows() {
+    java.util.HashSet<Long> seen = new java.util.HashSet<>();
+    for (int f = 0; f < frameCount(); f++) {
+      int at = f * FRAME_LENGTH;
+      seen.add((long) frames.getInt(at + 26) << 16 | (frames.getShort(at + 34) & 0xFFFF));
+    }
+    return seen.size();
   }
 
   static boolean checksumsValid(ByteBuffer b, int offset) {

@@ -36,8 +36,8 @@ import org.pcap4j.util.MacAddress;
 @Fork(1)
 public class Pcap4jPeerBenchmark {
 
-  private static final int MASK = NatFixtures.FRAMES - 1;
-  private final byte[][] frames = new byte[NatFixtures.FRAMES][];
+  private static final int MASK = NatFixtures.CYCLED_FRAMES - 1;
+  private final byte[][] frames = new byte[NatFixtures.CYCLED_FRAMES][];
   private Inet4Address[] backendAddress;
   private MacAddress[] backendMac;
   private int i;

@@ -1,5 +1,6 @@
 package io.github.lb4j.gateway.cli;
 
+import io.github.lb4j.announce.BgpConfig;
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.ForwardingMode;
 import io.github.lb4j.gateway.config.Endpoints;
@@ -8,8 +9,12 @@ import io.github.lb4j.gateway.datapath.DatapathConfig;
 import io.github.lb4j.gateway.datapath.StartCancelledException;
 import io.github.lb4j.linux.PacketSocket;
 import java.io.PrintWriter;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.InterfaceAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +33,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code lb datapath}: the packet-level balancer ({@link Datapath}) on one interface (one-arm) or
  * two (inline), in any forwarding mode; prints its counters periodically and on stop (SIGINT,
- * SIGTERM).
+ * SIGTERM). With {@code --bgp-speaker} it announces the VIP by BGP while it can serve it, and a stop
+ * withdraws the VIP, drains, then stops.
  */
 @Command(
     name = "datapath",
@@ -107,6 +113,64 @@ final class DatapathCommand implements Callable<Integer> {
   @Option(names = "--fall", paramLabel = "N", description = "Failures that make a server down (default: ${DEFAULT-VALUE}).")
   int fall = 2;
 
+  @Option(names = "--seed", paramLabel = "N", description = "Scheduler seed; balancers behind one ECMP group use the same (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--second-chance", description = "DSR modes: a mid-stream packet without state goes to the current owner"
+      + " tagged (source MAC) with its owner before the last change of the backend set; the servers' nftables rules"
+      + " (DATAPATH.md) pass it on when they do not hold the connection.")
+  boolean secondChance;
+
+  @Option(names = "--algorithm-option", paramLabel = "KEY=VALUE", description = "Scheduler option, e.g. table-size=65537; repeatable.")
+  Map<String, String> algorithmOptions = new LinkedHashMap<>();
+
+  @Option(names = "--bgp-speaker", paramLabel = "NAME", description = "Announce the VIP by BGP with this speaker: bird or gobgp.")
+  @Nullable String bgpSpeaker;
+
+  @Option(names = "--bgp-local-as", paramLabel = "ASN", description = "This balancer's AS number.")
+  long bgpLocalAs;
+
+  @Option(names = "--bgp-peer", paramLabel = "IP", converter = Converters.LiteralAddressConverter.class,
+      description = "A router to announce the VIP to (single hop); repeatable.")
+  List<InetAddress> bgpPeers = new ArrayList<>();
+
+  @Option(names = "--bgp-peer-as", paramLabel = "ASN", description = "The routers' AS number.")
+  long bgpPeerAs;
+
+  @Option(names = "--bgp-local-address", paramLabel = "IP", converter = Converters.LiteralAddressConverter.class,
+      description = "Source of the sessions (default: the client interface's address of the peers' family).")
+  @Nullable InetAddress bgpLocalAddress;
+
+  @Option(names = "--bgp-router-id", paramLabel = "IPV4", converter = Converters.LiteralAddressConverter.class,
+      description = "BGP identifier (default: the local address when IPv4).")
+  @Nullable InetAddress bgpRouterId;
+
+  @Option(names = "--bgp-next-hop", paramLabel = "IP", converter = Converters.LiteralAddressConverter.class,
+      description = "Next hop announced for the VIP (default: the session's own address).")
+  @Nullable InetAddress bgpNextHop;
+
+  @Option(names = "--bgp-hold-time", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "BGP hold time, 0 or 3s..65535s; keepalives every third (default 9s).")
+  Duration bgpHoldTime = Duration.ofSeconds(9);
+
+  @Option(names = "--bgp-bfd-interval", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Run BFD on the sessions with this interval, e.g. 100ms (bird only; default 0: off).")
+  Duration bgpBfdInterval = Duration.ZERO;
+
+  @Option(names = "--bgp-bfd-multiplier", paramLabel = "N", description = "BFD detection multiplier (default: ${DEFAULT-VALUE}).")
+  int bgpBfdMultiplier = 3;
+
+  @Option(names = "--bgp-dir", paramLabel = "DIR", description = "Directory of the speaker's configuration, socket and log (default: a new temporary one).")
+  @Nullable Path bgpDir;
+
+  @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Longest drain after the VIP is withdrawn on stop (default 30s).")
+  Duration drainTimeout = Duration.ofSeconds(30);
+
+  @Option(names = "--drain-quiet", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Silence at the VIP that ends the drain (default 1s).")
+  Duration drainQuiet = Duration.ofSeconds(1);
+
   @Option(names = "--resolve-timeout", paramLabel = "DURATION",
       converter = Converters.DurationConverter.class,
       description = "How long the start waits for the gateway's and servers' MAC addresses (default 3s).")
@@ -127,6 +191,9 @@ final class DatapathCommand implements Callable<Integer> {
       description = "carry: partial checksums and super-frames are sent on for the kernel to finish; undo: completed and segmented here "
           + "(default: ${DEFAULT-VALUE}).")
   String offloads = "carry";
+  @Option(names = "--metrics", paramLabel = "HOST:PORT", converter = Converters.EndpointConverter.class,
+      description = "Serve Prometheus metrics at http://HOST:PORT/metrics.")
+  @Nullable InetSocketAddress metrics;
 
   @Override
   public Integer call() throws Exception {
@@ -135,6 +202,7 @@ final class DatapathCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
+    long waitSeconds = 15 + config.drainTimeout().toSeconds();
     Thread command = Thread.currentThread();
     Thread hook = new Thread(() -> {
       stop.countDown();
@@ -142,7 +210,7 @@ final class DatapathCommand implements Callable<Integer> {
       // interrupt as the stop it is.
       command.interrupt();
       try {
-        stopped.await(10, TimeUnit.SECONDS);
+        stopped.await(waitSeconds, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -157,10 +225,14 @@ final class DatapathCommand implements Callable<Integer> {
         out.flush();
         return 0;
       }
-      try (Datapath d = started) {
+      try (Datapath d = started;
+          MetricsEndpoint m = metrics == null ? null : MetricsEndpoint.datapath(d, config.mode().modeName(), metrics)) {
         out.println("lb datapath: " + config.mode().modeName() + " on " + side(config.clientInterface(), config.clientVlan())
             + (config.oneArm() ? "" : " -> " + side(config.serverInterface(), config.serverVlan()))
             + ", vip " + Endpoints.format(config.vip(), config.vipPort()) + ", " + config.backends().size() + " backends");
+        if (m != null) {
+          out.println("lb datapath: metrics at " + m.url());
+        }
         out.flush();
         long next = System.nanoTime() + stats.toNanos();
         while (!stopRequested(stop)) {
@@ -175,7 +247,16 @@ final class DatapathCommand implements Callable<Integer> {
           }
         }
         Thread.interrupted();
-        d.close();
+        if (config.bgp() != null) {
+          out.println("lb datapath: withdrawing the VIP and draining");
+          out.flush();
+          Datapath.Drain drain = d.drainAndClose();
+          out.println("lb datapath: " + (drain.withdrawn() ? "withdrawn" : "withdrawal not confirmed") + ", "
+              + (drain.drained() ? "drained" : "drain timed out") + " after " + drain.drainMillis() + " ms ("
+              + drain.framesDuringDrain() + " frames to the VIP meanwhile)");
+        } else {
+          d.close();
+        }
         out.println("lb datapath: stopped");
         d.printStatus(out);
         return 0;
@@ -237,7 +318,8 @@ final class DatapathCommand implements Callable<Integer> {
       }
     }
     String[] vipParts = hostAndPort("--vip", vip, false);
-    b.vip(literal("--vip", vipParts[0]), vipParts[1].isEmpty() ? 0 : port("--vip", vipParts[1]));
+    InetAddress v = literal("--vip", vipParts[0]);
+    b.vip(v, vipParts[1].isEmpty() ? 0 : port("--vip", vipParts[1]));
     int n = 0;
     Map<InetSocketAddress, String> byAddress = new LinkedHashMap<>();
     for (String spec : backends) {
@@ -278,7 +360,72 @@ final class DatapathCommand implements Callable<Integer> {
       case "undo" -> PacketSocket.OffloadMode.UNDO;
       default -> throw new IllegalArgumentException("--offloads must be carry or undo, was '" + offloads + "'");
     });
+    b.seed(seed);
+    b.secondChance(secondChance);
+    algorithmOptions.forEach(b::algorithmOption);
+    b.drain(drainTimeout, drainQuiet);
+    b.announce(bgp(v, oneArm != null ? oneArm : clientInterface));
     return b.build();
+  }
+
+  private @Nullable BgpConfig bgp(InetAddress vipAddress, @Nullable String iface) {
+    if (bgpSpeaker == null) {
+      if (!bgpPeers.isEmpty() || bgpLocalAs != 0) {
+        throw new IllegalArgumentException("--bgp-peer and --bgp-local-as need --bgp-speaker (bird or gobgp)");
+      }
+      return null;
+    }
+    if (bgpPeers.isEmpty()) {
+      throw new IllegalArgumentException("--bgp-speaker needs at least one --bgp-peer");
+    }
+    if (bgpLocalAs == 0 || bgpPeerAs == 0) {
+      throw new IllegalArgumentException("--bgp-speaker needs --bgp-local-as and --bgp-peer-as");
+    }
+    BgpConfig.Builder g = BgpConfig.builder(BgpConfig.Speaker.parse(bgpSpeaker), bgpLocalAs);
+    for (InetAddress p : bgpPeers) {
+      g.peer(p, bgpPeerAs);
+    }
+    InetAddress local = bgpLocalAddress != null ? bgpLocalAddress : interfaceAddress(iface, bgpPeers.get(0));
+    if (local != null) {
+      g.localAddress(local);
+    }
+    if (bgpRouterId != null) {
+      g.routerId(bgpRouterId);
+    }
+    if (bgpNextHop != null) {
+      g.nextHop(bgpNextHop);
+    }
+    g.vip(vipAddress);
+    g.holdTime(bgpHoldTime);
+    if (!bgpBfdInterval.isZero()) {
+      g.bfd(bgpBfdInterval, bgpBfdMultiplier);
+    }
+    if (bgpDir != null) {
+      g.directory(bgpDir);
+    }
+    return g.build();
+  }
+
+  /** The interface's first address of the peer's family: the default source of the BGP sessions. */
+  private static @Nullable InetAddress interfaceAddress(@Nullable String iface, InetAddress peer) {
+    if (iface == null) {
+      return null;
+    }
+    try {
+      NetworkInterface ni = NetworkInterface.getByName(iface);
+      if (ni == null) {
+        return null;
+      }
+      for (InterfaceAddress ia : ni.getInterfaceAddresses()) {
+        InetAddress a = ia.getAddress();
+        if ((a instanceof Inet4Address) == (peer instanceof Inet4Address) && !a.isLinkLocalAddress()) {
+          return a;
+        }
+      }
+    } catch (SocketException e) {
+      return null;
+    }
+    return null;
   }
 
   /**

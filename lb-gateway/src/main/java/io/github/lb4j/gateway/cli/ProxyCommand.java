@@ -22,6 +22,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -42,6 +43,12 @@ import picocli.CommandLine.Spec;
 final class ProxyCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
+
+  @Option(names = "--mode", paramLabel = "tcp|http",
+      description = "tcp (default): balance connections; http: an HTTP/1.1 reverse proxy balancing each request.")
+  @Nullable String mode;
+
+  @Mixin HttpOptions http = new HttpOptions();
 
   @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Configuration file (key = value lines; see README).")
   @Nullable Path config;
@@ -119,6 +126,10 @@ final class ProxyCommand implements Callable<Integer> {
       description = "Print each backend's status this often (default 0s: never).")
   Duration statusInterval = Duration.ZERO;
 
+  @Option(names = "--metrics", paramLabel = "HOST:PORT", converter = Converters.EndpointConverter.class,
+      description = "Serve Prometheus metrics at http://HOST:PORT/metrics.")
+  @Nullable InetSocketAddress metrics;
+
   @Override
   public Integer call() throws Exception {
     List<ProxyConfigFile.Entry> entries = new ArrayList<>();
@@ -126,6 +137,11 @@ final class ProxyCommand implements Callable<Integer> {
       entries.addAll(ProxyConfigFile.read(config));
     }
     entries.addAll(flagEntries());
+    entries.addAll(http.entries());
+    if (HttpMode.chosen(mode, entries)) {
+      return HttpMode.run(spec, entries, statusInterval);
+    }
+    HttpMode.requireTcp(entries);
     long statusMillis = statusInterval.toMillis();
     ProxyServer.Builder builder = ProxyConfigFile.apply(entries, ProxyServer.builder());
     if (entries.stream().noneMatch(e -> e.key().equalsIgnoreCase("listen"))) {
@@ -142,16 +158,27 @@ final class ProxyCommand implements Callable<Integer> {
       proxy.close();
       throw e;
     }
-    try (StopSignals signals = StopSignals.install(() -> {
-      out.println("lb proxy: second signal: stopping at once");
+    MetricsEndpoint endpoint;
+    try {
+      endpoint = metrics == null ? null : MetricsEndpoint.proxy(proxy, metrics);
+    } catch (RuntimeException e) {
       proxy.close();
-    })) {
+      throw e;
+    }
+    try (MetricsEndpoint m = endpoint;
+        StopSignals signals = StopSignals.install(() -> {
+          out.println("lb proxy: second signal: stopping at once");
+          proxy.close();
+        })) {
       out.println("lb proxy: listening on "
           + proxy.listenAddresses().stream().map(Endpoints::format).collect(Collectors.joining(", "))
           + ", algorithm " + proxy.scheduler().name()
           + (proxy.healthCheck() == null ? ", no health check" : ", check " + proxy.healthCheck().checker())
           + ", " + proxy.status().size() + " backends; SIGTERM or Ctrl-C drains for up to "
           + Durations.format(proxy.drainTimeout()) + ", a second one stops at once");
+      if (m != null) {
+        out.println("lb proxy: metrics at " + m.url());
+      }
       while (!signals.await(statusMillis > 0 ? statusMillis : 3_600_000)) {
         if (statusMillis > 0) {
           printStatus(proxy);

@@ -1,5 +1,9 @@
 package io.github.lb4j.gateway.datapath;
 
+import io.github.lb4j.announce.AnnouncerStatus;
+import io.github.lb4j.announce.Announcers;
+import io.github.lb4j.announce.BgpConfig;
+import io.github.lb4j.announce.VipAnnouncer;
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.Direction;
 import io.github.lb4j.api.DropReason;
@@ -8,6 +12,7 @@ import io.github.lb4j.api.Frame;
 import io.github.lb4j.api.HealthCheckers;
 import io.github.lb4j.api.HealthState;
 import io.github.lb4j.api.MacAddress;
+import io.github.lb4j.api.Scheduler;
 import io.github.lb4j.api.Verdict;
 import io.github.lb4j.gateway.config.Endpoints;
 import io.github.lb4j.linux.NetInterface;
@@ -22,6 +27,8 @@ import io.github.lb4j.nat.NatCounter;
 import io.github.lb4j.nat.NatPort;
 import io.github.lb4j.nat.NatTranslators;
 import io.github.lb4j.nat.PacketTranslator;
+import io.github.lb4j.nat.SecondChanceScheduler;
+import io.github.lb4j.nat.flow.FlowTable;
 import io.github.lb4j.nat.header.EthernetFlyweight;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -44,6 +51,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +84,16 @@ import org.slf4j.LoggerFactory;
  * counts what that took. Inline transparent mode (S5.1) is a bridge: what the translator does not
  * balance passes to the other side unchanged ({@code datapath.bridged}).
  *
+ * <p><b>Scaling out</b>: with {@link DatapathConfig#bgp()} the datapath announces its VIP by BGP
+ * ({@link VipAnnouncer}) while it {@link #canServe() can serve} (every worker running, at least one
+ * server taking new flows in the pool, every server's first health verdict in) and withdraws it
+ * otherwise; the pool's every change and a worker's end re-evaluate it. {@link #drainAndClose()}
+ * withdraws first, keeps every worker forwarding until the routers have moved the VIP's traffic
+ * away, then stops. Balancers with the same scheduler seed, options and servers choose the same
+ * server for a flow (every worker of one balancer selects through the same scheduler), and in the
+ * DSR modes forward a flow's packets without state by that choice, so a flow survives moving from
+ * one balancer to another, or from one worker to another.
+ *
  * <p>Threads: one thread per worker ({@link DatapathConfig#workers()}), each with its own sockets
  * (a fanout group per interface steers both directions of a flow to one worker), translator and flow
  * table; one control thread, the pool's control context, which also writes the status file; the
@@ -104,8 +122,20 @@ public final class Datapath implements AutoCloseable {
     /** Frames of a VLAN (or untagged frames, or 802.1ad service-tagged frames) that no port serves: not forwarded. */
     OTHER_VLAN,
     /** Frames an inline transparent balancer passed to the other side unchanged (it is a bridge, S5.1). */
-    BRIDGED
+    BRIDGED,
+    /** Frames addressed to the VIP (what a graceful stop waits to see end). */
+    VIP_FRAMES
   }
+
+  /**
+   * What a graceful stop did.
+   *
+   * @param withdrawn whether the speaker confirmed the withdrawal (true without BGP)
+   * @param drained whether the VIP's traffic stopped before the drain timeout
+   * @param drainMillis how long the drain lasted, from the withdrawal to the stop
+   * @param framesDuringDrain frames that reached the VIP during the drain (forwarded as usual)
+   */
+  public record Drain(boolean withdrawn, boolean drained, long drainMillis, long framesDuringDrain) {}
 
   /** One interface: its kernel identity and, per worker, its socket, shared by the ports (VLANs) on it. */
   private record Link(String name, NetInterface iface, PacketSocket[] sockets) {}
@@ -129,9 +159,14 @@ public final class Datapath implements AutoCloseable {
   private final Worker[] workers;
   private final Thread[] workerThreads;
   private final BackendPool pool;
-  /** The pool's control context, and the status file's writer. */
+  /** What every worker's translator selects through: the pool's scheduler, or its second-chance instance. */
+  private final Scheduler scheduler;
+  /** The pool's control context, the status file's writer and the announcement's. */
   private final ScheduledExecutorService control;
   private volatile boolean running = true;
+  private volatile @Nullable VipAnnouncer announcer;
+  /** Set by a graceful stop: the VIP stays withdrawn whatever the pool does meanwhile. */
+  private volatile boolean withdrawing;
 
   private Datapath(DatapathConfig config, Link[] links, Port[] ports) {
     this.config = config;
@@ -172,12 +207,17 @@ public final class Datapath implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    SecondChanceScheduler[] secondChance = new SecondChanceScheduler[1];
     try {
-      this.pool = pool(config, control);
+      this.pool = pool(config, control, secondChance, this::updateAnnouncement);
     } catch (RuntimeException e) {
       control.shutdownNow();
       throw e;
     }
+    SecondChanceScheduler sc = secondChance[0];
+    // the second chance needs the instance itself (its previous owners); the hashing algorithms it
+    // serves are one instance shared by every thread, so every worker selects alike either way
+    this.scheduler = sc != null ? sc : pool.scheduler();
     // A server whose MAC is not known yet takes no new flows: the datapath reports it down until
     // the first answer (ARP, neighbor advertisement) comes, on whatever thread learns it.
     String[] ids = config.backends().stream().map(Backend::id).toArray(String[]::new);
@@ -213,10 +253,18 @@ public final class Datapath implements AutoCloseable {
       for (int l = 0; l < links.length; l++) {
         own[l] = links[l].sockets()[w];
       }
-      PacketTranslator translator = NatTranslators.create(natConfig(config, ports, links, pool.scheduler(), neighbors,
+      PacketTranslator translator = NatTranslators.create(natConfig(config, ports, links, scheduler, neighbors,
           gw == null ? 0 : neighbors.macOnWorker(gatewayIndex), w, n));
       workers[w] = new Worker(w, ports, own, translator, neighbors, bridge, config.vip().getAddress());
-      workerThreads[w] = new Thread(workers[w], n == 1 ? "lb-datapath-worker" : "lb-datapath-worker-" + w);
+      Worker worker = workers[w];
+      workerThreads[w] = new Thread(() -> {
+        try {
+          worker.run();
+        } finally {
+          // a worker that failed takes the balancer out of its ECMP group
+          onWorkerExit();
+        }
+      }, n == 1 ? "lb-datapath-worker" : "lb-datapath-worker-" + w);
     }
     // every report above is applied before the first frame is translated
     pool.flush().join();
@@ -225,15 +273,32 @@ public final class Datapath implements AutoCloseable {
   /**
    * The pool that decides which servers take new flows: the configured servers, health-checked
    * (a server takes new flows once {@code rise} checks passed, as before) and reported down by the
-   * datapath until their MAC is known.
+   * datapath until their MAC is known. Its scheduler has the configured seed and options; with the
+   * second chance, it is built as a {@link SecondChanceScheduler} (handed back in {@code
+   * secondChance}), which the pool publishes to like any other.
    */
-  private static BackendPool pool(DatapathConfig config, ScheduledExecutorService control) {
+  private static BackendPool pool(DatapathConfig config, ScheduledExecutorService control,
+      @Nullable SecondChanceScheduler[] secondChance, Runnable onChange) {
     BackendPool.Builder b = BackendPool.builder()
-        .scheduler(config.algorithm())
         .backends(config.backends())
+        .seed(config.seed())
         .controlExecutor(control)
         .healthyUntilChecked(false)
-        .listener(Datapath::log);
+        .listener(Datapath::log)
+        .listener(t -> onChange.run());
+    config.algorithmOptions().forEach(b::schedulerOption);
+    if (config.secondChance()) {
+      // one instance: the datapath's pool is not striped (its workers select through one scheduler)
+      b.stripes(1).scheduler(config.algorithm(), (name, c) -> {
+        SecondChanceScheduler s = SecondChanceScheduler.create(name, c);
+        if (secondChance[0] == null) {
+          secondChance[0] = s;
+        }
+        return s;
+      });
+    } else {
+      b.scheduler(config.algorithm());
+    }
     if (!config.check().equals("none")) {
       Duration interval = config.checkInterval();
       b.healthCheck(HealthCheckers.create(config.check(), config.checkOptions()), m -> m
@@ -281,6 +346,18 @@ public final class Datapath implements AutoCloseable {
       Datapath d = new Datapath(config, links.toArray(Link[]::new), ports.toArray(Port[]::new));
       for (Thread t : d.workerThreads) {
         t.start();
+      }
+      BgpConfig bgp = config.bgp();
+      if (bgp != null) {
+        try {
+          // started from the caller's thread's network namespace, so the speaker runs in it too
+          d.announcer = Announcers.bgp(bgp);
+        } catch (RuntimeException e) {
+          d.close();
+          throw e;
+        }
+        // the pool's changes so far were applied before there was an announcer
+        d.control.execute(d::updateAnnouncement);
       }
       Path file = config.statusFile();
       if (file != null) {
@@ -497,6 +574,28 @@ public final class Datapath implements AutoCloseable {
     }
   }
 
+  // ---------------------------------------------------------------- announcement
+
+  /** Tells the announcer whether to announce, unless a graceful stop withdrew the VIP. Any thread. */
+  private void updateAnnouncement() {
+    VipAnnouncer a = announcer;
+    if (a != null && !withdrawing) {
+      a.serving(canServe());
+    }
+  }
+
+  /** On a worker's thread as it ends: a failed worker withdraws the VIP at once. */
+  private void onWorkerExit() {
+    if (announcer == null || !running) {
+      return;
+    }
+    try {
+      control.execute(this::updateAnnouncement);
+    } catch (RejectedExecutionException e) {
+      // closing: close() withdraws
+    }
+  }
+
   // ---------------------------------------------------------------- status
 
   private void writeStatus(Path file) {
@@ -586,6 +685,34 @@ public final class Datapath implements AutoCloseable {
   }
 
   /**
+   * Returns the first worker's flow table, for its occupancy and event counters ({@link
+   * FlowTable#size()}, {@link FlowTable#count}), which any thread may read; every other method
+   * belongs to that worker's thread. With one worker (the default) it holds every flow; with
+   * several, each worker tracks its own share of the flows in its own table, and this one is
+   * worker 0's share: read {@link #flowTables()} for all of them.
+   *
+   * @return worker 0's flow table
+   */
+  public FlowTable flowTable() {
+    return workers[0].translator().flowTable();
+  }
+
+  /**
+   * Returns every worker's flow table, by worker number; a flow is tracked in exactly one of them
+   * (the one of the worker its frames are steered to), so their sizes and event counts add up to
+   * the datapath's. Any thread may read their counters, as with {@link #flowTable()}.
+   *
+   * @return the tables, an immutable list of {@link #workers()} elements
+   */
+  public List<FlowTable> flowTables() {
+    List<FlowTable> tables = new ArrayList<>(workers.length);
+    for (Worker w : workers) {
+      tables.add(w.translator().flowTable());
+    }
+    return List.copyOf(tables);
+  }
+
+  /**
    * Returns how many workers run the packet path (one thread, one flow table each).
    *
    * @return the number of workers
@@ -614,6 +741,109 @@ public final class Datapath implements AutoCloseable {
    */
   public BackendPool pool() {
     return pool;
+  }
+
+  /**
+   * Tells whether this datapath can serve its VIP: every worker runs, at least one server takes new
+   * flows in the pool (healthy, MAC resolved, not drained), and every server's first health verdict
+   * is in. The last condition keeps a starting balancer out of its ECMP group (or its VRRP pair)
+   * until its scheduler holds the same servers as its peers': announced earlier, it would hash the
+   * flows that move to it over the few servers found healthy first, and break those established on
+   * the others. This is what the BGP announcement and the status file's {@code serving} follow; an
+   * embedder with another announcer can poll it. Any thread; allocates a little (the pool's states).
+   *
+   * @return whether the VIP should be announced from this balancer
+   */
+  public boolean canServe() {
+    if (!running()) {
+      return false;
+    }
+    boolean anyServing = false;
+    for (BackendState s : pool.backends()) {
+      if (s.checked() == HealthState.UNKNOWN) {
+        return false;
+      }
+      anyServing |= s.serving();
+    }
+    return anyServing;
+  }
+
+  /**
+   * Returns the BGP announcer's status, when the VIP is announced.
+   *
+   * @return the status, or null without BGP
+   */
+  public @Nullable AnnouncerStatus announcement() {
+    VipAnnouncer a = announcer;
+    return a == null ? null : a.status();
+  }
+
+  /**
+   * Stops gracefully: withdraws the VIP (and waits, up to 5 s, for the speaker to confirm), keeps
+   * every worker forwarding while the routers move the VIP's traffic to the other balancers, until
+   * no frame reached the VIP on any worker for {@link DatapathConfig#drainQuiet()} or {@link
+   * DatapathConfig#drainTimeout()} passed, then {@link #close()}s. Without BGP there is nothing to
+   * wait for and it closes at once. Blocks; an interrupt does not shorten the drain (it is kept and
+   * set again on return). Call once, from the thread that owns the datapath.
+   *
+   * @return what the stop did
+   */
+  public Drain drainAndClose() {
+    VipAnnouncer a = announcer;
+    if (a == null || !running) {
+      close();
+      return new Drain(true, true, 0, 0);
+    }
+    withdrawing = true;
+    a.serving(false);
+    // A stop requested while draining must not cut the drain short: interrupts are kept for later.
+    boolean interrupted = false;
+    boolean withdrawn = false;
+    long confirmDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!withdrawn && System.nanoTime() - confirmDeadline < 0) {
+      try {
+        withdrawn = a.awaitApplied(Duration.ofNanos(Math.max(1, confirmDeadline - System.nanoTime())));
+        if (!withdrawn) {
+          break;
+        }
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    long start = System.nanoTime();
+    long deadline = start + config.drainTimeout().toNanos();
+    long quiet = config.drainQuiet().toNanos();
+    long first = count(Counter.VIP_FRAMES);
+    long seen = first;
+    long lastChange = start;
+    boolean drained = false;
+    while (running()) {
+      long now = System.nanoTime();
+      long frames = count(Counter.VIP_FRAMES);
+      if (frames != seen) {
+        seen = frames;
+        lastChange = now;
+      }
+      if (now - lastChange >= quiet) {
+        drained = true;
+        break;
+      }
+      if (now - deadline >= 0) {
+        break;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    LOG.info("drained for {} ms ({} frames to the VIP meanwhile, {})", millis, seen - first, drained ? "quiet" : "timed out");
+    close();
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    return new Drain(withdrawn, drained, millis, seen - first);
   }
 
   /**
@@ -665,6 +895,11 @@ public final class Datapath implements AutoCloseable {
     sb.append("vip ").append(Endpoints.format(config.vip(), config.vipPort())).append('\n');
     List<BackendState> states = pool.backends();
     sb.append("eligible ").append(states.stream().filter(BackendState::serving).count()).append('\n');
+    sb.append("serving ").append(canServe()).append('\n');
+    VipAnnouncer a = announcer;
+    if (a != null) {
+      sb.append(a.status().lines("bgp."));
+    }
     for (BackendState s : states) {
       Backend b = s.backend();
       MacAddress mac = neighbors.mac(b.address());
@@ -730,13 +965,18 @@ public final class Datapath implements AutoCloseable {
   }
 
   /**
-   * Stops the workers (each ends its round: every frame it took is sent or dropped, counted, and its
-   * ring frames go back to the kernel), the control thread and the health checks, and closes every
-   * socket. Idempotent; blocks until stopped.
+   * Stops the BGP speaker (its peers withdraw the VIP at once: a stop without {@link
+   * #drainAndClose()} cuts the flows in transit), the workers (each ends its round: every frame it
+   * took is sent or dropped, counted, and its ring frames go back to the kernel), the control thread
+   * and the health checks, and closes every socket. Idempotent; blocks until stopped.
    */
   @Override
   public void close() {
     running = false;
+    VipAnnouncer a = announcer;
+    if (a != null) {
+      a.close();
+    }
     for (Worker w : workers) {
       w.stop();
     }

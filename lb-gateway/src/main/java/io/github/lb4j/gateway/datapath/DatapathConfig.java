@@ -1,5 +1,6 @@
 package io.github.lb4j.gateway.datapath;
 
+import io.github.lb4j.announce.BgpConfig;
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.ForwardingMode;
 import io.github.lb4j.linux.PacketSocket;
@@ -17,7 +18,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * What a {@link Datapath} runs: the forwarding mode, the interface(s) it owns (one for one-arm, a
  * client side and a server side for inline), the VIP, the real servers, the next hop towards the
- * clients, the source-NAT addresses, the scheduler and the health check.
+ * clients, the source-NAT addresses, the scheduler (its seed and options: balancers that must agree
+ * behind ECMP share both) and the health check; for scaling out, the BGP announcement of the VIP and
+ * how a graceful stop drains.
  *
  * <p>Immutable; any thread. The builder allocates, validates and throws {@link
  * IllegalArgumentException} naming the option and value; it never blocks.
@@ -47,6 +50,12 @@ public final class DatapathConfig {
   private final Duration resolveTimeout;
   private final int workers;
   private final PacketSocket.OffloadMode offloads;
+  private final long seed;
+  private final Map<String, String> algorithmOptions;
+  private final boolean secondChance;
+  private final @Nullable BgpConfig bgp;
+  private final Duration drainTimeout;
+  private final Duration drainQuiet;
 
   private DatapathConfig(Builder b) {
     this.mode = b.mode;
@@ -74,6 +83,12 @@ public final class DatapathConfig {
     // the kernel cannot be asked to segment an IPIP super-frame through a packet socket
     this.offloads = b.offloads == PacketSocket.OffloadMode.CARRY && b.mode == ForwardingMode.DSR_IPIP
         ? PacketSocket.OffloadMode.UNDO : b.offloads;
+    this.seed = b.seed;
+    this.algorithmOptions = Map.copyOf(b.algorithmOptions);
+    this.secondChance = b.secondChance;
+    this.bgp = b.bgp;
+    this.drainTimeout = b.drainTimeout;
+    this.drainQuiet = b.drainQuiet;
   }
 
   /**
@@ -211,6 +226,40 @@ public final class DatapathConfig {
     return offloads;
   }
 
+  /** {@return the scheduler's seed: balancers behind one ECMP group use the same} */
+  public long seed() {
+    return seed;
+  }
+
+  /**
+   * {@return whether a mid-stream packet of a flow without state is tagged with its owner under the
+   * backend set before the last change (the second chance of the DSR modes, {@link
+   * io.github.lb4j.nat.SecondChance})}
+   */
+  public boolean secondChance() {
+    return secondChance;
+  }
+
+  /** {@return the scheduler's options, for example {@code table-size=65537} for Maglev} */
+  public Map<String, String> algorithmOptions() {
+    return algorithmOptions;
+  }
+
+  /** {@return how the VIP is announced by BGP, or null when it is not} */
+  public @Nullable BgpConfig bgp() {
+    return bgp;
+  }
+
+  /** {@return the longest a graceful stop waits, after the withdrawal, for the VIP's traffic to stop} */
+  public Duration drainTimeout() {
+    return drainTimeout;
+  }
+
+  /** {@return how long no frame may reach the VIP before a graceful stop considers it drained} */
+  public Duration drainQuiet() {
+    return drainQuiet;
+  }
+
   /** Builds a {@link DatapathConfig}; one thread; allocates. */
   public static final class Builder {
     private final ForwardingMode mode;
@@ -236,6 +285,12 @@ public final class DatapathConfig {
     private Duration resolveTimeout = Duration.ofSeconds(3);
     private int workers = 1;
     private PacketSocket.OffloadMode offloads = PacketSocket.OffloadMode.CARRY;
+    private long seed;
+    private boolean secondChance;
+    private final Map<String, String> algorithmOptions = new LinkedHashMap<>();
+    private @Nullable BgpConfig bgp;
+    private Duration drainTimeout = Duration.ofSeconds(30);
+    private Duration drainQuiet = Duration.ofSeconds(1);
 
     private Builder(ForwardingMode mode) {
       this.mode = Objects.requireNonNull(mode, "mode");
@@ -400,6 +455,73 @@ public final class DatapathConfig {
     }
 
     /**
+     * Sets the scheduler's seed (default 0). Balancers behind one ECMP group need the same seed,
+     * options and backends so that they pick the same backend for a flow.
+     *
+     * @param value any value
+     * @return this builder
+     */
+    public Builder seed(long value) {
+      this.seed = value;
+      return this;
+    }
+
+    /**
+     * Gives established flows a second chance across a change of the backend set (DSR modes only):
+     * a mid-stream packet without state goes to the current owner tagged with the previous one,
+     * whose servers pass it on when they do not hold the connection ({@link
+     * io.github.lb4j.nat.SecondChance#nftRules}). Default off.
+     *
+     * @param enabled whether to
+     * @return this builder
+     */
+    public Builder secondChance(boolean enabled) {
+      this.secondChance = enabled;
+      return this;
+    }
+
+    /**
+     * Sets an option of the scheduler, for example {@code table-size} of Maglev.
+     *
+     * @param name the option
+     * @param value its value, checked when the datapath starts
+     * @return this builder
+     */
+    public Builder algorithmOption(String name, String value) {
+      algorithmOptions.put(Objects.requireNonNull(name), Objects.requireNonNull(value));
+      return this;
+    }
+
+    /**
+     * Announces the VIP by BGP while the datapath can serve it (running, at least one server
+     * eligible); see {@link io.github.lb4j.announce.VipAnnouncer}.
+     *
+     * @param config the speaker, peers and timers; its VIPs must include this datapath's VIP
+     * @return this builder
+     */
+    public Builder announce(@Nullable BgpConfig config) {
+      this.bgp = config;
+      return this;
+    }
+
+    /**
+     * Sets how a graceful stop ({@link Datapath#drainAndClose()}) drains after withdrawing the VIP:
+     * it forwards until no frame reached the VIP for {@code quiet}, or {@code timeout} passed.
+     *
+     * @param timeout the longest drain, 0 for none
+     * @param quiet the silence that ends it, positive
+     * @return this builder
+     */
+    public Builder drain(Duration timeout, Duration quiet) {
+      if (timeout.isNegative() || quiet.isNegative() || quiet.isZero()) {
+        throw new IllegalArgumentException("--drain-timeout must be 0 or more and --drain-quiet positive, were " + timeout + " and " + quiet);
+      }
+      this.drainTimeout = timeout;
+      this.drainQuiet = quiet;
+      return this;
+    }
+
+    /**
      * Sets the health check.
      *
      * @param name a checker's name, or {@code none}
@@ -502,6 +624,10 @@ public final class DatapathConfig {
       if (serverInterface == null && serverVlan != -1) {
         throw new IllegalArgumentException("--server-vlan is for inline (--client-interface, --server-interface); one-arm takes --vlan");
       }
+      if (secondChance && mode.repliesPassBalancer()) {
+        throw new IllegalArgumentException("--second-chance is for the DSR modes: in --mode " + mode.modeName()
+            + " replies return through the balancer holding the flow's translation, so a flow cannot move to another balancer");
+      }
       boolean v4 = vip instanceof Inet4Address;
       for (Backend b : backends) {
         if ((b.address() instanceof Inet4Address) != v4 && mode != ForwardingMode.DSR_IPIP && mode != ForwardingMode.DSR_L2) {
@@ -520,6 +646,9 @@ public final class DatapathConfig {
       }
       if (mode == ForwardingMode.DSR_DSCP && dscp < 0) {
         throw new IllegalArgumentException("--mode dsr-dscp needs --dscp");
+      }
+      if (bgp != null && !bgp.vips().contains(vip)) {
+        throw new IllegalArgumentException("the BGP configuration does not announce --vip " + vip.getHostAddress());
       }
       return new DatapathConfig(this);
     }

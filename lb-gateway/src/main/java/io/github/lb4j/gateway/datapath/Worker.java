@@ -262,6 +262,7 @@ final class Worker implements Runnable {
     if (etherType == EthernetFlyweight.ETHER_TYPE_IPV4 && len >= MIN_IPV4_FRAME) {
       int dst = b.getInt(at + 14 + 16);
       if (vipV4 && dst == vip4) {
+        bump(Datapath.Counter.VIP_FRAMES);
         return Direction.CLIENT_TO_SERVER;
       }
       if (isHostV4(dst)) {
@@ -278,7 +279,11 @@ final class Worker implements Runnable {
       if (icmpType == 136) {
         lookups.onIcmpv6(port, b, at, len);
       }
-      if ((!vipV4 && hi == vipHi && lo == vipLo) || (icmpType >= 133 && icmpType <= 137)) {
+      if (!vipV4 && hi == vipHi && lo == vipLo) {
+        bump(Datapath.Counter.VIP_FRAMES);
+        return Direction.CLIENT_TO_SERVER;
+      }
+      if (icmpType >= 133 && icmpType <= 137) {
         return Direction.CLIENT_TO_SERVER;
       }
       if (isHostV6(hi, lo)) {

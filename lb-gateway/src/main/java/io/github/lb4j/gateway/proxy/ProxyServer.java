@@ -5,16 +5,20 @@ import io.github.lb4j.api.BackendLoad;
 import io.github.lb4j.api.HealthChecker;
 import io.github.lb4j.api.HealthCheckers;
 import io.github.lb4j.api.HealthListener;
+import io.github.lb4j.api.HealthReason;
 import io.github.lb4j.api.HealthResult;
 import io.github.lb4j.api.HealthState;
 import io.github.lb4j.api.NoBackendPolicy;
 import io.github.lb4j.api.Scheduler;
 import io.github.lb4j.api.SchedulerConfig;
-import io.github.lb4j.api.Schedulers;
 import io.github.lb4j.api.SessionCounters;
 import io.github.lb4j.gateway.config.Durations;
 import io.github.lb4j.gateway.config.Endpoints;
-import io.github.lb4j.health.HealthMonitor;
+import io.github.lb4j.pool.BackendPool;
+import io.github.lb4j.pool.BackendState;
+import io.github.lb4j.pool.DynamicMembership;
+import io.github.lb4j.pool.PoolListener;
+import io.github.lb4j.pool.Transition;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -27,13 +31,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
@@ -52,26 +54,31 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Data plane.</b> A few event-loop threads (NIO selectors; no thread per connection) accept,
  * connect and relay. Each accepted connection becomes a flow key (client address and port to the
- * listener's address and port) in a {@code MutableFlowKey} reused per loop, and {@link
- * Scheduler#select} picks the backend. A connect that fails is retried on another backend up to
- * {@code connectAttempts} times in all (HAProxy's {@code retries} with {@code redispatch}). Relaying
+ * listener's address and port) in a {@code MutableFlowKey} reused per loop, and the proxy's {@link
+ * BackendPool} leases a backend for it ({@link BackendPool#connect}). A connect that fails is
+ * retried on another backend, never one already tried, up to {@code connectAttempts} times in all
+ * (HAProxy's {@code retries} with {@code redispatch}). Relaying
  * reuses pooled direct buffers; a full buffer stops reading from its source until the destination
  * drains it (backpressure). When one side closes its sending half, the proxy shuts down output
  * towards the other side and keeps relaying the other direction; the connection closes when both
  * directions are done (TCP half-close as both endpoints see it).
  *
- * <p><b>Control plane.</b> One control thread owns membership: weights (0 drains: no new
- * connections, existing ones continue), health (a {@link HealthChecker} by name, run with rise and
- * fall by lb-health's {@code HealthMonitor}) and the {@link Scheduler#update} calls that publish them. Session counters ({@link
- * BackendLoad}) are fed on every open, close and connect (its latency), so least-connections and
- * latency-aware schedulers see live load.
+ * <p><b>Control plane.</b> The proxy has none of its own: a {@link BackendPool} ({@link #pool()})
+ * owns membership, weights (0 drains: no new connections, existing ones continue), administrative
+ * states, health (a {@link HealthChecker} by name, run with rise and fall by lb-health's {@code
+ * HealthMonitor}) and the scheduler updates that publish them. Each backend connection is a
+ * connection lease of that pool: opened inactive, {@link io.github.lb4j.pool.Lease#established
+ * established} when the TCP handshake is done (its time feeds the latency estimate), completed when
+ * the connection closes (a refused or timed-out connect completes as a failure). So the session
+ * counters ({@link BackendLoad}) that least-connections and latency-aware schedulers read are the
+ * pool's, and listeners ({@link Builder#listener}) see every transition with its cause.
  *
  * <p><b>Stopping.</b> {@link #drain} stops accepting, lets relayed connections finish up to a
  * deadline and cuts the rest (HAProxy's soft stop with {@code hard-stop-after}); {@link #close}
  * cuts at once, and ends a drain in progress.
  *
  * <p><b>Threads.</b> Every public method may be called from any thread. {@link #setWeight}, {@link
- * #drain} and {@link #close} block until the control thread or the event loops have applied them;
+ * #drain} and {@link #close} block until the pool or the event loops have applied them;
  * {@link #status()} and {@link #stats()} allocate a snapshot and never block.
  *
  * <pre>{@code
@@ -94,11 +101,12 @@ public final class ProxyServer implements AutoCloseable {
   private static final long SHORTAGE_WARNING_GAP_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final List<InetSocketAddress> requestedListen;
-  private final Scheduler scheduler;
-  private final SessionCounters counters;
+  private final BackendPool pool;
+  private final DynamicMembership membership;
   private final @Nullable HealthCheckSpec healthSpec;
-  private final @Nullable HealthChecker checker;
   private final List<HealthListener> healthListeners;
+  /** The last result of each backend's health check, passed to health listeners as the cause. */
+  private final Map<String, HealthResult> lastResults = new ConcurrentHashMap<>();
   final long connectTimeoutNanos;
   final long idleTimeoutNanos;
   final int connectAttempts;
@@ -108,13 +116,15 @@ public final class ProxyServer implements AutoCloseable {
   private final int eventLoopCount;
   private final int backlog;
 
-  private final List<Member> members;
-  private final Map<String, Member> membersById;
-  private final ScheduledExecutorService control;
+  /** The backends as configured, in order; weights set before start replace their entry. */
+  private final Map<String, Backend> configured;
+  /** Connection attempts that failed, per backend id (the pool's counters count outcomes, not attempts). */
+  private final Map<String, LongAdder> connectFailuresById;
   private final List<ServerSocketChannel> listeners = new CopyOnWriteArrayList<>();
   private final List<EventLoop> loops = new CopyOnWriteArrayList<>();
-  private @Nullable HealthMonitor healthMonitor;
   private volatile boolean started;
+  /** Whether the backends joined the pool; before, weights change the configuration. Guarded by this. */
+  private boolean joined;
   private volatile boolean listening;
   private volatile boolean closed;
   volatile boolean draining;
@@ -136,12 +146,9 @@ public final class ProxyServer implements AutoCloseable {
   private final AtomicLong lastShortageWarning = new AtomicLong(System.nanoTime() - SHORTAGE_WARNING_GAP_NANOS);
   private final LongAdder shortagesSinceWarning = new LongAdder();
 
-  private ProxyServer(Builder b, Scheduler scheduler, SessionCounters counters, @Nullable HealthChecker checker) {
+  private ProxyServer(Builder b, SchedulerConfig config, @Nullable HealthChecker checker) {
     this.requestedListen = List.copyOf(b.listen);
-    this.scheduler = scheduler;
-    this.counters = counters;
     this.healthSpec = b.health;
-    this.checker = checker;
     this.healthListeners = List.copyOf(b.healthListeners);
     this.connectTimeoutNanos = b.connectTimeout.toNanos();
     this.idleTimeoutNanos = b.idleTimeout.toNanos();
@@ -151,20 +158,32 @@ public final class ProxyServer implements AutoCloseable {
     this.drainTimeout = b.drainTimeout;
     this.eventLoopCount = b.eventLoops;
     this.backlog = b.backlog;
-    List<Member> ms = new ArrayList<>();
-    Map<String, Member> byId = new LinkedHashMap<>();
-    for (Backend backend : b.backends.values()) {
-      Member m = new Member(backend);
-      ms.add(m);
-      byId.put(backend.id(), m);
+    this.configured = Collections.synchronizedMap(new LinkedHashMap<>(b.backends));
+    Map<String, LongAdder> failures = new LinkedHashMap<>();
+    b.backends.keySet().forEach(id -> failures.put(id, new LongAdder()));
+    this.connectFailuresById = Collections.unmodifiableMap(failures);
+    // The backends join at start(), so that nothing is checked or picked before the proxy listens.
+    this.membership = new DynamicMembership();
+    BackendPool.Builder pb = BackendPool.builder()
+        .scheduler(b.algorithm)
+        .schedulerConfig(config)
+        .membership(membership)
+        // One scheduler state for every event loop: round robin stays one global sequence.
+        .stripes(1)
+        // A proxy limits nothing it did not limit before: no circuit breaker, no retry budget
+        // (connect retries are bounded by connect-attempts, as HAProxy's retries are).
+        .circuitBreaker(Integer.MAX_VALUE, Integer.MAX_VALUE)
+        .retryBudget(100, Integer.MAX_VALUE)
+        .listener(this::onPoolTransition);
+    b.poolListeners.forEach(pb::listener);
+    HealthCheckSpec spec = b.health;
+    if (checker != null && spec != null) {
+      pb.healthCheck(checker, monitor -> monitor.interval(spec.interval()).timeout(spec.timeout())
+          .rise(spec.rise()).fall(spec.fall())
+          // Runs before the pool applies the same transition: the result is there for its listener.
+          .listener((backend, from, to, cause) -> lastResults.put(backend.id(), cause)));
     }
-    this.members = Collections.unmodifiableList(ms);
-    this.membersById = Collections.unmodifiableMap(byId);
-    this.control = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "lb-control");
-      t.setDaemon(true);
-      return t;
-    });
+    this.pool = pb.build();
   }
 
   /**
@@ -191,10 +210,15 @@ public final class ProxyServer implements AutoCloseable {
     }
     started = true;
     try {
-      onControl(this::publish);
       for (InetSocketAddress address : requestedListen) {
         listeners.add(bind(address));
       }
+      // Bound: the backends join the pool (and their checks start) before the first accept.
+      synchronized (this) {
+        membership.set(List.copyOf(configured.values()));
+        joined = true;
+      }
+      pool.flush().join();
       for (int i = 0; i < eventLoopCount; i++) {
         EventLoop loop = new EventLoop(this, i);
         loops.add(loop);
@@ -205,22 +229,10 @@ public final class ProxyServer implements AutoCloseable {
           loop.listen(listener);
         }
       }
-      if (checker != null && healthSpec != null) {
-        HealthMonitor monitor = HealthMonitor.builder(checker)
-            .interval(healthSpec.interval())
-            .timeout(healthSpec.timeout())
-            .rise(healthSpec.rise())
-            .fall(healthSpec.fall())
-            .scheduler(new ControlScheduler(control))
-            .listener(this::onTransition)
-            .build();
-        healthMonitor = monitor;
-        members.forEach(m -> monitor.add(m.configured));
-      }
       listening = true;
       LOG.info("listening on {} with {} over {} backends",
           listenAddresses().stream().map(Endpoints::format).collect(java.util.stream.Collectors.joining(", ")),
-          scheduler.name(), members.size());
+          pool.scheduler().name(), configured.size());
     } catch (IOException | RuntimeException e) {
       close();
       throw e;
@@ -266,22 +278,34 @@ public final class ProxyServer implements AutoCloseable {
 
   /**
    * Changes a backend's weight; 0 drains it: no new connections go to it and its existing ones
-   * continue until they end. Blocks until the scheduler has the new weight.
+   * continue until they end (the pool's administrative weight, HAProxy's {@code set weight}).
+   * Blocks until the scheduler has the new weight.
    *
    * @param backendId the backend's id
    * @param weight 0 to {@link Backend#MAX_WEIGHT}
    * @throws IllegalArgumentException naming the id or weight when unknown or out of range
+   * @throws IllegalStateException when the proxy is closed
    */
   public void setWeight(String backendId, int weight) {
-    Member m = membersById.get(backendId);
-    if (m == null) {
-      throw new IllegalArgumentException("unknown backend '" + backendId + "'; known: " + String.join(", ", membersById.keySet()));
+    Backend b = configured.get(backendId);
+    if (b == null) {
+      throw new IllegalArgumentException("unknown backend '" + backendId + "'; known: " + String.join(", ", configured.keySet()));
     }
-    m.configured.withWeight(weight);
-    onControl(() -> {
-      m.weight = weight;
-      publish();
-    });
+    Backend reweighted = b.withWeight(weight);
+    if (closed) {
+      throw new IllegalStateException("proxy is closed");
+    }
+    synchronized (this) {
+      if (!joined) {
+        configured.put(backendId, reweighted);
+        return;
+      }
+    }
+    try {
+      pool.setWeight(backendId, weight).join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException re ? re : e;
+    }
   }
 
   /**
@@ -290,11 +314,22 @@ public final class ProxyServer implements AutoCloseable {
    * @return a new list of snapshots
    */
   public List<BackendStatus> status() {
-    List<BackendStatus> out = new ArrayList<>(members.size());
-    for (Member m : members) {
-      BackendLoad load = counters.of(m.configured.id());
-      out.add(new BackendStatus(m.current(), m.state, load.active() + load.inactive(), load.totalSessions(),
-          m.connectFailures.sum(), m.detail));
+    List<Backend> backends;
+    synchronized (configured) {
+      backends = List.copyOf(configured.values());
+    }
+    SessionCounters counters = pool.sessions();
+    List<BackendStatus> out = new ArrayList<>(backends.size());
+    for (Backend b : backends) {
+      BackendState state = pool.backend(b.id());
+      BackendLoad load = counters.of(b.id());
+      long failures = connectFailuresById.get(b.id()).sum();
+      if (state == null) {
+        out.add(new BackendStatus(b, HealthState.UNKNOWN, load.active() + load.inactive(), load.totalSessions(), failures, ""));
+      } else {
+        out.add(new BackendStatus(current(state), health(state), load.active() + load.inactive(), load.totalSessions(),
+            failures, state.detail()));
+      }
     }
     return out;
   }
@@ -316,7 +351,17 @@ public final class ProxyServer implements AutoCloseable {
    * @return the scheduler
    */
   public Scheduler scheduler() {
-    return scheduler;
+    return pool.scheduler();
+  }
+
+  /**
+   * Returns the pool that owns the backends: their administrative states (drain, maintenance),
+   * weights, health and session counts. Backends join it when the proxy starts.
+   *
+   * @return the pool
+   */
+  public BackendPool pool() {
+    return pool;
   }
 
   /**
@@ -325,7 +370,7 @@ public final class ProxyServer implements AutoCloseable {
    * @return the counters
    */
   public SessionCounters sessions() {
-    return counters;
+    return pool.sessions();
   }
 
   /**
@@ -473,25 +518,14 @@ public final class ProxyServer implements AutoCloseable {
       drainLock.unlock();
     }
     closeListeners();
-    HealthMonitor monitor = healthMonitor;
-    if (monitor != null) {
-      monitor.close();
-    }
-    if (checker != null) {
-      checker.close();
-    }
     for (EventLoop loop : loops) {
       loop.shutdown();
     }
     for (EventLoop loop : loops) {
       loop.awaitTermination();
     }
-    control.shutdownNow();
-    try {
-      control.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    // After the loops: the sessions they cut have completed their leases.
+    pool.close();
     if (listening) {
       LOG.info("stopped after {} connections", accepted.sum());
     }
@@ -555,60 +589,48 @@ public final class ProxyServer implements AutoCloseable {
     return best;
   }
 
-  @Nullable Member member(String backendId) {
-    return membersById.get(backendId);
+  /** Counts a failed connection attempt to a backend. Any thread. */
+  void connectFailed(String backendId) {
+    LongAdder n = connectFailuresById.get(backendId);
+    if (n != null) {
+      n.increment();
+    }
   }
 
-  List<Member> members() {
-    return members;
+  /** The backend as the pool has it, with the weight the scheduler uses. */
+  private static Backend current(BackendState state) {
+    Backend b = state.backend();
+    return b.weight() == state.weight() ? b : b.withWeight(state.weight());
   }
 
-  /** Called by the health monitor on the control thread (it runs on {@link ControlScheduler}). */
-  private void onTransition(Backend backend, HealthState from, HealthState to, HealthResult cause) {
-    Member m = membersById.get(backend.id());
-    if (m == null) {
+  /** The health as this proxy reports it: UNKNOWN without a check, else the checks' verdict. */
+  private HealthState health(BackendState state) {
+    return healthSpec == null ? HealthState.UNKNOWN : state.checked();
+  }
+
+  /**
+   * Tells the health listeners of a check's transition, after the pool has published it. On the
+   * pool's control context.
+   */
+  private void onPoolTransition(Transition t) {
+    BackendState before = t.before();
+    BackendState after = t.after();
+    if (t.cause() != Transition.Cause.HEALTH_CHECK || before == null || after == null || healthListeners.isEmpty()) {
       return;
     }
-    m.state = to;
-    m.detail = cause.detail();
-    LOG.info("backend {} {} -> {} ({})", m.configured.id(), from, to, cause.detail());
-    publish();
+    HealthState from = before.checked();
+    HealthState to = after.checked();
+    HealthResult cause = lastResults.get(t.backendId());
+    if (cause == null || cause.healthy() != (to == HealthState.UP)) {
+      cause = to == HealthState.UP ? HealthResult.healthy(0, after.detail())
+          : HealthResult.unhealthy(HealthReason.IO_ERROR, 0, after.detail());
+    }
     for (HealthListener l : healthListeners) {
       try {
-        l.onTransition(m.current(), from, to, cause);
+        l.onTransition(current(after), from, to, cause);
       } catch (RuntimeException e) {
         LOG.warn("health listener failed", e);
       }
-    }
-  }
-
-  /** Control thread only: hands the current membership to the scheduler. */
-  private void publish() {
-    List<Backend> eligible = new ArrayList<>(members.size());
-    List<Backend> ineligible = new ArrayList<>();
-    for (Member m : members) {
-      (m.state == HealthState.DOWN ? ineligible : eligible).add(m.current());
-    }
-    scheduler.update(eligible, ineligible);
-  }
-
-  private void onControl(Runnable task) {
-    if (control.isShutdown()) {
-      throw new IllegalStateException("proxy is closed");
-    }
-    try {
-      control.submit(task).get(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for the control thread", e);
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IllegalStateException(c);
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("control thread did not answer within 30 s", e);
     }
   }
 
@@ -623,6 +645,7 @@ public final class ProxyServer implements AutoCloseable {
     private SchedulerConfig.Builder schedulerConfig = SchedulerConfig.builder();
     private @Nullable HealthCheckSpec health;
     private final List<HealthListener> healthListeners = new ArrayList<>();
+    private final List<PoolListener> poolListeners = new ArrayList<>();
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration idleTimeout = Duration.ZERO;
     private int connectAttempts = 3;
@@ -753,13 +776,26 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * Adds a listener told about every health transition, on the control thread.
+     * Adds a listener told about every transition of the health checks (rise or fall reached), after
+     * the scheduler has it, on the pool's control context; the cause is the check's last result.
      *
      * @param listener the listener
      * @return this builder
      */
     public Builder healthListener(HealthListener listener) {
       healthListeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Adds a listener told about every change of every backend with its cause (joined at start,
+     * health, weight, administrative state, drained), as {@link BackendPool.Builder#listener} does.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder listener(PoolListener listener) {
+      poolListeners.add(Objects.requireNonNull(listener, "listener"));
       return this;
     }
 
@@ -896,9 +932,15 @@ public final class ProxyServer implements AutoCloseable {
         throw new IllegalArgumentException("no backend: add one with backend(Backend.of(...))");
       }
       SchedulerConfig config = schedulerConfig.build();
-      Scheduler scheduler = Schedulers.create(algorithm, config);
       HealthChecker checker = health == null ? null : HealthCheckers.create(health.checker(), health.options());
-      return new ProxyServer(this, scheduler, config.sessions(), checker);
+      try {
+        return new ProxyServer(this, config, checker);
+      } catch (RuntimeException e) {
+        if (checker != null) {
+          checker.close();
+        }
+        throw e;
+      }
     }
   }
 }

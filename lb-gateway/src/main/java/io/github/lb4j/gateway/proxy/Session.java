@@ -1,16 +1,16 @@
 package io.github.lb4j.gateway.proxy;
 
 import io.github.lb4j.api.Backend;
-import io.github.lb4j.api.BackendLoad;
-import io.github.lb4j.api.HealthState;
 import io.github.lb4j.api.Protocol;
-import io.github.lb4j.api.Scheduler;
+import io.github.lb4j.pool.Lease;
+import io.github.lb4j.pool.Outcome;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -19,6 +19,11 @@ import org.slf4j.LoggerFactory;
 /**
  * One client connection and its backend connection: connect (with retries on other backends), then
  * relay both ways with half-close. Confined to its {@link EventLoop}'s thread.
+ *
+ * <p>Each backend connection is a connection lease of the proxy's pool: established when the
+ * handshake completes, completed as a failure when the connect is refused or times out (the next
+ * attempt then excludes every backend tried), cancelled when the proxy's own shortage or the client
+ * ended it first, and completed as a success when a relayed connection closes.
  *
  * <p>Each direction has one pooled direct buffer kept in fill mode. A source is read only while its
  * buffer has room, and its destination is asked for OP_WRITE only while the buffer holds bytes, so a
@@ -35,21 +40,18 @@ final class Session {
   private static final int RELAYING = 1;
   private static final int CLOSED = 2;
 
-  /** Perturbs the flow key on a retry so that hashing schedulers can land elsewhere. */
-  private static final int RETRY_SALT = 0x9E37;
-
   private final EventLoop loop;
   private final SocketChannel client;
   private @Nullable SelectionKey clientKey;
   private @Nullable SocketChannel backend;
   private @Nullable SelectionKey backendKey;
-  private @Nullable BackendLoad load;
-  private @Nullable Member member;
+  private @Nullable Lease lease;
   private @Nullable InetSocketAddress clientAddress;
   private @Nullable InetSocketAddress localAddress;
   private @Nullable ByteBuffer up;
   private @Nullable ByteBuffer down;
-  private final String[] tried;
+  /** The backends tried so far; made on the first retry. */
+  private @Nullable List<Backend> tried;
   private int attempts;
   private int state = CONNECTING;
   private boolean clientEof;
@@ -65,7 +67,6 @@ final class Session {
   Session(EventLoop loop, SocketChannel client) {
     this.loop = loop;
     this.client = client;
-    this.tried = new String[loop.server.connectAttempts];
   }
 
   void start() {
@@ -84,85 +85,68 @@ final class Session {
     connectNext();
   }
 
-  /** Picks a backend not tried yet and starts connecting to it; rejects the client when none is left. */
+  /** Leases a backend not tried yet and starts connecting to it; rejects the client when none is left. */
   private void connectNext() {
     ProxyServer server = loop.server;
-    while (attempts < tried.length) {
-      Backend b = pick();
-      if (b == null) {
+    while (attempts < server.connectAttempts) {
+      Lease l = pick();
+      if (!l.isGranted()) {
+        LOG.debug("no backend for {}: {}", clientAddress, l.status());
         break;
       }
-      tried[attempts] = b.id();
       if (attempts > 0) {
         server.retries.increment();
       }
       attempts++;
-      if (connect(b)) {
+      if (connect(l)) {
         return;
       }
     }
     reject();
   }
 
-  private @Nullable Backend pick() {
-    Scheduler scheduler = loop.server.scheduler();
+  /**
+   * Leases a backend for this client's flow, never one tried already: the pool re-hashes the flow
+   * per attempt for hashing schedulers and falls back to any eligible backend (HAProxy's
+   * redispatch), so a deterministic scheduler does not answer with the backend that just failed.
+   */
+  private Lease pick() {
     InetSocketAddress c = clientAddress;
     InetSocketAddress l = localAddress;
     if (c == null || l == null) {
-      return null;
+      return loop.server.pool().connect(loop.flowKey);
     }
-    for (int i = 0; i < 4; i++) {
-      int port = c.getPort() ^ ((attempts * 4 + i) * RETRY_SALT & 0xFFFF);
-      loop.flowKey.set(Protocol.TCP, c.getAddress(), port, l.getAddress(), l.getPort());
-      Backend b = scheduler.select(loop.flowKey);
-      if (b == null) {
-        return null;
-      }
-      if (!wasTried(b.id())) {
-        return b;
-      }
-    }
-    // A deterministic scheduler (least connections, a hash) keeps answering with the backend that
-    // just failed: redispatch to the first eligible one not tried, as HAProxy's redispatch does.
-    List<Backend> eligible = scheduler.backends();
-    for (int i = 0; i < eligible.size(); i++) {
-      Backend b = eligible.get(i);
-      if (b.weight() > 0 && !wasTried(b.id())) {
-        Member m = loop.server.member(b.id());
-        if (m == null || m.state != HealthState.DOWN) {
-          return b;
-        }
-      }
-    }
-    return null;
+    loop.flowKey.set(Protocol.TCP, c.getAddress(), c.getPort(), l.getAddress(), l.getPort());
+    List<Backend> t = tried;
+    return t == null ? loop.server.pool().connect(loop.flowKey) : loop.server.pool().connect(loop.flowKey, t);
   }
 
-  private boolean wasTried(String id) {
-    for (int i = 0; i < attempts; i++) {
-      if (tried[i].equals(id)) {
-        return true;
-      }
+  private void remember(Backend b) {
+    List<Backend> t = tried;
+    if (t == null) {
+      t = new ArrayList<>(loop.server.connectAttempts);
+      tried = t;
     }
-    return false;
+    t.add(b);
   }
 
   /** Returns false when the attempt failed at once (the next one should be made). */
-  private boolean connect(Backend b) {
+  private boolean connect(Lease l) {
     ProxyServer server = loop.server;
+    Backend b = l.backend();
+    remember(b);
     SocketChannel ch;
     try {
       ch = SocketChannel.open();
     } catch (IOException e) {
       // The proxy's own shortage (no descriptor left): not the backend's failure, and another
       // backend would fail alike, so the client is refused without a retry.
+      l.complete(Outcome.CANCELLED, 0);
       server.localShortage("open a backend connection", e);
-      attempts = tried.length;
+      attempts = server.connectAttempts;
       return false;
     }
-    BackendLoad l = server.sessions().of(b.id());
-    load = l;
-    member = server.member(b.id());
-    l.sessionOpenedInactive();
+    lease = l;
     connectStarted = loop.now;
     boolean done;
     try {
@@ -176,7 +160,7 @@ final class Session {
       if (ProxyServer.isLocalShortage(e)) {
         server.localShortage("connect to a backend", e);
         undoAttempt();
-        attempts = tried.length;
+        attempts = server.connectAttempts;
         return false;
       }
       connectFailed(e.getMessage(), false);
@@ -193,10 +177,9 @@ final class Session {
   }
 
   private void connected() throws IOException {
-    BackendLoad l = load;
+    Lease l = lease;
     if (l != null) {
-      l.sessionActivated();
-      l.recordLatency(loop.now - connectStarted);
+      l.established(loop.now - connectStarted);
     }
     state = RELAYING;
     up = loop.takeBuffer();
@@ -207,18 +190,20 @@ final class Session {
       loop.server.proxyProtocol.write(c, local, up);
     }
     lastActivity = loop.now;
-    flushUp();
+    // The client usually sent its request while the backend connection was being made: read it now
+    // instead of after one more trip through the selector (HAProxy's speculative I/O). An empty
+    // read costs one syscall that returns at once.
+    readClient();
     updateInterest();
   }
 
   /** Forgets the current attempt without blaming its backend. */
   private void undoAttempt() {
-    BackendLoad l = load;
+    Lease l = lease;
     if (l != null) {
-      l.sessionClosed(false);
+      l.complete(Outcome.CANCELLED, 0);
     }
-    load = null;
-    member = null;
+    lease = null;
     closeQuietly(backend);
     backend = null;
     backendKey = null;
@@ -231,17 +216,13 @@ final class Session {
     if (timeout) {
       server.connectTimeouts.increment();
     }
-    Member m = member;
-    if (m != null) {
-      m.connectFailures.increment();
-    }
-    LOG.debug("connect to {} failed: {}", m == null ? "?" : m.configured, why);
-    BackendLoad l = load;
+    Lease l = lease;
     if (l != null) {
-      l.sessionClosed(false);
+      server.connectFailed(l.backendId());
+      LOG.debug("connect to {} failed: {}", l.backend(), why);
+      l.complete(Outcome.FAILURE, loop.now - connectStarted);
     }
-    load = null;
-    member = null;
+    lease = null;
     closeQuietly(backend);
     backend = null;
     backendKey = null;
@@ -408,9 +389,11 @@ final class Session {
     loop.server.sessionEnded();
     closeQuietly(client);
     closeQuietly(backend);
-    BackendLoad l = load;
+    Lease l = lease;
     if (l != null) {
-      l.sessionClosed(wasRelaying);
+      // A relayed connection served; one still connecting was abandoned by the client or the proxy.
+      l.complete(wasRelaying ? Outcome.SUCCESS : Outcome.CANCELLED, 0);
+      lease = null;
     }
     ByteBuffer u = up;
     ByteBuffer d = down;

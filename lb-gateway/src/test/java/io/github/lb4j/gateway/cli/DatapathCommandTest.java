@@ -74,6 +74,14 @@ class DatapathCommandTest {
   }
 
   @Test
+  void secondChanceInANatMode_isOneLine_withTheReason() {
+    oneLine(datapath("--mode", "full-nat", "--interface", "eth0", "--vip", "192.0.2.100:80", "--gateway", "192.0.2.1",
+        "--snat", "192.0.2.3", "--backend", "192.0.2.11:80", "--second-chance"), 1,
+        "lb datapath: --second-chance is for the DSR modes: in --mode full-nat replies return through the balancer holding"
+            + " the flow's translation, so a flow cannot move to another balancer");
+  }
+
+  @Test
   void dscpModeWithoutDscp_isOneLine() {
     oneLine(datapath("--mode", "dsr-dscp", "--interface", "eth0", "--vip", "192.0.2.100:80", "--backend", "192.0.2.11:80"), 1,
         "lb datapath: --mode dsr-dscp needs --dscp");

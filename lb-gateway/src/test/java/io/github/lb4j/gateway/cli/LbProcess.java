@@ -50,8 +50,14 @@ final class LbProcess implements AutoCloseable {
     cmd.add("--enable-native-access=ALL-UNNAMED");
     String modulePath = System.getProperty("jdk.module.path");
     if (modulePath != null && !modulePath.isEmpty()) {
-      cmd.addAll(List.of("--module-path", modulePath, "--add-modules", "ALL-MODULE-PATH",
-          "-m", "io.github.lb4j.gateway/io.github.lb4j.gateway.cli.Lb"));
+      cmd.addAll(List.of("--module-path", modulePath, "--add-modules", "ALL-MODULE-PATH"));
+      // What surefire left on the class path (jars no module names, such as the Prometheus client
+      // that micrometer's automatic module reads) is on the child's class path too.
+      String classPath = System.getProperty("java.class.path");
+      if (classPath != null && !classPath.isEmpty()) {
+        cmd.addAll(List.of("--class-path", classPath));
+      }
+      cmd.addAll(List.of("-m", "io.github.lb4j.gateway/io.github.lb4j.gateway.cli.Lb"));
     } else {
       cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.github.lb4j.gateway.cli.Lb"));
     }

@@ -10,12 +10,17 @@ public enum FlowCounter {
   INSERTED,
   /** Flows created by reusing the slot of an expired flow. */
   REUSED_EXPIRED,
-  /** Flows created by evicting the oldest non-established flow of a full window. */
+  /** Flows created by evicting a flow that may be evicted (unreplied half-open ones first). */
   EVICTED,
   /** New flows that found their window full of flows that may not be evicted. */
   TABLE_FULL,
   /** New flows refused because the new-flow rate was above the configured limit (the Katran fallback). */
   RATE_LIMITED,
+  /**
+   * New flows admitted above the new-flow rate by {@link FlowTable#admit} (modes whose replies need
+   * state, which cannot forward a new flow without it).
+   */
+  ADMITTED_ABOVE_RATE,
   /** Flows freed because their timeout passed (at lookup, insert or sweep). */
   EXPIRED,
   /** Flows freed by {@link FlowTable#close(int)}. */

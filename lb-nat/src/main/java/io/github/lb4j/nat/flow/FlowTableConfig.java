@@ -24,6 +24,7 @@ public final class FlowTableConfig {
   private final NanoClock clock;
   private final SessionCounters sessions;
   private final OptionalLong seed;
+  private final Duration sweepPeriod;
 
   private FlowTableConfig(Builder b) {
     this.capacity = b.capacity;
@@ -33,12 +34,14 @@ public final class FlowTableConfig {
     this.clock = b.clock;
     this.sessions = b.sessions;
     this.seed = b.seed;
+    this.sweepPeriod = b.sweepPeriod;
   }
 
   /**
    * Starts a builder with the IPVS default timeouts.
    *
-   * @param capacity the number of flow slots, rounded up to a power of two, 16..2^26
+   * @param capacity the number of 32-byte flow slots (an IPv4 flow takes one, an IPv6 flow two),
+   *     rounded up to a power of two, 16..2^26
    * @param sessions the counters that opening and closing flows feed
    * @return the builder
    * @throws IllegalArgumentException naming the value when the capacity is out of range
@@ -82,6 +85,11 @@ public final class FlowTableConfig {
     return sessions;
   }
 
+  /** {@return the time in which the expiry sweep passes over the whole table once} */
+  public Duration sweepPeriod() {
+    return sweepPeriod;
+  }
+
   /** {@return the hash seed, or empty for a random one per table} */
   public OptionalLong seed() {
     return seed;
@@ -90,7 +98,8 @@ public final class FlowTableConfig {
   @Override
   public String toString() {
     return "FlowTableConfig[capacity=" + capacity + ", timeouts=" + Arrays.toString(timeoutSeconds)
-        + ", newFlowRateLimit=" + newFlowRateLimit + ", clockSampleInterval=" + clockSampleInterval + "]";
+        + ", newFlowRateLimit=" + newFlowRateLimit + ", clockSampleInterval=" + clockSampleInterval
+        + ", sweepPeriod=" + sweepPeriod + "]";
   }
 
   /** Builds a {@link FlowTableConfig}; one thread; allocates. */
@@ -102,6 +111,7 @@ public final class FlowTableConfig {
     private NanoClock clock = NanoClock.system();
     private final SessionCounters sessions;
     private OptionalLong seed = OptionalLong.empty();
+    private Duration sweepPeriod = Duration.ofSeconds(10);
 
     private Builder(int capacity, SessionCounters sessions) {
       if (capacity < 16 || capacity > (1 << 26)) {
@@ -140,8 +150,9 @@ public final class FlowTableConfig {
     }
 
     /**
-     * Sets the new-flow rate above which new flows are forwarded by consistent hash without state,
-     * as Katran does under a SYN flood.
+     * Sets the new-flow rate above which new flows get no state where replies bypass the balancer
+     * (they are forwarded by consistent hash, as Katran does under a SYN flood) and are admitted on
+     * probation where replies pass it ({@link FlowTable#admit}).
      *
      * @param flowsPerSecond 0 for no limit
      * @return this builder
@@ -168,6 +179,24 @@ public final class FlowTableConfig {
         throw new IllegalArgumentException("clockSampleInterval must be a power of two in 1..65536, was " + operations);
       }
       this.clockSampleInterval = operations;
+      return this;
+    }
+
+    /**
+     * Sets how long the expiry sweep takes to pass over the whole table once: an idle flow releases
+     * its session count at most this long after its timeout. The sweep runs at clock readings, a few
+     * slots at a time, at this pace whatever the packet rate (a 2^21-slot table every 10 s is about
+     * 100,000 lines a second).
+     *
+     * @param period 100 ms..1 hour
+     * @return this builder
+     * @throws IllegalArgumentException naming the value when out of range
+     */
+    public Builder sweepPeriod(Duration period) {
+      if (period.compareTo(Duration.ofMillis(100)) < 0 || period.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException("sweepPeriod must be in 100 ms..1 h, was " + period);
+      }
+      this.sweepPeriod = period;
       return this;
     }
 

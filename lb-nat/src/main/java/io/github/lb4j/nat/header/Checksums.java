@@ -166,9 +166,12 @@ public final class Checksums {
    * @return the new checksum field
    */
   public static int update32(int checksum, int oldValue, int newValue) {
-    long s = (~checksum & 0xFFFF) + (~oldValue >>> 16 & 0xFFFF) + (~oldValue & 0xFFFF)
+    // five 16-bit terms stay below 2^19: two folds reach 16 bits
+    int s = (~checksum & 0xFFFF) + (~oldValue >>> 16 & 0xFFFF) + (~oldValue & 0xFFFF)
         + (newValue >>> 16 & 0xFFFF) + (newValue & 0xFFFF);
-    return ~fold(s) & 0xFFFF;
+    s = (s & 0xFFFF) + (s >>> 16);
+    s = (s & 0xFFFF) + (s >>> 16);
+    return ~s & 0xFFFF;
   }
 
   /**

@@ -156,12 +156,18 @@ public final class FrameParser implements FlowKey {
     if (available < Ipv4Flyweight.MIN_HEADER_LENGTH) {
       return DropReason.TRUNCATED.code();
     }
-    int vihl = buffer.get(l3) & 0xFF;
+    // The fixed header in three loads rather than one per field: each ByteBuffer access carries its
+    // own index check and byte swap, which cost more than the shifts that take the fields apart.
+    // w0: version and IHL, DSCP and ECN, total length, identification, flags and fragment offset;
+    // w1: TTL, protocol, header checksum, source address.
+    long w0 = buffer.getLong(l3);
+    long w1 = buffer.getLong(l3 + 8);
+    int vihl = (int) (w0 >>> 56);
     int ihl = (vihl & 0x0F) << 2;
     if ((vihl >>> 4) != 4 || ihl < Ipv4Flyweight.MIN_HEADER_LENGTH) {
       return DropReason.MALFORMED.code();
     }
-    int total = buffer.getShort(l3 + Ipv4Flyweight.TOTAL_LENGTH_OFFSET) & 0xFFFF;
+    int total = (int) (w0 >>> 32) & 0xFFFF;
     if (total < ihl) {
       return DropReason.MALFORMED.code();
     }
@@ -172,18 +178,18 @@ public final class FrameParser implements FlowKey {
     if (ihl > Ipv4Flyweight.MIN_HEADER_LENGTH && !scanOptions(l3 + Ipv4Flyweight.MIN_HEADER_LENGTH, l3 + ihl)) {
       return DropReason.MALFORMED.code();
     }
-    protocol = buffer.get(l3 + Ipv4Flyweight.PROTOCOL_OFFSET) & 0xFF;
+    protocol = (int) (w1 >>> 48) & 0xFF;
     srcHigh = 0;
     dstHigh = 0;
-    srcLow = V4_MAPPED | (buffer.getInt(l3 + Ipv4Flyweight.SOURCE_ADDRESS_OFFSET) & 0xFFFF_FFFFL);
+    srcLow = V4_MAPPED | (w1 & 0xFFFF_FFFFL);
     dstLow = V4_MAPPED | (buffer.getInt(l3 + Ipv4Flyweight.DESTINATION_ADDRESS_OFFSET) & 0xFFFF_FFFFL);
-    int frag = buffer.getShort(l3 + Ipv4Flyweight.FLAGS_FRAGMENT_OFFSET_OFFSET) & 0xFFFF;
+    int frag = (int) w0 & 0xFFFF;
     int fragOffset = frag & 0x1FFF;
     l4Offset = l3 + ihl;
     if ((frag & Ipv4Flyweight.FLAG_MORE_FRAGMENTS) != 0 || fragOffset != 0) {
       fragment = true;
       firstFragment = fragOffset == 0;
-      fragmentIdentification = buffer.getShort(l3 + Ipv4Flyweight.IDENTIFICATION_OFFSET) & 0xFFFF;
+      fragmentIdentification = (int) (w0 >>> 16) & 0xFFFF;
       if (!firstFragment) {
         return OK;
       }
@@ -296,26 +302,36 @@ public final class FrameParser implements FlowKey {
   }
 
   private int parseTransport(int l4, int end) {
+    // TCP in a method of its own, small enough for the JIT to inline into the packet path (the whole
+    // switch is too big for a hot method to be inlined, which cost a call per packet)
+    return protocol == 6 ? parseTcp(l4, end) : parseOtherTransport(l4, end);
+  }
+
+  private int parseTcp(int l4, int end) {
+    int available = end - l4;
+    if (available < TcpFlyweight.MIN_HEADER_LENGTH) {
+      return DropReason.TRUNCATED.code();
+    }
+    // data offset and flags are the two bytes at 12
+    int offsetAndFlags = buffer.getShort(l4 + TcpFlyweight.DATA_OFFSET_OFFSET);
+    int hl = ((offsetAndFlags >>> 12) & 0x0F) << 2;
+    if (hl < TcpFlyweight.MIN_HEADER_LENGTH) {
+      return DropReason.MALFORMED.code();
+    }
+    if (hl > available) {
+      return DropReason.TRUNCATED.code();
+    }
+    int ports = buffer.getInt(l4);
+    srcPort = ports >>> 16;
+    dstPort = ports & 0xFFFF;
+    tcpFlags = offsetAndFlags & 0xFF;
+    l4HeaderLength = hl;
+    return OK;
+  }
+
+  private int parseOtherTransport(int l4, int end) {
     int available = end - l4;
     switch (protocol) {
-      case 6: {
-        if (available < TcpFlyweight.MIN_HEADER_LENGTH) {
-          return DropReason.TRUNCATED.code();
-        }
-        int hl = ((buffer.get(l4 + TcpFlyweight.DATA_OFFSET_OFFSET) & 0xFF) >>> 4) << 2;
-        if (hl < TcpFlyweight.MIN_HEADER_LENGTH) {
-          return DropReason.MALFORMED.code();
-        }
-        if (hl > available) {
-          return DropReason.TRUNCATED.code();
-        }
-        int ports = buffer.getInt(l4);
-        srcPort = ports >>> 16;
-        dstPort = ports & 0xFFFF;
-        tcpFlags = buffer.get(l4 + TcpFlyweight.FLAGS_OFFSET) & 0xFF;
-        l4HeaderLength = hl;
-        return OK;
-      }
       case 17: {
         if (available < UdpFlyweight.HEADER_LENGTH) {
           return DropReason.TRUNCATED.code();
