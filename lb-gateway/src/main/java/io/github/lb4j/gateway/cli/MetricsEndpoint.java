@@ -140,10 +140,11 @@ final class MetricsEndpoint implements AutoCloseable {
     PrometheusMeterRegistry r = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Tags mt = Tags.of("mode", mode);
     new TranslatorMetrics(datapath, datapath::count, datapath::drops, mt).bindTo(r);
-    // one flow table per worker: every table's meters under the same names, told apart by a worker tag
+    // One flow table per worker: with several, each table's meters under the same names, told apart
+    // by a worker tag (every series of a name then has it); with one, the table is the datapath's.
     List<FlowTable> tables = datapath.flowTables();
     for (int w = 0; w < tables.size(); w++) {
-      new FlowTableMetrics(tables.get(w), mt.and("worker", Integer.toString(w))).bindTo(r);
+      new FlowTableMetrics(tables.get(w), tables.size() == 1 ? mt : mt.and("worker", Integer.toString(w))).bindTo(r);
     }
     for (PacketSocket.Counter c : PacketSocket.Counter.values()) {
       FunctionCounter.builder("lb.datapath.socket", datapath, d -> d.count(c)).tags(mt)

@@ -43,6 +43,19 @@ class DatapathMetricsLabTest {
       assertThat(scrape).contains("lb_nat_drops_total{mode=\"transparent\",reason=\"malformed\"}");
       assertThat(lab.datapathLog()).contains("lb datapath: metrics at http://127.0.0.1:9464/metrics");
       lab.stopDatapath();
+
+      // Two workers: each worker's flow table under its own tag, and their flows add up to the requests'.
+      a.addAll(List.of("--workers", "2"));
+      lab.startDatapath(2, a.toArray(String[]::new));
+      Lab.Load two = lab.load("c", Lab.VIP, 40, 4, 3500);
+      assertThat(two.ok()).as(two.raw()).isEqualTo(40);
+      String perWorker = lab.in("lb", "curl", "-sS", "http://127.0.0.1:9464/metrics");
+      double w0 = value(perWorker, "lb_flow_table_inserts_total{mode=\"transparent\",slot=\"free\",worker=\"0\"}");
+      double w1 = value(perWorker, "lb_flow_table_inserts_total{mode=\"transparent\",slot=\"free\",worker=\"1\"}");
+      assertThat(w0 + w1).as("flows created by both workers").isGreaterThanOrEqualTo(40);
+      assertThat(value(perWorker, "lb_nat_events_total{event=\"forwarded_requests\",mode=\"transparent\"}")).isPositive();
+      assertThat(perWorker).doesNotContain("lb_flow_table_capacity{mode=\"transparent\"} ");
+      lab.stopDatapath();
     }
   }
 }
