@@ -497,9 +497,9 @@ final class PoolControl {
       }
       hosts.add(new Routing.Host(m, published, s.serving(), m.degraded));
     }
-    states = Collections.unmodifiableList(list);
-    statesById = Collections.unmodifiableMap(byId);
     if (!routesDirty && sameObjects(eligible, lastEligible) && sameObjects(ineligible, lastIneligible)) {
+      states = Collections.unmodifiableList(list);
+      statesById = Collections.unmodifiableMap(byId);
       return;
     }
     routesDirty = false;
@@ -529,6 +529,10 @@ final class PoolControl {
     picker.receivers = receivers();
     lastEligible = eligible;
     lastIneligible = ineligible;
+    // Last: whoever reads a backend's new state (backend(id), states()) finds the picks already
+    // following it, so "c is DOWN" is never seen while a pick may still return c.
+    states = Collections.unmodifiableList(list);
+    statesById = Collections.unmodifiableMap(byId);
   }
 
   /** The scheduler instances that adapt to load reports: the pool's own and its routes' groups. */
