@@ -65,7 +65,7 @@ abstract class BaseTranslator implements PacketTranslator {
     this.scheduler = config.scheduler();
     this.table = new FlowTable(config.flowTable());
     this.vips = new Vips(config.vips());
-    this.backends = new Backends(scheduler.sessions());
+    this.backends = new Backends(scheduler);
     this.pool = new SnatPorts(config.snatPool(), config.snatPortLow(), config.snatPortHigh(), table);
     this.rewrites = new Rewrites(parsed);
     this.link = new LinkLayer(config, counters);
@@ -180,6 +180,11 @@ abstract class BaseTranslator implements PacketTranslator {
     int flags = parsed.tcpFlags();
     boolean syn = proto == 6 && (flags & (TcpFlyweight.SYN | TcpFlyweight.ACK)) == TcpFlyweight.SYN;
     int handle;
+    if (slot >= 0 && startsAfresh(slot, proto, syn)) {
+      // the tracked flow goes (its session, its source-NAT port) and this packet opens a new one
+      table.close(slot);
+      slot = FlowTable.MISSING;
+    }
     if (slot >= 0) {
       handle = table.backend(slot);
       if (syn) {
@@ -226,6 +231,51 @@ abstract class BaseTranslator implements PacketTranslator {
       }
     }
     return forwardRequest(frame, slot, handle, vip);
+  }
+
+  /**
+   * Whether a request that found a tracked flow is scheduled afresh instead, as IPVS does
+   * (net/netfilter/ipvs/ip_vs_core.c, {@code ip_vs_in}; ip-sysctl: {@code conn_reuse_mode},
+   * {@code expire_nodest_conn}):
+   *
+   * <ul>
+   *   <li>a SYN for a connection that ended (TIME_WAIT, CLOSE): the client reuses its port for a new
+   *       connection, which the scheduler places like any other (and which gets a new source-NAT
+   *       port, so the server's TIME_WAIT of the old one is not in its way);
+   *   <li>a SYN for a flow whose backend takes no new flows (down, removed or drained): a handshake
+   *       retransmitted, or a port reused while the old connection's end went unseen, must not open a
+   *       connection to a server the pool took out (a stopped server would refuse it);
+   *   <li>a UDP, ICMP or other datagram of a flow whose backend is down or removed: there is no
+   *       connection to keep, and each datagram may go to a live server. A drained backend keeps its
+   *       datagram flows until they expire, as it keeps its TCP connections.
+   * </ul>
+   *
+   * A retransmitted SYN of a handshake whose backend still takes new flows, a SYN inside a live
+   * connection, and every other TCP segment stay with the tracked flow: an established connection to
+   * a backend found down keeps going to it (its kernel resets it if the server is gone; one merely
+   * failing its checks goes on serving), as HAProxy and Envoy do by default.
+   */
+  private boolean startsAfresh(int slot, int proto, boolean syn) {
+    if (proto != 6) {
+      if (backends.eligible(table.backend(slot))) {
+        return false;
+      }
+      counters.bump(NatCounter.RESCHEDULED_FROM_UNAVAILABLE);
+      return true;
+    }
+    if (!syn) {
+      return false;
+    }
+    int state = table.state(slot);
+    if (state == FlowState.TIME_WAIT || state == FlowState.CLOSE) {
+      counters.bump(NatCounter.RESCHEDULED_REUSED_PORT);
+      return true;
+    }
+    if (!backends.takesNewFlows(table.backend(slot))) {
+      counters.bump(NatCounter.RESCHEDULED_FROM_UNAVAILABLE);
+      return true;
+    }
+    return false;
   }
 
   /**

@@ -67,5 +67,16 @@ public enum NatCounter {
    * Mid-stream TCP packets forwarded without state in a DSR mode whose source MAC names the flow's
    * previous owner, another backend than the current one ({@link SecondChance}).
    */
-  SECOND_CHANCE_TAGS
+  SECOND_CHANCE_TAGS,
+  /**
+   * SYNs that found a connection that had ended (TIME_WAIT, CLOSE) under their addresses and ports
+   * and were scheduled as a new connection (IPVS {@code conn_reuse_mode}).
+   */
+  RESCHEDULED_REUSED_PORT,
+  /**
+   * Packets that found a flow whose backend no longer takes them and were scheduled afresh: SYNs
+   * whose backend is down, removed or drained; datagrams whose backend is down or removed (IPVS
+   * {@code expire_nodest_conn}).
+   */
+  RESCHEDULED_FROM_UNAVAILABLE
 }

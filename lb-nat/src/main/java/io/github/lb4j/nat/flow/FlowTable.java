@@ -1165,7 +1165,8 @@ public final class FlowTable {
    * <pre>
    *  SYN_RECV    --ACK (client)-->  ESTABLISHED    any --RST--> CLOSE
    *  ESTABLISHED --FIN-->           FIN_WAIT       FIN_WAIT --FIN--> TIME_WAIT
-   *  TIME_WAIT, CLOSE --SYN (client)--> SYN_RECV (port reuse keeps the backend)
+   *  TIME_WAIT, CLOSE --SYN (client)--> SYN_RECV (port reuse keeps the backend; lb-nat's
+   *                                       translators close such a flow and schedule the SYN afresh)
    * </pre>
    *
    * @param slot a slot returned by {@link #lookup} or {@link #open}
