@@ -79,8 +79,9 @@ final class LabHttpClient {
 
   /**
    * Opens {@code connections} keep-alive connections and sends {@code count} requests on each, one
-   * every {@code intervalMillis}; prints per connection {@code conn I SERVER OK FAILED}, where
-   * SERVER answered the first request and FAILED counts requests after the connection broke.
+   * every {@code intervalMillis}; prints {@code first I SERVER} as soon as connection I has its first
+   * answer (a test waits for these), and at the end, per connection, {@code conn I SERVER OK FAILED},
+   * where SERVER answered the first request and FAILED counts requests after the connection broke.
    */
   static void keepAlive(String host, int port, int connections, int count, int intervalMillis) throws Exception {
     Thread[] ts = new Thread[connections];
@@ -106,6 +107,10 @@ final class LabHttpClient {
               String server = parse(readResponse(in));
               if (i == 0) {
                 first = server;
+                synchronized (System.out) {
+                  System.out.println("first " + index + " " + server);
+                  System.out.flush();
+                }
               }
               if (server.equals(first)) {
                 ok++;
@@ -138,10 +143,12 @@ final class LabHttpClient {
     for (Thread t : ts) {
       t.join();
     }
-    for (String l : lines) {
-      System.out.println(l);
+    synchronized (System.out) {
+      for (String l : lines) {
+        System.out.println(l);
+      }
+      System.out.flush();
     }
-    System.out.flush();
   }
 
   /**
