@@ -16,6 +16,7 @@ import io.github.lb4j.nat.header.FrameParser;
 import io.github.lb4j.nat.header.Icmpv6Flyweight;
 import io.github.lb4j.nat.header.TcpFlyweight;
 import java.nio.ByteBuffer;
+import java.security.SecureRandom;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -66,7 +67,9 @@ abstract class BaseTranslator implements PacketTranslator {
     this.table = new FlowTable(config.flowTable());
     this.vips = new Vips(config.vips());
     this.backends = new Backends(scheduler);
-    this.pool = new SnatPorts(config.snatPool(), config.snatPortLow(), config.snatPortHigh(), table);
+    // a random table seed, a random first source-NAT port (see SnatPorts); a fixed one, the range's start
+    this.pool = new SnatPorts(config.snatPool(), config.snatPortLow(), config.snatPortHigh(), table,
+        config.flowTable().seed().isPresent() ? 0 : new SecureRandom().nextInt(1 << 16));
     this.rewrites = new Rewrites(parsed);
     this.link = new LinkLayer(config, counters);
     this.icmp = new IcmpErrors(config, parsed, counters, link);

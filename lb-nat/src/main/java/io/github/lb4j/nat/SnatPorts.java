@@ -13,7 +13,12 @@ import java.util.List;
  * the flow table tells {@link #freed} whenever a flow goes, whatever the cause. When the ring is
  * empty, a few ports of a clock hand are examined for a flow that expired but was not swept yet
  * ({@link #RECLAIM_PROBES}), so an exhausted address recovers its expired ports at once, in bounded
- * time per allocation.
+ * time per allocation. The ring starts at an origin: a translator whose flow table draws a random
+ * seed draws a random origin too, so a balancer restarted within the servers' TIME_WAIT does not hand
+ * out the ports of its previous life again from the same end (a SYN that meets the old connection's
+ * TIME_WAIT is answered with an ACK, and the client's connection waits for a retransmission, a
+ * second); Linux's NAT draws its ports at random for the same reason. A fixed seed keeps them
+ * reproducible from the range's start.
  *
  * <p>The previous allocator walked a cursor over the port range for a free or expired owner: 64,512
  * ports examined per new flow once an address was full (467 µs per SYN). Linux's NAT
@@ -43,6 +48,15 @@ final class SnatPorts {
   private final int[] hand;
 
   SnatPorts(List<InetAddress> pool, int portLow, int portHigh, FlowTable table) {
+    this(pool, portLow, portHigh, table, 0);
+  }
+
+  /**
+   * A pool whose free ports are handed out from {@code origin} on.
+   *
+   * @param origin how many ports past {@code portLow + 1} the first one is (taken modulo the range)
+   */
+  SnatPorts(List<InetAddress> pool, int portLow, int portHigh, FlowTable table, int origin) {
     this.table = table;
     int m = pool.size();
     this.portLow = portLow;
@@ -61,9 +75,11 @@ final class SnatPorts {
       low[a] = IpAddresses.low(pool.get(a));
       owner[a] = new int[65_536];
       int[] r = new int[range];
-      // low + 1 first, low last: the order the cursor allocator handed ports out in
+      // from the origin on, low + 1 first and low last at origin 0: the order the cursor allocator
+      // handed ports out in
+      int start = Math.floorMod(origin, range);
       for (int i = 0; i < range; i++) {
-        r[i] = portLow + (i + 1) % range;
+        r[i] = portLow + (int) ((start + i + 1L) % range);
       }
       ring[a] = r;
       free[a] = range;

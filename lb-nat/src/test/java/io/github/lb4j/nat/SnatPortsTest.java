@@ -2,12 +2,20 @@ package io.github.lb4j.nat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.lb4j.api.Backend;
+import io.github.lb4j.api.Direction;
+import io.github.lb4j.api.ForwardingMode;
+import io.github.lb4j.api.Frame;
 import io.github.lb4j.api.MutableFlowKey;
 import io.github.lb4j.api.SessionCounters;
+import io.github.lb4j.api.Verdict;
 import io.github.lb4j.nat.flow.FlowState;
 import io.github.lb4j.nat.flow.FlowTable;
 import io.github.lb4j.nat.flow.FlowTableConfig;
 import io.github.lb4j.nat.flow.ManualClock;
+import io.github.lb4j.nat.header.FrameParser;
+import io.github.lb4j.nat.header.TcpFlyweight;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -47,6 +55,51 @@ class SnatPortsTest {
       table.translation(slot, t);
     }
     return t;
+  }
+
+  @Test
+  void theRingStartsAtItsOrigin_andStillHandsOutEveryPortOnce() {
+    SnatPorts pool = new SnatPorts(List.of(Lab.SNAT4), 2000, 2099, table, 250);
+    table.onFree(pool::freed);
+    table.onMove(pool::moved);
+    Set<Integer> ports = new HashSet<>();
+    for (int i = 0; i < 100; i++) {
+      int port = Translation.port(flowWithPort(pool, 40000 + i));
+      if (i == 0) {
+        // 250 past the default first port (2001), modulo the 100 ports of the range
+        assertThat(port).isEqualTo(2051);
+      }
+      assertThat(ports.add(port)).isTrue();
+    }
+    assertThat(ports).hasSize(100).allMatch(p -> p >= 2000 && p <= 2099);
+    assertThat(flowWithPort(pool, 50000)).isZero();
+  }
+
+  @Test
+  void translatorsWithARandomSeed_startTheirPortsAtRandomPlaces_andAFixedSeedAtTheRangesStart() {
+    Set<Integer> firsts = new HashSet<>();
+    for (int i = 0; i < 4; i++) {
+      firsts.add(firstSnatPort(FlowTableConfig.builder(1024, SessionCounters.create()).build()));
+    }
+    // four draws among 64,512 ports all alike: about once in 10^14
+    assertThat(firsts).hasSizeGreaterThan(1);
+    assertThat(firstSnatPort(FlowTableConfig.builder(1024, SessionCounters.create()).seed(5).build())).isEqualTo(1025);
+  }
+
+  private static int firstSnatPort(FlowTableConfig flows) {
+    List<Backend> backends = Lab.oneBackend(false);
+    HashScheduler scheduler = new HashScheduler(flows.sessions(), backends);
+    PacketTranslator t = NatTranslators.create(NatConfig.builder(ForwardingMode.FULL_NAT, scheduler)
+        .vip(new NatConfig.Vip(Lab.VIP4, 0, 0, -1)).balancer(Lab.LB_MAC, Lab.LB4, Lab.LB6).clientGateway(Lab.GW_MAC)
+        .snatAddress(Lab.SNAT4).ports(0, 1).flowTable(flows).build());
+    ByteBuffer b = ByteBuffer.allocate(2048);
+    int n = Lab.builder(false, Lab.CLIENT4, Lab.VIP4).macs(Lab.LB_MAC.toLong(), Lab.GW_MAC.toLong()).ports(40000, 80)
+        .tcpFlags(TcpFlyweight.SYN).writeTcp(b, 128);
+    Frame f = new Frame(b, 128, n);
+    assertThat(Verdict.action(t.translate(f, Direction.CLIENT_TO_SERVER))).isEqualTo(Verdict.FORWARD);
+    FrameParser p = new FrameParser();
+    p.parse(b, f.offset(), f.length());
+    return p.sourcePort();
   }
 
   @Test
