@@ -15,7 +15,10 @@ public enum DropReason {
   TRUNCATED(2),
   /** An EtherType, IP protocol or extension header the translator does not handle. */
   UNSUPPORTED(3),
-  /** Not addressed to a VIP (or, for replies, not from a known backend). */
+  /**
+   * Not addressed to a VIP (or, for replies, not from a known backend); also a frame from the
+   * servers' side addressed to a multicast or broadcast group, which no flow's client is.
+   */
   NOT_FOR_VIP(4),
   /** The scheduler returned "none": no backend is eligible. */
   NO_BACKEND(5),

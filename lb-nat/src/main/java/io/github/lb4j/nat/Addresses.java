@@ -28,6 +28,18 @@ final class Addresses {
   }
 
   /**
+   * Whether a destination names a group rather than one host: multicast (IPv4 224.0.0.0/4, IPv6
+   * ff00::/8) or the IPv4 limited broadcast. No flow's client is one.
+   */
+  static boolean group(boolean six, long high, long low) {
+    if (six) {
+      return (high >>> 56) == 0xFF;
+    }
+    int a = (int) low;
+    return (a >>> 28) == 0xE || a == 0xFFFF_FFFF;
+  }
+
+  /**
    * Whether a destination may be forwarded to: not unspecified, loopback or (IPv4) class E; for
    * IPv6 not unspecified or loopback. Multicast and broadcast destinations are not balanced either
    * (no VIP is one), but a translator only forwards to VIPs, backends and tracked clients.

@@ -418,6 +418,11 @@ abstract class BaseTranslator implements PacketTranslator {
     if (!mode.repliesPassBalancer()) {
       return drop(DropReason.UNSUPPORTED);
     }
+    if (Addresses.group(parsed.isIpv6(), parsed.destinationAddressHigh(), parsed.destinationAddressLow())) {
+      // a flow's client is one host: a frame to a group is the link's own chatter (MLD reports and
+      // router solicitations that a bridge without a querier floods, mDNS), not a reply gone astray
+      return drop(DropReason.NOT_FOR_VIP);
+    }
     if (parsed.fragment()) {
       return drop(DropReason.FRAGMENT_UNMATCHED);
     }
