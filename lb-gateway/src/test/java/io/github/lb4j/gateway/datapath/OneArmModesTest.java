@@ -231,8 +231,8 @@ class OneArmModesTest {
     Lab.Load fixed = lab.load("s1", Lab.VIP, REQUESTS, 8, 3000);
     assertBalanced(fixed);
     lab.stopDatapath();
-    // Every hairpin flow was source-NATed. A connection that reuses the source port of a flow still
-    // in the table (1,000 ports drawn from about 28,000 collide a dozen times) is that flow, not a new one.
+    // Every hairpin flow was source-NATed. A connection that reuses the source port of an ended flow
+    // still in the table is a new flow (and counted again); one that reuses a live flow's is that flow.
     long hairpins = Lab.counter(status, "counter.s6_2_hairpin");
     assertThat(Lab.counter(status, "counter.hairpin_snat")).isEqualTo(hairpins);
     assertThat(hairpins).isGreaterThan(REQUESTS * 9L / 10);
