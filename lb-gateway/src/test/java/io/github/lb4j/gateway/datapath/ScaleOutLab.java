@@ -308,10 +308,18 @@ final class ScaleOutLab implements AutoCloseable {
     }
   }
 
-  /** The arguments every balancer shares: mode, VIP, servers, seed, table, fast health checks. */
+  /**
+   * The arguments every balancer shares: mode, VIP, servers, seed, table, fast health checks; and
+   * {@code --workers N} when the system property {@code lb4j.lab.workers} asks for N (to run the
+   * scale-out scenarios with several workers per balancer: {@code -Dlb4j.lab.workers=2}).
+   */
   List<String> datapathArgs(String mode, int servers) {
     List<String> a = new ArrayList<>(List.of("datapath", "--mode", mode, "--interface", "eth0", "--vip", VIP + ":" + PORT,
         "--seed", "42", "--algorithm-option", "table-size=65537", "--check-interval", "200ms", "--stats-interval", "0"));
+    String workers = System.getProperty("lb4j.lab.workers");
+    if (workers != null && !workers.isBlank()) {
+      a.addAll(List.of("--workers", workers.strip()));
+    }
     if (mode.equals("dsr-dscp")) {
       a.addAll(List.of("--dscp", Integer.toString(DSCP)));
     }
