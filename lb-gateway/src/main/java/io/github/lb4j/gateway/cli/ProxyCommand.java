@@ -42,6 +42,11 @@ import picocli.CommandLine.Spec;
     })
 final class ProxyCommand implements Callable<Integer> {
 
+  /** The configuration key of {@code --warm-up}, read by the command rather than by the proxy. */
+  static final String WARM_UP = "warm-up";
+
+  static final Duration DEFAULT_WARM_UP = Duration.ofSeconds(5);
+
   @Spec CommandSpec spec;
 
   @Option(names = "--mode", paramLabel = "tcp|http",
@@ -126,6 +131,11 @@ final class ProxyCommand implements Callable<Integer> {
       description = "Print each backend's status this often (default 0s: never).")
   Duration statusInterval = Duration.ZERO;
 
+  @Option(names = "--warm-up", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+      description = "Before listening, relay loopback traffic through a copy of this proxy (20,000 exchanges, for at most "
+          + "this long) so that the JIT has compiled the relay before the first user arrives (default 5s; 0s listens at once). TCP mode only.")
+  @Nullable Duration warmUp;
+
   @Option(names = "--metrics", paramLabel = "HOST:PORT", converter = Converters.EndpointConverter.class,
       description = "Serve Prometheus metrics at http://HOST:PORT/metrics.")
   @Nullable InetSocketAddress metrics;
@@ -138,10 +148,23 @@ final class ProxyCommand implements Callable<Integer> {
     }
     entries.addAll(flagEntries());
     entries.addAll(http.entries());
+    add(entries, WARM_UP, warmUp, "--warm-up");
+    ProxyConfigFile.Entry warmUpEntry = null;
+    for (ProxyConfigFile.Entry e : entries) {
+      if (e.key().equalsIgnoreCase(WARM_UP)) {
+        warmUpEntry = e;
+      }
+    }
+    entries.removeIf(e -> e.key().equalsIgnoreCase(WARM_UP));
     if (HttpMode.chosen(mode, entries)) {
+      if (warmUpEntry != null) {
+        String where = warmUpEntry.origin().isEmpty() ? "" : warmUpEntry.origin() + ": ";
+        throw new IllegalArgumentException(where + warmUpEntry.name() + " applies only to the TCP mode");
+      }
       return HttpMode.run(spec, entries, statusInterval);
     }
     HttpMode.requireTcp(entries);
+    Duration warmUpFor = warmUpEntry == null ? DEFAULT_WARM_UP : Durations.parse(warmUpEntry.name(), warmUpEntry.value());
     long statusMillis = statusInterval.toMillis();
     ProxyServer.Builder builder = ProxyConfigFile.apply(entries, ProxyServer.builder());
     if (entries.stream().noneMatch(e -> e.key().equalsIgnoreCase("listen"))) {
@@ -152,11 +175,16 @@ final class ProxyCommand implements Callable<Integer> {
     }
     ProxyServer proxy = builder.build();
     PrintWriter out = spec.commandLine().getOut();
+    // An address that cannot be bound now fails the start below at once, without a warm-up first.
+    String warmed = JitWarmUp.bindable(entries) ? JitWarmUp.run(entries, warmUpFor) : "";
     try {
       proxy.start();
     } catch (Exception e) {
       proxy.close();
       throw e;
+    }
+    if (!warmed.isEmpty()) {
+      out.println("lb proxy: " + warmed);
     }
     MetricsEndpoint endpoint;
     try {

@@ -115,6 +115,7 @@ public final class ProxyServer implements AutoCloseable {
   private final Duration drainTimeout;
   private final int eventLoopCount;
   private final int backlog;
+  private final boolean logLifecycle;
 
   /** The backends as configured, in order; weights set before start replace their entry. */
   private final Map<String, Backend> configured;
@@ -158,6 +159,7 @@ public final class ProxyServer implements AutoCloseable {
     this.drainTimeout = b.drainTimeout;
     this.eventLoopCount = b.eventLoops;
     this.backlog = b.backlog;
+    this.logLifecycle = b.logLifecycle;
     this.configured = Collections.synchronizedMap(new LinkedHashMap<>(b.backends));
     Map<String, LongAdder> failures = new LinkedHashMap<>();
     b.backends.keySet().forEach(id -> failures.put(id, new LongAdder()));
@@ -230,9 +232,11 @@ public final class ProxyServer implements AutoCloseable {
         }
       }
       listening = true;
-      LOG.info("listening on {} with {} over {} backends",
-          listenAddresses().stream().map(Endpoints::format).collect(java.util.stream.Collectors.joining(", ")),
-          pool.scheduler().name(), configured.size());
+      if (logLifecycle) {
+        LOG.info("listening on {} with {} over {} backends",
+            listenAddresses().stream().map(Endpoints::format).collect(java.util.stream.Collectors.joining(", ")),
+            pool.scheduler().name(), configured.size());
+      }
     } catch (IOException | RuntimeException e) {
       close();
       throw e;
@@ -526,7 +530,7 @@ public final class ProxyServer implements AutoCloseable {
     }
     // After the loops: the sessions they cut have completed their leases.
     pool.close();
-    if (listening) {
+    if (listening && logLifecycle) {
       LOG.info("stopped after {} connections", accepted.sum());
     }
     terminated.countDown();
@@ -653,6 +657,7 @@ public final class ProxyServer implements AutoCloseable {
     private int eventLoops = 2;
     private int bufferSize = 32 * 1024;
     private int backlog = 4096;
+    private boolean logLifecycle = true;
     private Duration drainTimeout = Duration.ofSeconds(30);
 
     private Builder() {}
@@ -913,6 +918,18 @@ public final class ProxyServer implements AutoCloseable {
         throw new IllegalArgumentException("backlog must be at least 1, was " + backlog);
       }
       this.backlog = backlog;
+      return this;
+    }
+
+    /**
+     * Sets whether the proxy logs its start ("listening on ...") and stop at INFO; off for a proxy that
+     * the user does not see, such as the command's JIT warm-up copy.
+     *
+     * @param log default true
+     * @return this builder
+     */
+    public Builder logLifecycle(boolean log) {
+      this.logLifecycle = log;
       return this;
     }
 

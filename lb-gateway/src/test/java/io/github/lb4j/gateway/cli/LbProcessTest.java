@@ -104,7 +104,7 @@ class LbProcessTest {
         new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
       web.start();
       String[] args = {"proxy", "--listen", "127.0.0.1:0", "--backend", "web=127.0.0.1:" + web.address().getPort(),
-          "--status-interval", "200ms", "--event-loops", "1"};
+          "--status-interval", "200ms", "--event-loops", "1", "--warm-up", "0s"};
       int idle;
       try (LbProcess probe = LbProcess.start(args)) {
         InetSocketAddress front = front(probe);
