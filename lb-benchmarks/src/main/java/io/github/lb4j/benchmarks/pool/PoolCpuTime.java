@@ -12,7 +12,9 @@ import java.util.concurrent.CyclicBarrier;
  * does not count. It answers the benchmark's question where the wall clock cannot: on a machine
  * with as many cores as busy threads, two threads at {@code c2} CPU ns per request each serve
  * {@code 2 * c1 / c2} times the rate of one thread at {@code c1}. What remains in {@code c2} is
- * the cost of sharing (cache lines moving between cores), which is what scaling measures.
+ * the cost of sharing (cache lines moving between cores), which is what scaling measures, but only
+ * while the threads really ran at the same time: the last figure printed is the share of the
+ * wall-clock time each thread spent on a core (the warm-up pass included).
  *
  * <p>One path per JVM (each loop stays monomorphic, as in a JMH fork). Paths: {@code pool} (pick +
  * complete), {@code hand} (the benchmark's {@code handWritten} peer), {@code bare} (its {@code bare}
@@ -62,9 +64,11 @@ public final class PoolCpuTime {
       }, "pool-cpu-" + t);
       workers[t].start();
     }
+    long wall0 = System.nanoTime();
     for (Thread w : workers) {
       w.join();
     }
+    double wall = (double) (System.nanoTime() - wall0) / ops;
     if (failure[0] != null) {
       throw new IllegalStateException(failure[0]);
     }
@@ -75,8 +79,10 @@ public final class PoolCpuTime {
       sum += c;
       each.append(String.format(Locale.ROOT, " %.1f", c));
     }
-    System.out.printf(Locale.ROOT, "%s %s breaker=%s threads=%d: %.1f CPU ns/request (each:%s)%n", path, bench.algorithm,
-        bench.circuitBreaker, threads, sum / threads, each);
+    // Overlap: the share of the run in which the threads were on a core; near 1 only when the
+    // machine gave each thread a core, the only case in which the threads contended for real.
+    System.out.printf(Locale.ROOT, "%s %s breaker=%s threads=%d: %.1f CPU ns/request (each:%s), on a core %.0f%% of the time%n",
+        path, bench.algorithm, bench.circuitBreaker, threads, sum / threads, each, 100 * sum / threads / wall);
   }
 
   private static void run(String path, BackendPoolBenchmark bench, BackendPoolBenchmark.Keys keys, long ops) {
