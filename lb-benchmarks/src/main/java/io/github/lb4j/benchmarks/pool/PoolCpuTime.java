@@ -14,7 +14,7 @@ import java.util.concurrent.CyclicBarrier;
  * {@code 2 * c1 / c2} times the rate of one thread at {@code c1}. What remains in {@code c2} is
  * the cost of sharing (cache lines moving between cores), which is what scaling measures, but only
  * while the threads really ran at the same time: the last figure printed is the share of the
- * wall-clock time each thread spent on a core (the warm-up pass included).
+ * wall-clock time each thread spent on a core (over both passes).
  *
  * <p>One path per JVM (each loop stays monomorphic, as in a JMH fork). Paths: {@code pool} (pick +
  * complete), {@code hand} (the benchmark's {@code handWritten} peer), {@code bare} (its {@code bare}
@@ -68,7 +68,8 @@ public final class PoolCpuTime {
     for (Thread w : workers) {
       w.join();
     }
-    double wall = (double) (System.nanoTime() - wall0) / ops;
+    // Both passes, the warm-up and the measured one, ran between wall0 and the joins.
+    double wall = (double) (System.nanoTime() - wall0) / (2 * ops);
     if (failure[0] != null) {
       throw new IllegalStateException(failure[0]);
     }
