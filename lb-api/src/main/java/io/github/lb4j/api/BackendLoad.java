@@ -122,15 +122,18 @@ public final class BackendLoad {
    *
    * @param latencyNanos the time from request to response
    * @param success whether the outcome was a success (feeds outlier detection)
+   * @return {@code true} when a request was in flight to end; {@code false} when none was (the end
+   *     is counted in {@link #unmatchedCloses()}; its outcome and latency still count)
    */
-  public void requestFinished(long latencyNanos, boolean success) {
-    decrement(PENDING);
+  public boolean requestFinished(long latencyNanos, boolean success) {
+    boolean matched = decrement(PENDING);
     recordLatency(latencyNanos);
     if (success) {
       SUCCESSES.getAndAdd(this, 1L);
     } else {
       FAILURES.getAndAdd(this, 1L);
     }
+    return matched;
   }
 
   /**
@@ -158,22 +161,28 @@ public final class BackendLoad {
    * peak-EWMA estimate is left as it was.
    *
    * @param success whether the outcome was a success (feeds outlier detection)
+   * @return {@code true} when a request was in flight to end; {@code false} when none was (counted
+   *     in {@link #unmatchedCloses()}; the outcome still counts)
    */
-  public void requestFinished(boolean success) {
-    decrement(PENDING);
+  public boolean requestFinished(boolean success) {
+    boolean matched = decrement(PENDING);
     if (success) {
       SUCCESSES.getAndAdd(this, 1L);
     } else {
       FAILURES.getAndAdd(this, 1L);
     }
+    return matched;
   }
 
   /**
    * Records the end of a request that was abandoned before an outcome (the caller cancelled it):
    * only the in-flight count changes.
+   *
+   * @return {@code true} when a request was in flight to end; {@code false} when none was (counted
+   *     in {@link #unmatchedCloses()})
    */
-  public void requestCancelled() {
-    decrement(PENDING);
+  public boolean requestCancelled() {
+    return decrement(PENDING);
   }
 
   /**

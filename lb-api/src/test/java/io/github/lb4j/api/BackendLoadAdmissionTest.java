@@ -44,7 +44,7 @@ class BackendLoadAdmissionTest {
           }
         }
         case 2 -> {
-          load.requestFinished(true);
+          assertThat(load.requestFinished(true)).as("a request was in flight").isEqualTo(inFlight > 0);
           if (inFlight > 0) {
             inFlight--;
             successes++;
@@ -54,7 +54,7 @@ class BackendLoadAdmissionTest {
           }
         }
         case 3 -> {
-          load.requestFinished(false);
+          assertThat(load.requestFinished(false)).as("a request was in flight").isEqualTo(inFlight > 0);
           if (inFlight > 0) {
             inFlight--;
           } else {
@@ -63,7 +63,7 @@ class BackendLoadAdmissionTest {
           failures++;
         }
         default -> {
-          load.requestCancelled();
+          assertThat(load.requestCancelled()).as("a request was in flight").isEqualTo(inFlight > 0);
           if (inFlight > 0) {
             inFlight--;
           } else {

@@ -1115,9 +1115,10 @@ public final class BackendPool implements AutoCloseable {
     }
 
     /**
-     * Sets whether each request lease is its own object that refuses a second completion (counted in
-     * {@link PoolStats#doubleCompletions()}). Off by default: request leases are shared tokens and a
-     * pick allocates nothing; see {@link Lease}.
+     * Sets whether each request lease is its own object that refuses exactly its own second
+     * completion (counted in {@link PoolStats#doubleCompletions()}). Off by default: request leases
+     * are shared tokens, a pick allocates nothing, and a second completion is caught by the backend's
+     * in-flight count, possibly on another caller's completion; see {@link Lease}.
      *
      * @param track {@code true} to allocate one lease per request
      * @return this builder

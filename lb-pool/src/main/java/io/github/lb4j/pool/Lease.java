@@ -30,12 +30,18 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Three kinds, one type.</b> Refusals are shared constants. A request lease is, by default, a
  * token shared by every request in flight on the same backend and thread stripe (the pool makes two
- * per backend and stripe, plain and retry): a pick allocates nothing, but a token cannot tell one
- * request from another, so completing the same request twice is not detected; it is absorbed (no
- * count goes below zero, and the counts are right again once the backend is idle). Turn on {@link
+ * per backend and stripe, plain and retry): a pick allocates nothing, and a token reused by a later
+ * request is the same object. A token cannot tell one request from another, so a second completion
+ * is detected by the counts: the backend's in-flight count ends one request per completion and
+ * never goes below zero, and the completion that finds none in flight returns {@code false} and is
+ * counted in {@link PoolStats#doubleCompletions()} (with the backend's {@link
+ * io.github.lb4j.api.BackendLoad#unmatchedCloses()}). When other requests are in flight on the
+ * same backend, the second completion ends one of their counts instead, and the last of them is the
+ * one refused: every count stays exact and returns to zero, each double completion is counted once,
+ * but the {@code false} may reach another caller than the faulty one. Turn on {@link
  * BackendPool.Builder#leaseTracking(boolean) lease tracking} to get one object per request that
- * refuses a second completion and counts it in {@link PoolStats#doubleCompletions()}, at the price of
- * that allocation (about 32 bytes). A connection lease ({@link BackendPool#connect}) is always one
+ * refuses exactly its own second completion, at the price of that allocation (about 32 bytes). A
+ * connection lease ({@link BackendPool#connect}) is always one
  * object per connection: connections have a state ({@link #established}) that a shared token could
  * not hold, and they are rare enough to afford it.
  *
@@ -208,8 +214,9 @@ public final class Lease {
    *
    * @param outcome how it ended
    * @param latencyNanos the time from the pick's use to its answer; 0 or more (negative counts as 0)
-   * @return {@code true} when the completion was counted; {@code false} for a refused lease, and for
-   *     a second completion of a connection lease or of a tracked request lease
+   * @return {@code true} when the completion was counted; {@code false} for a refused lease, for a
+   *     second completion of a connection lease or of a tracked request lease, and for a completion
+   *     of a shared request token that found no request in flight on its backend (see above)
    */
   public boolean complete(Outcome outcome, long latencyNanos) {
     Objects.requireNonNull(outcome, "outcome");
@@ -219,8 +226,7 @@ public final class Lease {
       return false;
     }
     if (kind == SHARED) {
-      p.completeRequest(m, stripe, retry, outcome, latencyNanos);
-      return true;
+      return p.completeRequest(m, stripe, retry, outcome, latencyNanos);
     }
     int was = (int) STATE.getAndSet(this, DONE);
     if (was == DONE) {
@@ -228,7 +234,7 @@ public final class Lease {
       return false;
     }
     if (kind == TRACKED) {
-      p.completeRequest(m, stripe, retry, outcome, latencyNanos);
+      return p.completeRequest(m, stripe, retry, outcome, latencyNanos);
     } else {
       p.completeConnection(m, stripe, retry, was == ESTABLISHED, outcome, latencyNanos);
     }

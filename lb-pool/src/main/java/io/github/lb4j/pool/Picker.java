@@ -308,25 +308,39 @@ final class Picker {
     return Lease.refused(why);
   }
 
-  void completeRequest(Member m, int stripe, boolean retry, Outcome outcome, long latencyNanos) {
+  /**
+   * Ends one request on its backend's counters and its stripe's share of the circuit breaker.
+   *
+   * @return {@code false} when the backend had no request in flight: a second completion of a
+   *     request, counted as such; the rest of the completion (budget, outlier detection) is skipped
+   */
+  boolean completeRequest(Member m, int stripe, boolean retry, Outcome outcome, long latencyNanos) {
     BackendLoad load = m.load;
     boolean success = outcome == Outcome.SUCCESS;
+    boolean matched;
     if (outcome == Outcome.CANCELLED) {
-      load.requestCancelled();
+      matched = load.requestCancelled();
     } else if (feedLatency) {
-      load.requestFinished(latencyNanos, success);
+      matched = load.requestFinished(latencyNanos, success);
     } else {
-      load.requestFinished(success);
+      matched = load.requestFinished(success);
     }
+    // Released even for an unmatched end: a second completion that found another request in flight
+    // on the backend ended that one's count instead, and this unit is that request's.
     StripedGauge gauge = requests;
     if (gauge != null) {
       gauge.release(stripe);
+    }
+    if (!matched) {
+      doubleCompletions.increment();
+      return false;
     }
     if (observer != null && outcome != Outcome.CANCELLED) {
       // A request's answer is layer 7: a failure is a wrong answer, which layer 4 ignores.
       observe(m.id, success ? TrafficObserver.Event.HTTP_OK : TrafficObserver.Event.HTTP_BAD_STATUS);
     }
     finish(m, retry, outcome, success);
+    return true;
   }
 
   void completeConnection(Member m, int stripe, boolean retry, boolean established, Outcome outcome, long latencyNanos) {

@@ -14,8 +14,9 @@ package io.github.lb4j.pool;
  * @param limited picks refused with {@link PickStatus#LIMIT}
  * @param budgetExhausted retries refused with {@link PickStatus#BUDGET}
  * @param circuitOpen picks refused with {@link PickStatus#CIRCUIT_OPEN}
- * @param doubleCompletions completions of a lease already completed, ignored (counted only for
- *     leases that can tell: connection leases, and request leases with lease tracking on)
+ * @param doubleCompletions completions of a lease already completed, refused: by the lease itself for
+ *     connection leases and tracked request leases, by the backend's in-flight count for shared
+ *     request tokens (see {@link Lease})
  */
 public record PoolStats(long activeRequests, long activeConnections, long activeRetries, long retries,
     long noBackend, long allExcluded, long limited, long budgetExhausted, long circuitOpen, long doubleCompletions) {}

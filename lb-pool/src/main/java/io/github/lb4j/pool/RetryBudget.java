@@ -36,8 +36,14 @@ final class RetryBudget {
     }
   }
 
+  /** Ends one retry; never below zero (a retry lease completed twice must not free another's share). */
   void release() {
-    active.decrementAndGet();
+    for (;;) {
+      int a = active.get();
+      if (a <= 0 || active.compareAndSet(a, a - 1)) {
+        return;
+      }
+    }
   }
 
   int active() {

@@ -28,8 +28,11 @@ final class Snapshot {
   /** The route of a pick whose subset matches no selector; {@code null} when subsets are off. */
   private final @Nullable Route fallback;
   final boolean closed;
-  private final Object[] keys;
-  private final Member[] values;
+  /**
+   * Open addressing, key and member side by side ({@code [2i]} the backend object, {@code [2i+1]}
+   * its member), so a hit reads one cache line, not one in a key array and one in a value array.
+   */
+  private final Object[] slots;
   private final int mask;
 
   Snapshot(Route route, Map<String, Route> subsets, @Nullable Route fallback, Map<Backend, Member> byObject,
@@ -39,16 +42,15 @@ final class Snapshot {
     this.route = fallback != null ? fallback : route;
     this.closed = closed;
     int capacity = Stripes.ceilPowerOfTwo(Math.max(4, byObject.size() * 2));
-    this.keys = new Object[capacity];
-    this.values = new Member[capacity];
+    this.slots = new Object[2 * capacity];
     this.mask = capacity - 1;
     for (Map.Entry<Backend, Member> e : byObject.entrySet()) {
       int i = slot(e.getKey());
-      while (keys[i] != null) {
+      while (slots[2 * i] != null) {
         i = (i + 1) & mask;
       }
-      keys[i] = e.getKey();
-      values[i] = e.getValue();
+      slots[2 * i] = e.getKey();
+      slots[2 * i + 1] = e.getValue();
     }
   }
 
@@ -57,8 +59,7 @@ final class Snapshot {
     this.fallback = fallback;
     this.route = fallback != null ? fallback : route;
     this.closed = table.closed;
-    this.keys = table.keys;
-    this.values = table.values;
+    this.slots = table.slots;
     this.mask = table.mask;
   }
 
@@ -91,10 +92,11 @@ final class Snapshot {
   /** Builds the table of one generation plus the objects of the previous one that still name a member. */
   static Map<Backend, Member> table(Map<Backend, Member> current, Snapshot previous) {
     Map<Backend, Member> out = new IdentityHashMap<>(current);
-    for (int i = 0; i < previous.keys.length; i++) {
-      Object k = previous.keys[i];
+    Object[] slots = previous.slots;
+    for (int i = 0; i < slots.length; i += 2) {
+      Object k = slots[i];
       if (k != null && !out.containsKey(k)) {
-        out.put((Backend) k, previous.values[i]);
+        out.put((Backend) k, (Member) slots[i + 1]);
       }
     }
     return out;
@@ -109,11 +111,12 @@ final class Snapshot {
 
   /** The member of a backend object the scheduler returned, or {@code null} when it is older than the previous generation. */
   @Nullable Member lookup(Backend backend) {
+    Object[] s = slots;
     int i = slot(backend);
     for (;;) {
-      Object k = keys[i];
+      Object k = s[2 * i];
       if (k == backend) {
-        return values[i];
+        return (Member) s[2 * i + 1];
       }
       if (k == null) {
         return null;

@@ -184,9 +184,11 @@ class BackendPoolTest {
       assertThat(a).isSameAs(b);
       assertThat(a.complete(Outcome.SUCCESS, 0)).isTrue();
       assertThat(b.complete(Outcome.SUCCESS, 0)).isTrue();
-      // A third completion has no request left to end: absorbed, nothing goes below zero.
-      assertThat(a.complete(Outcome.SUCCESS, 0)).isTrue();
+      // A third completion has no request left to end: refused and counted, nothing goes below zero.
+      assertThat(a.complete(Outcome.SUCCESS, 0)).isFalse();
+      assertThat(shared.stats().doubleCompletions()).isEqualTo(1);
       assertThat(shared.sessions().of("b0").pending()).isZero();
+      assertThat(shared.sessions().of("b0").unmatchedCloses()).isEqualTo(1);
       assertThat(shared.stats().activeRequests()).isZero();
 
       Lease c = tracked.pick(1L);

@@ -14,9 +14,12 @@ import io.github.lb4j.pool.PickStatus;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -45,6 +48,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * request key, {@code SessionCounters.of(backend)} for the counters, {@code requestStarted()} and
  * the clock-free {@code requestFinished(true)}: the same choice and the same counting, without the
  * circuit breaker, limits, lease and striping.
+ *
+ * <p>The floor, {@code bare}, is what an SDK writes with nothing but a scheduler: {@code select}
+ * and one {@link AtomicInteger} of requests in flight per backend (found by the backend object's
+ * identity), incremented and decremented, with no outcome counts and no failure detection. Its
+ * in-flight counts never reach the scheduler, so for {@code power-of-two-choices} its choices are
+ * blind (the two draws compare equal loads): it is the cost floor, not the same choice.
+ *
+ * <p>Working set: 100 backends (their counters, a few kilobytes), the scheduler's table (Maglev:
+ * 65,537 ints, 256 KiB) and 4,096 request keys per thread (32 KiB), all in L2.
  *
  * <pre>lb-benchmarks/bench BackendPoolBenchmark -prof gc</pre>
  */
@@ -76,6 +88,7 @@ public class BackendPoolBenchmark {
   private BackendPool pool;
   private Scheduler scheduler;
   private SessionCounters counters;
+  private Map<Backend, AtomicInteger> inFlight;
 
   /** One thread's precomputed request keys and its reusable flow key (for the peer). */
   @State(Scope.Thread)
@@ -107,6 +120,17 @@ public class BackendPoolBenchmark {
         || scheduler.backends().size() != backends) {
       throw new IllegalStateException("built " + pool + " and " + scheduler + " for " + algorithm + "/" + backends);
     }
+    inFlight = new IdentityHashMap<>();
+    for (Backend b : set) {
+      inFlight.put(b, new AtomicInteger());
+    }
+    MutableFlowKey probe = new MutableFlowKey();
+    for (long key = 0; key < KEYS; key++) {
+      Backend b = scheduler.select(probe.setV6(0, 0x2001_0DB8_0000_0000L, key, 0, 0x2001_0DB8_0000_0000L, key, 0));
+      if (b == null || !inFlight.containsKey(b)) {
+        throw new IllegalStateException(algorithm + ": select " + key + " answered " + b + ", not one of the set");
+      }
+    }
     for (long key = 0; key < KEYS; key++) {
       Lease lease = pool.pick(key);
       if (lease.status() != PickStatus.OK || !lease.complete(Outcome.SUCCESS, LATENCY_NANOS)) {
@@ -125,6 +149,9 @@ public class BackendPoolBenchmark {
       unmatched += l.unmatchedCloses();
     }
     pool.close();
+    for (AtomicInteger n : inFlight.values()) {
+      pending += n.get();
+    }
     if (pending != 0 || unmatched != 0) {
       throw new IllegalStateException("after the run: " + pending + " pending, " + unmatched + " unmatched");
     }
@@ -176,6 +203,39 @@ public class BackendPoolBenchmark {
   @Threads(2)
   public BackendLoad handWrittenTwoThreads(Keys keys) {
     return byHand(keys);
+  }
+
+  /**
+   * The floor: select and a bare in-flight counter per backend, on one thread.
+   *
+   * @param keys this thread's keys
+   * @return the counter used
+   */
+  @Benchmark
+  @Threads(1)
+  public AtomicInteger bare(Keys keys) {
+    return bareSelect(keys);
+  }
+
+  /**
+   * The floor on each of two threads sharing the scheduler.
+   *
+   * @param keys this thread's keys
+   * @return the counter used
+   */
+  @Benchmark
+  @Threads(2)
+  public AtomicInteger bareTwoThreads(Keys keys) {
+    return bareSelect(keys);
+  }
+
+  private AtomicInteger bareSelect(Keys keys) {
+    long key = keys.keys[keys.i++ & MASK];
+    Backend b = scheduler.select(keys.flow.setV6(0, 0x2001_0DB8_0000_0000L, key, 0, 0x2001_0DB8_0000_0000L, key, 0));
+    AtomicInteger n = inFlight.get(b);
+    n.incrementAndGet();
+    n.decrementAndGet();
+    return n;
   }
 
   private BackendLoad byHand(Keys keys) {
