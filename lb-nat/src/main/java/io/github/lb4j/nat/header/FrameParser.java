@@ -25,6 +25,11 @@ import java.nio.ByteOrder;
  * ports are 0. Ethernet padding after the IP packet is excluded: {@link #l3End()} is where the IP
  * packet ends.
  *
+ * <p>The common frame of an established flow (untagged Ethernet, IPv4 without options, not a
+ * fragment, TCP) takes a fast path: four wide reads and one test decide that the frame is such a
+ * frame and fill every field; anything else, errors included, takes the general path. Both leave the
+ * same fields (see {@link #parse}).
+ *
  * <p>For ICMP errors, {@link #parseQuoted()} classifies the quoted packet into the {@code inner*}
  * fields (RFC 792: the IP header and at least 8 bytes of the transport header).
  *
