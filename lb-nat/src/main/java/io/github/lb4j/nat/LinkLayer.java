@@ -100,8 +100,7 @@ final class LinkLayer {
         return counters.drop(DropReason.NO_NEIGHBOR);
       }
     }
-    EthernetFlyweight.destination(b, frameOffset, mac);
-    EthernetFlyweight.source(b, frameOffset, serversMac);
+    EthernetFlyweight.addresses(b, frameOffset, mac, serversMac);
     return Verdict.forward(servers.index());
   }
 

@@ -15,7 +15,9 @@ import java.util.Locale;
  * CLOCK_THREAD_CPUTIME_ID}), so that time the thread spends descheduled on a shared machine counts on
  * neither side. JMH's {@link PacketCoreBenchmark} remains the wall-clock figure.
  *
- * <pre>java -Xms3g -Xmx3g -cp lb-benchmarks/target/benchmarks.jar io.github.lb4j.benchmarks.nat.CpuTimeComparison 65536 50000000 uniform single</pre>
+ * <pre>java -Xms3g -Xmx3g -XX:+UseTransparentHugePages -cp lb-benchmarks/target/benchmarks.jar io.github.lb4j.benchmarks.nat.CpuTimeComparison 65536 50000000 uniform single</pre>
+ *
+ * (nat-baseline runs it so, with the C side's table on huge pages too, unless given {@code --pages 4k}.)
  */
 public final class CpuTimeComparison {
 

@@ -62,12 +62,18 @@ final class DnatPath {
     if (parser.protocolNumber() != 6 || parser.isIpv6()) {
       return Verdict.drop(DropReason.UNSUPPORTED);
     }
-    int slot = table.lookup(parser);
+    int slot = lookup(parser);
     if (slot < 0) {
       return Verdict.drop(DropReason.NO_FLOW);
     }
     table.touch(slot, parser.tcpFlags(), true, length);
     return rewrite(parser, b, offset, table.backend(slot));
+  }
+
+  /** The IPv4 lookup from the parser's fields, without the FlowKey interface in between. */
+  private int lookup(FrameParser p) {
+    return table.lookupIpv4(6, (int) p.sourceAddressLow(), p.sourcePort(), (int) p.destinationAddressLow(),
+        p.destinationPort());
   }
 
   /**
@@ -102,7 +108,7 @@ final class DnatPath {
         continue;
       }
       FrameParser p = parsers[i];
-      int slot = table.lookup(p);
+      int slot = lookup(p);
       if (slot < 0) {
         continue;
       }
@@ -146,13 +152,12 @@ final class DnatPath {
   private int rewrite(FrameParser parser, ByteBuffer b, int offset, int backend) {
     int l3 = parser.l3Offset();
     int l4 = parser.l4Offset();
-    int vip = Ipv4Flyweight.destinationAddress(b, l3);
+    int vip = (int) parser.destinationAddressLow();
     int rip = backendAddress[backend];
     Ipv4Flyweight.destinationAddress(b, l3, rip);
     Ipv4Flyweight.headerChecksum(b, l3, Checksums.update32(Ipv4Flyweight.headerChecksum(b, l3), vip, rip));
     TcpFlyweight.checksum(b, l4, Checksums.update32(TcpFlyweight.checksum(b, l4), vip, rip));
-    EthernetFlyweight.destination(b, offset, backendMac[backend]);
-    EthernetFlyweight.source(b, offset, LB_MAC);
+    EthernetFlyweight.addresses(b, offset, backendMac[backend], LB_MAC);
     return Verdict.forward(1);
   }
 }

@@ -439,29 +439,29 @@ public final class FlowTable {
     long k0 = keyV4(proto, client, clientPort);
     long k1 = destinationV4(destination, destinationPort);
     long[] s = slots;
-    int line = line1(k0);
+    long h = scramble(k0);
+    int line = (int) ((h * m1) >>> shift);
     int b = BASE + line * LINE;
-    int slot;
-    if (s[b] == k0 && (s[b + 1] & DEST_MASK) == k1) {
-      slot = 2 * line;
-    } else if (s[b + STRIDE] == k0 && (s[b + STRIDE + 1] & DEST_MASK) == k1 && (s[b] & V6) == 0) {
-      slot = 2 * line + 1;
-    } else {
-      slot = findV4(line2(k0), k0, k1);
+    int slot = 2 * line;
+    if (s[b] != k0 || (s[b + 1] & DEST_MASK) != k1) {
+      if (s[b + STRIDE] == k0 && (s[b + STRIDE + 1] & DEST_MASK) == k1 && (s[b] & V6) == 0) {
+        slot++;
+      } else {
+        // The second line, written out here rather than called: about one flow in eight lives there,
+        // and the call the JIT left out of line cost more than the probe itself.
+        line = (int) ((h * m2) >>> shift);
+        b = BASE + line * LINE;
+        slot = 2 * line;
+        if (s[b] != k0 || (s[b + 1] & DEST_MASK) != k1) {
+          if (s[b + STRIDE] != k0 || (s[b + STRIDE + 1] & DEST_MASK) != k1 || (s[b] & V6) != 0) {
+            bump(FlowCounter.MISSES);
+            return MISSING;
+          }
+          slot++;
+        }
+      }
     }
     return found(slot);
-  }
-
-  private int findV4(int line, long k0, long k1) {
-    long[] s = slots;
-    int b = BASE + line * LINE;
-    if (s[b] == k0 && (s[b + 1] & DEST_MASK) == k1) {
-      return 2 * line;
-    }
-    if (s[b + STRIDE] == k0 && (s[b + STRIDE + 1] & DEST_MASK) == k1 && (s[b] & V6) == 0) {
-      return 2 * line + 1;
-    }
-    return MISSING;
   }
 
   private int findV6(int line, long k0, long k1, long sh, long sl, long dh, long dl) {

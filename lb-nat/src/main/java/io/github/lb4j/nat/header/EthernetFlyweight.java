@@ -244,4 +244,19 @@ public final class EthernetFlyweight extends HeaderFlyweight {
   public static void source(ByteBuffer buffer, int offset, long mac) {
     u48(buffer, offset + SOURCE_OFFSET, mac);
   }
+
+  /**
+   * Writes both MAC addresses of the frame at {@code offset} in two stores (8 and 4 bytes) instead
+   * of four: the same 12 bytes as {@link #destination(ByteBuffer, int, long)} then {@link
+   * #source(ByteBuffer, int, long)}, for the per-packet rewrite of the forwarding modes.
+   *
+   * @param buffer the buffer, big-endian
+   * @param offset the frame's first byte
+   * @param destination the destination's low 48 bits
+   * @param source the source's low 48 bits
+   */
+  public static void addresses(ByteBuffer buffer, int offset, long destination, long source) {
+    buffer.putLong(offset + DESTINATION_OFFSET, destination << 16 | (source >>> 32 & 0xFFFF));
+    buffer.putInt(offset + SOURCE_OFFSET + 2, (int) source);
+  }
 }

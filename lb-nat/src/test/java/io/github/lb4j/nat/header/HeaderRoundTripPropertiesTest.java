@@ -31,6 +31,21 @@ class HeaderRoundTripPropertiesTest {
     assertThat(e.etherType()).isEqualTo(type == EthernetFlyweight.TPID_8021Q ? 0x0800 : type);
   }
 
+  @Property(tries = 500)
+  void ethernetAddresses_inTwoStores_areTheBytesOfTheFourStores(@ForAll @LongRange(max = 0xFFFF_FFFF_FFFFL) long dst,
+      @ForAll @LongRange(max = 0xFFFF_FFFF_FFFFL) long src, @ForAll @IntRange(max = 100) int offset, @ForAll long fill) {
+    ByteBuffer four = ByteBuffer.allocate(128);
+    ByteBuffer two = ByteBuffer.allocate(128);
+    for (int i = 0; i < 128; i += 8) {
+      four.putLong(i, fill * (i + 1));
+      two.putLong(i, fill * (i + 1));
+    }
+    EthernetFlyweight.destination(four, offset, dst);
+    EthernetFlyweight.source(four, offset, src);
+    EthernetFlyweight.addresses(two, offset, dst, src);
+    assertThat(two.array()).isEqualTo(four.array());
+  }
+
   @Property(tries = 200)
   void arp(@ForAll @IntRange(max = 65535) int oper, @ForAll @LongRange(max = 0xFFFF_FFFF_FFFFL) long sha, @ForAll int spa,
       @ForAll @LongRange(max = 0xFFFF_FFFF_FFFFL) long tha, @ForAll int tpa) {
