@@ -1,7 +1,7 @@
 package io.github.lb4j.pool;
 
+import io.github.lb4j.api.Addresses;
 import io.github.lb4j.api.Backend;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -218,8 +218,7 @@ public final class MembershipUnion implements MembershipSource {
   }
 
   private static String address(Backend b) {
-    InetAddress a = b.address();
-    return a.getHostAddress() + "|" + b.port();
+    return Addresses.format(b.address(), b.port());
   }
 
   @Override

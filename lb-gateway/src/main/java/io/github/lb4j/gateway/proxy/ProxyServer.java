@@ -266,6 +266,14 @@ public final class ProxyServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The entries kept per backend (failure counters, last check results): bounded by the membership,
+   * since a backend's entries leave with it. Any thread.
+   */
+  int perBackendEntries() {
+    return connectFailuresById.size() + lastResults.size();
+  }
+
   /** Whether the backend is in the pool's membership now. Any thread. */
   private boolean isMember(String backendId) {
     return pool.backend(backendId) != null;
