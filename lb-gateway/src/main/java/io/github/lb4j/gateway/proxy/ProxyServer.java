@@ -69,8 +69,8 @@ import org.slf4j.LoggerFactory;
  * owns membership (static {@link Builder#backend backends}, {@link Builder#membership membership
  * sources} such as lb-discovery's DNS SRV, A/AAAA and file sources, or both: a backend added,
  * removed or re-weighted by a source reaches the scheduler and its health check at once; a removed
- * one takes no new connection and its open ones relay until they end), weights (0 drains: no new connections, existing ones continue), administrative
- * states, health (a {@link HealthChecker} by name, run with rise and fall by lb-health's {@code
+ * one takes no new connection and its open ones relay until they end), weights (0 drains: no new
+ * connections, existing ones continue), administrative states, health (a {@link HealthChecker} by name, run with rise and fall by lb-health's {@code
  * HealthMonitor}) and the scheduler updates that publish them. Each backend connection is a
  * connection lease of that pool: opened inactive, {@link io.github.lb4j.pool.Lease#established
  * established} when the TCP handshake is done (its time feeds the latency estimate), completed when

@@ -140,6 +140,36 @@ class DiscoveryProxyTest {
   }
 
   @Test
+  void addressRecords_reloadedBySighup_addABackend_withoutAnOutage() throws Exception {
+    // Two servers on one port at two loopback addresses: dns:NAME:PORT gives every address the same port.
+    HttpBackend a = new HttpBackend("a", new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0));
+    a.start();
+    web.add(a);
+    int port = a.address().getPort();
+    HttpBackend b = new HttpBackend("b", new InetSocketAddress(InetAddress.getByName("127.0.0.3"), port));
+    b.start();
+    web.add(b);
+    Path hosts = dir.resolve("hosts");
+    Files.writeString(hosts, "127.0.0.2 web.example.test\n");
+    try (Dnsmasq dns = Dnsmasq.start(dir, TTL, List.of("addn-hosts=" + hosts))) {
+      DnsMembership names = DnsMembership.addresses("web.example.test", port).server(dns.address())
+          .minRefresh(Duration.ofSeconds(1)).build();
+      try (ProxyServer p = ProxyServer.builder().listen(new InetSocketAddress(LO, 0))
+          .membership("dns:web.example.test:" + port, names).build()) {
+        p.start();
+        assertThat(weights(p)).isEqualTo(Map.of("127.0.0.2:" + port, 1));
+        assertThat(shares(p, 3)).isEqualTo(Map.of("a", 3));
+
+        Files.writeString(hosts, "127.0.0.2 web.example.test\n127.0.0.3 web.example.test\n");
+        dns.reload();
+        await().atMost(GUARD).until(() -> weights(p).size() == 2);
+        assertThat(shares(p, 4)).isEqualTo(Map.of("a", 2, "b", 2));
+        assertThat(names.status().consecutiveFailures()).as("a reload is no outage").isZero();
+      }
+    }
+  }
+
+  @Test
   void noAnswerAtStart_listensAnyway_andTheBackendsJoinWhenTheServerAnswers() throws Exception {
     try (Dnsmasq dns = Dnsmasq.start(dir, TTL, List.of(Dnsmasq.WEB_A, Dnsmasq.srv(web(1).address(), 1)))) {
       dns.stop();

@@ -37,13 +37,38 @@ public final class Dnsmasq implements AutoCloseable {
   /** Starts dnsmasq with these configuration lines ({@code srv-host=...}, {@code host-record=...}). */
   public static Dnsmasq start(Path dir, int ttlSeconds, List<String> records) throws IOException {
     Path exe = Requirements.requireCommand("the DNS discovery tests", "dnsmasq");
-    int port;
-    try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-      port = probe.getLocalPort();
+    for (int attempt = 1; ; attempt++) {
+      Dnsmasq d = new Dnsmasq(exe, dir, freePort());
+      try {
+        d.restart(ttlSeconds, records);
+        return d;
+      } catch (IllegalStateException e) {
+        // Another process took the port between the probe and dnsmasq's bind: try another one.
+        if (attempt == 5 || !String.valueOf(e.getMessage()).contains("Address already in use")) {
+          throw e;
+        }
+      }
     }
-    Dnsmasq d = new Dnsmasq(exe, dir, port);
-    d.restart(ttlSeconds, records);
-    return d;
+  }
+
+  /**
+   * A port free for both UDP and TCP on 127.0.0.1, below the kernel's ephemeral range (32768 and
+   * up by default), so that the outgoing connections of other tests do not take it while dnsmasq
+   * restarts on it.
+   */
+  private static int freePort() throws IOException {
+    java.util.Random random = new java.util.Random();
+    InetAddress lo = InetAddress.getLoopbackAddress();
+    for (int i = 0; i < 1000; i++) {
+      int port = 20_000 + random.nextInt(12_000);
+      try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(lo, port));
+          java.net.ServerSocket tcp = new java.net.ServerSocket(port, 1, lo)) {
+        return port;
+      } catch (IOException taken) {
+        // in use: draw another
+      }
+    }
+    throw new IOException("no free port for dnsmasq in 20000..31999");
   }
 
   /** The SRV line of a backend on 127.0.0.1 ({@code web.example.test}). */
@@ -85,6 +110,21 @@ public final class Dnsmasq implements AutoCloseable {
         return false;
       }
     });
+  }
+
+  /**
+   * Sends SIGHUP: dnsmasq re-reads its {@code addn-hosts} files (A and AAAA records) without a
+   * restart, so the records change with no outage.
+   */
+  public void reload() throws IOException, InterruptedException {
+    Process p = process;
+    if (p == null) {
+      throw new IllegalStateException("dnsmasq is not running");
+    }
+    Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).inheritIO().start();
+    if (kill.waitFor() != 0) {
+      throw new IOException("kill -HUP " + p.pid() + " failed");
+    }
   }
 
   /** Stops the server: queries find nothing listening. */
