@@ -17,4 +17,7 @@ module com.example.embed {
   // GrpcPolicyCheck: the gRPC policy (it brings io.grpc) and the in-process transport.
   requires io.github.lb4j.grpc;
   requires io.grpc.inprocess;
+  // AdaptersCheck: lb-micrometer (it brings micrometer.core) and lb-discovery.
+  requires io.github.lb4j.micrometer;
+  requires io.github.lb4j.discovery;
 }

@@ -18,6 +18,8 @@ module io.github.lb4j.gateway {
   requires transitive io.github.lb4j.linux;
   requires transitive io.github.lb4j.announce;
   requires io.github.lb4j.micrometer;
+  // lb proxy --discover: DNS SRV, A/AAAA and file membership sources.
+  requires io.github.lb4j.discovery;
   requires micrometer.registry.prometheus;
   // The --metrics endpoint of lb proxy and lb datapath.
   requires jdk.httpserver;

@@ -11,6 +11,7 @@ import java.lang.invoke.VarHandle;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /*
  * gRPC's weighted_round_robin (gRFC A58, "weighted_round_robin LB policy"; grpc-java
@@ -37,6 +38,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * by a CAS): O(n) once per period, into the snapshot's spare buffer, so select never allocates.
  * Options: blackout-period, weight-expiration-period, weight-update-period (seconds, decimals
  * allowed), error-utilization-penalty.
+ *
+ * Each recomputation counts what gRFC A78 ("gRPC OTel Metrics for WRR, Pick First, and
+ * XdsClient") counts per scheduler update, as grpc-go's balancer/weightedroundrobin does: a round
+ * robin fallback when fewer than two weights are usable, each endpoint without a usable weight yet
+ * (no report, or within the blackout period), each endpoint whose weight expired (stale).
  */
 final class AdaptiveWeightedRoundRobinScheduler extends AbstractScheduler<AdaptiveWeightedRoundRobinScheduler.Table>
     implements LoadReportReceiver {
@@ -97,6 +103,11 @@ final class AdaptiveWeightedRoundRobinScheduler extends AbstractScheduler<Adapti
   private final double errorPenalty;
   private final PaddedCounter turn;
   private final ConcurrentHashMap<String, Endpoint> byId = new ConcurrentHashMap<>();
+  // A78's counters; recomputations are rare (once per update period), so plain atomics.
+  private final AtomicLong updates = new AtomicLong();
+  private final AtomicLong fallbacks = new AtomicLong();
+  private final AtomicLong notYetUsable = new AtomicLong();
+  private final AtomicLong stale = new AtomicLong();
 
   AdaptiveWeightedRoundRobinScheduler(SchedulerConfig config, Options options) {
     super("weighted-round-robin-adaptive", config, SlowStart.THINNING);
@@ -139,6 +150,11 @@ final class AdaptiveWeightedRoundRobinScheduler extends AbstractScheduler<Adapti
   }
 
   @Override
+  public WeightUpdates weightUpdates() {
+    return new WeightUpdates(updates.get(), fallbacks.get(), notYetUsable.get(), stale.get());
+  }
+
+  @Override
   Table build(Backend[] backends, int[] weights) {
     int n = backends.length;
     Endpoint[] endpoints = new Endpoint[n];
@@ -157,14 +173,21 @@ final class AdaptiveWeightedRoundRobinScheduler extends AbstractScheduler<Adapti
     return table;
   }
 
-  /** A58's weight of one endpoint at {@code now}: 0 while blacked out or expired. */
+  /** A58's weight of one endpoint at {@code now}: 0 while blacked out or expired (counted as A78 does). */
   private double weightAt(Endpoint e, long now) {
-    if (!e.reported || now - e.lastUpdated >= expiration) {
+    if (!e.reported) {
       e.nonEmptySince = NEVER;
+      notYetUsable.incrementAndGet();
+      return 0;
+    }
+    if (now - e.lastUpdated >= expiration) {
+      e.nonEmptySince = NEVER;
+      stale.incrementAndGet();
       return 0;
     }
     long since = e.nonEmptySince;
     if (blackout > 0 && (since == NEVER || now - since < blackout)) {
+      notYetUsable.incrementAndGet();
       return 0;
     }
     return e.weight;
@@ -189,6 +212,10 @@ final class AdaptiveWeightedRoundRobinScheduler extends AbstractScheduler<Adapti
         sum += w[i];
         max = Math.max(max, w[i]);
       }
+    }
+    updates.incrementAndGet();
+    if (weighted < 2) {
+      fallbacks.incrementAndGet();
     }
     double mean;
     if (weighted > 0) {

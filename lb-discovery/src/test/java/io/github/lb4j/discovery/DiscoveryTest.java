@@ -28,10 +28,12 @@ class DiscoveryTest {
   @Test
   void malformedSpecs_sayWhatIsExpected() {
     assertThatThrownBy(() -> Discovery.parse("consul:web")).hasMessage(
-        "discovery source 'consul:web': expected dns-srv:NAME, dns:NAME:PORT or file:PATH");
+        "discovery source 'consul:web': expected srv:NAME (or dns-srv:NAME), dns:NAME:PORT or file:PATH");
+    assertThatThrownBy(() -> Discovery.parse("_http._tcp.example.test")).hasMessageContaining("expected srv:NAME");
     assertThatThrownBy(() -> Discovery.parse("dns:web.example.test")).hasMessageContaining("dns:NAME:PORT");
     assertThatThrownBy(() -> Discovery.parse("dns:web.example.test:http")).hasMessageContaining("numeric port");
-    assertThatThrownBy(() -> Discovery.parse("dns:web.example.test:0")).hasMessageContaining("port must be 1..65535");
+    assertThatThrownBy(() -> Discovery.parse("dns:web.example.test:0")).hasMessage(
+        "discovery source 'dns:web.example.test:0': port must be 1..65535, was 0");
     assertThatThrownBy(() -> Discovery.parse("srv:")).hasMessageContaining("a service name");
     assertThatThrownBy(() -> Discovery.parse("file:" + dir.resolve("none.txt"))).hasMessageContaining("none.txt");
   }

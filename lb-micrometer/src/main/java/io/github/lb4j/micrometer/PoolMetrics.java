@@ -3,6 +3,7 @@ package io.github.lb4j.micrometer;
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.BackendLoad;
 import io.github.lb4j.api.HealthState;
+import io.github.lb4j.api.LoadReportReceiver;
 import io.github.lb4j.pool.BackendPool;
 import io.github.lb4j.pool.BackendState;
 import io.github.lb4j.pool.PoolListener;
@@ -74,6 +75,13 @@ import org.jspecify.annotations.Nullable;
  *       in the scheduler's current snapshot (eligible; drained ones with weight 0 included)</td></tr>
  *   <tr><td>{@code lb.scheduler.weight}</td><td>gauge</td><td>{@code scheduler}</td><td>sum of the weights in
  *       that snapshot</td></tr>
+ *   <tr><td>{@code grpc.lb.wrr.rr_fallback}</td><td>counter</td><td></td><td>weight recomputations that found
+ *       fewer than two usable weights (plain round robin); gRFC A78, only for a scheduler that adapts to load
+ *       reports ({@code weighted-round-robin-adaptive})</td></tr>
+ *   <tr><td>{@code grpc.lb.wrr.endpoint_weight_not_yet_usable}</td><td>counter</td><td></td><td>endpoints, per
+ *       recomputation, with no report yet or within the blackout period (A78)</td></tr>
+ *   <tr><td>{@code grpc.lb.wrr.endpoint_weight_stale}</td><td>counter</td><td></td><td>endpoints, per
+ *       recomputation, whose latest report is older than the expiration period (A78)</td></tr>
  * </table>
  *
  * <table>
@@ -253,6 +261,25 @@ public final class PoolMetrics implements MeterBinder, PoolListener {
     }
     FunctionCounter.builder("lb.pool.ejections", transitions.get(Transition.Cause.EJECTED), LongAdder::sum).tags(tags)
         .description("Backends ejected by outlier detection").register(r);
+    if (p.weightUpdates() != null) {
+      // gRFC A78's WRR counters, where the scheduler adapts its weights to load reports (gRFC A58).
+      wrr(r, p, "grpc.lb.wrr.rr_fallback", LoadReportReceiver.WeightUpdates::roundRobinFallbacks,
+          "Scheduler updates in which there were not enough endpoints with valid weight, which caused the WRR policy to"
+              + " fall back to RR behavior");
+      wrr(r, p, "grpc.lb.wrr.endpoint_weight_not_yet_usable", LoadReportReceiver.WeightUpdates::notYetUsable,
+          "Endpoints from each scheduler update that don't yet have usable weight information (no load report yet,"
+              + " or within the blackout period)");
+      wrr(r, p, "grpc.lb.wrr.endpoint_weight_stale", LoadReportReceiver.WeightUpdates::stale,
+          "Endpoints from each scheduler update whose latest weight is older than the expiration period");
+    }
+  }
+
+  private void wrr(MeterRegistry r, BackendPool p, String name, ToDoubleFunction<LoadReportReceiver.WeightUpdates> f,
+      String description) {
+    FunctionCounter.builder(name, p, pp -> {
+      LoadReportReceiver.WeightUpdates u = pp.weightUpdates();
+      return u == null ? 0 : f.applyAsDouble(u);
+    }).tags(tags).description(description).register(r);
   }
 
   private void refused(MeterRegistry r, BackendPool p, String reason, ToDoubleFunction<PoolStats> value) {

@@ -455,6 +455,26 @@ public final class BackendPool implements AutoCloseable {
   }
 
   /**
+   * Returns what the weight recomputations of a load-adaptive scheduler ({@code
+   * weighted-round-robin-adaptive}) found so far, summed over its instances (stripes, routes): the
+   * counts behind gRFC A78's {@code grpc.lb.wrr.*} counters. Any thread; allocates; never blocks.
+   *
+   * @return the counts, or {@code null} when the pool's scheduler does not adapt to load reports
+   */
+  public io.github.lb4j.api.LoadReportReceiver.@Nullable WeightUpdates weightUpdates() {
+    io.github.lb4j.api.LoadReportReceiver.WeightUpdates sum = null;
+    // The receivers are known once the first membership is published; before, the pool's own instances.
+    io.github.lb4j.api.LoadReportReceiver[] receivers = picker.receivers;
+    Object[] instances = receivers.length > 0 ? receivers : scheduler.all();
+    for (Object r : instances) {
+      if (r instanceof io.github.lb4j.api.LoadReportReceiver l) {
+        sum = sum == null ? l.weightUpdates() : sum.plus(l.weightUpdates());
+      }
+    }
+    return sum;
+  }
+
+  /**
    * Returns the scheduler the pool publishes to, for packet paths that select per flow themselves
    * (a NAT translator) and count sessions through {@link #sessions()}; {@code select} is safe from
    * any thread. Its {@code update} throws: the pool owns the membership.

@@ -13,6 +13,8 @@ import io.github.lb4j.gateway.http.HttpProxy;
 import io.github.lb4j.gateway.http.HttpProxyStats;
 import io.github.lb4j.pool.BackendPool;
 import io.github.lb4j.pool.BackendState;
+import io.github.lb4j.pool.MembershipSource;
+import io.github.lb4j.pool.MembershipUnion;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -89,7 +91,7 @@ final class HttpMode {
 
   /** The proxy and its pool, built but not started. */
   record Built(HttpProxy proxy, BackendPool pool, String algorithm, @Nullable String check, int backends,
-      Duration drainTimeout, HashOn hashOn) {}
+      Duration drainTimeout, HashOn hashOn, Map<String, MembershipSource> sources) {}
 
   /**
    * Builds the pool and the proxy from entries.
@@ -127,6 +129,8 @@ final class HttpMode {
                 + " (one server would get a double share); give it a weight instead");
           }
           backends.add(b);
+        } else if (key.equals("discover") || key.equals("dns-server")) {
+          continue;
         } else if (key.startsWith("algorithm.")) {
           algorithmOptions.put(e.key().substring("algorithm.".length()), e.value());
         } else if (SHARED_KEYS.contains(key) || HTTP_KEYS.contains(key)) {
@@ -140,7 +144,7 @@ final class HttpMode {
           throw new IllegalArgumentException(e.name() + " does not apply to the HTTP mode (backend connections are"
               + " shared by clients); the client is named in X-Forwarded-For and Forwarded");
         } else {
-          throw new IllegalArgumentException("unknown key '" + e.key() + "'; the HTTP mode knows: listen, backend ID, "
+          throw new IllegalArgumentException("unknown key '" + e.key() + "'; the HTTP mode knows: listen, backend ID, discover, dns-server, "
               + "algorithm, algorithm.OPTION, check, check.OPTION, " + String.join(", ", SHARED_KEYS.subList(1, SHARED_KEYS.size()))
               .replace("check, check.interval, check.timeout, check.rise, check.fall, ", "") + ", " + String.join(", ", HTTP_KEYS));
         }
@@ -151,10 +155,25 @@ final class HttpMode {
     if (listen.isEmpty()) {
       throw new IllegalArgumentException("no listen address: give --listen HOST:PORT or 'listen = HOST:PORT' in the file");
     }
-    if (backends.isEmpty()) {
-      throw new IllegalArgumentException("no backend: give --backend [ID=]HOST:PORT or 'backend ID = HOST:PORT' in the file");
+    boolean discovers = entries.stream().anyMatch(e -> e.key().equalsIgnoreCase("discover"));
+    if (backends.isEmpty() && !discovers) {
+      throw new IllegalArgumentException("no backend: give --backend [ID=]HOST:PORT or --discover SOURCE, or 'backend ID = HOST:PORT' in the file");
     }
-    BackendPool.Builder pb = BackendPool.builder().backends(backends);
+    Map<String, MembershipSource> sources = ProxyConfigFile.membershipSources(entries);
+    BackendPool.Builder pb = BackendPool.builder();
+    if (sources.isEmpty()) {
+      pb.backends(backends);
+    } else {
+      List<MembershipSource> parts = new ArrayList<>();
+      List<String> names = new ArrayList<>();
+      if (!backends.isEmpty()) {
+        parts.add(MembershipSource.of(backends));
+        names.add("static backends");
+      }
+      parts.addAll(sources.values());
+      names.addAll(sources.keySet());
+      pb.membership(MembershipUnion.of(parts, names));
+    }
     Entry current = null;
     try {
       String algorithm = "round-robin";
@@ -305,12 +324,13 @@ final class HttpMode {
           positiveInt(current);
         }
         current = null;
-        return new Built(hb.build(), pool, algorithm, checkName, backends.size(), drain, hashOn);
+        return new Built(hb.build(), pool, algorithm, checkName, backends.size(), drain, hashOn, sources);
       } catch (RuntimeException ex) {
         pool.close();
         throw ex;
       }
     } catch (IllegalArgumentException ex) {
+      sources.values().forEach(MembershipSource::close);
       throw new IllegalArgumentException(current == null ? ex.getMessage() : at(current, renamed(ex.getMessage(), current)), ex);
     }
   }
@@ -371,12 +391,14 @@ final class HttpMode {
           + proxy.listenAddresses().stream().map(Endpoints::format).collect(Collectors.joining(", "))
           + ", mode http, algorithm " + built.algorithm() + ", hash-on " + built.hashOn()
           + (built.check() == null ? ", no health check" : ", check " + built.check())
-          + ", " + built.backends() + " backends; SIGTERM or Ctrl-C drains for up to "
+          + ", " + proxy.pool().backends().size() + " backends"
+          + (built.sources().isEmpty() ? "" : " (discovering " + String.join(", ", built.sources().keySet()) + ")")
+          + "; SIGTERM or Ctrl-C drains for up to "
           + Durations.format(built.drainTimeout()) + ", a second one stops at once");
       out.flush();
       while (!signals.await(statusMillis > 0 ? statusMillis : 3_600_000)) {
         if (statusMillis > 0) {
-          out.println(status(proxy));
+          out.println(status(proxy, built.sources()));
           out.flush();
         }
       }
@@ -394,7 +416,7 @@ final class HttpMode {
     }
   }
 
-  static String status(HttpProxy proxy) {
+  static String status(HttpProxy proxy, Map<String, MembershipSource> sources) {
     HttpProxyStats s = proxy.stats();
     StringBuilder sb = new StringBuilder();
     sb.append("connections=").append(s.active()).append(" requests=").append(s.requests()).append(" forwarded=")
@@ -404,6 +426,7 @@ final class HttpMode {
     for (BackendState b : proxy.pool().backends()) {
       sb.append(" | ").append(b);
     }
+    sources.forEach((name, source) -> sb.append(" | ").append(DiscoveryStatus.describe(name, source)));
     return sb.toString();
   }
 

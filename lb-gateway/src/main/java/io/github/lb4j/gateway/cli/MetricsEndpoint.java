@@ -3,6 +3,8 @@ package io.github.lb4j.gateway.cli;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.github.lb4j.api.HealthState;
+import io.github.lb4j.discovery.DnsMembership;
+import io.github.lb4j.discovery.FileMembership;
 import io.github.lb4j.gateway.config.Endpoints;
 import io.github.lb4j.gateway.datapath.Datapath;
 import io.github.lb4j.gateway.proxy.BackendStatus;
@@ -12,8 +14,10 @@ import io.github.lb4j.linux.PacketSocket;
 import io.github.lb4j.micrometer.FlowTableMetrics;
 import io.github.lb4j.micrometer.TranslatorMetrics;
 import io.github.lb4j.nat.flow.FlowTable;
+import io.github.lb4j.pool.MembershipSource;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -22,8 +26,13 @@ import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.ToLongFunction;
@@ -40,11 +49,14 @@ final class MetricsEndpoint implements AutoCloseable {
   private static final String TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8";
 
   private final PrometheusMeterRegistry registry;
+  /** Runs before each scrape: registers the meters of backends that joined, removes those that left. */
+  private final Runnable beforeScrape;
   private final HttpServer server;
   private final ExecutorService executor;
 
-  private MetricsEndpoint(PrometheusMeterRegistry registry, InetSocketAddress listen) {
+  private MetricsEndpoint(PrometheusMeterRegistry registry, Runnable beforeScrape, InetSocketAddress listen) {
     this.registry = registry;
+    this.beforeScrape = beforeScrape;
     try {
       server = HttpServer.create(listen, 16);
     } catch (BindException e) {
@@ -74,6 +86,7 @@ final class MetricsEndpoint implements AutoCloseable {
         exchange.sendResponseHeaders(405, -1);
         return;
       }
+      beforeScrape.run();
       byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", TEXT_FORMAT);
       if (exchange.getRequestMethod().equals("HEAD")) {
@@ -100,25 +113,68 @@ final class MetricsEndpoint implements AutoCloseable {
         "Accepts and backend sockets that failed for the proxy's own lack of descriptors or ports");
     Gauge.builder("lb.proxy.connections.active", proxy, p -> p.stats().active())
         .description("Client connections open").register(r);
-    for (BackendStatus b : proxy.status()) {
-      String id = b.backend().id();
-      Tags t = Tags.of("backend", id);
-      Gauge.builder("lb.backend.sessions.active", proxy, p -> backend(p, id, BackendStatus::activeSessions)).tags(t)
-          .description("Connections relayed now").register(r);
-      FunctionCounter.builder("lb.backend.sessions", proxy, p -> backend(p, id, BackendStatus::totalSessions)).tags(t)
-          .description("Connections opened to the backend").register(r);
-      FunctionCounter.builder("lb.backend.connect.failures", proxy, p -> backend(p, id, BackendStatus::connectFailures)).tags(t)
-          .description("Connection attempts to the backend that failed").register(r);
-      Gauge.builder("lb.backend.weight", proxy, p -> backend(p, id, s -> s.backend().weight())).tags(t)
-          .description("The backend's weight (0 while drained)").register(r);
-      Gauge.builder("lb.backend.serving", proxy, p -> backend(p, id, s -> s.eligible() ? 1 : 0)).tags(t)
-          .description("1 when the backend takes new connections").register(r);
-      for (HealthState h : HealthState.values()) {
-        Gauge.builder("lb.backend.health", proxy, p -> backend(p, id, s -> s.health() == h ? 1 : 0)).tags(t)
-            .tag("state", h.name().toLowerCase(Locale.ROOT)).description("1 for the backend's health now").register(r);
+    proxy.membershipSources().forEach((name, source) -> discoveryMeters(r, name, source));
+    Map<String, List<Meter>> byBackend = new HashMap<>();
+    Runnable sync = () -> {
+      Set<String> now = new HashSet<>();
+      for (BackendStatus b : proxy.status()) {
+        now.add(b.backend().id());
+        byBackend.computeIfAbsent(b.backend().id(), id -> backendMeters(r, proxy, id));
       }
+      byBackend.entrySet().removeIf(e -> {
+        if (now.contains(e.getKey())) {
+          return false;
+        }
+        e.getValue().forEach(r::remove);
+        return true;
+      });
+    };
+    sync.run();
+    return new MetricsEndpoint(r, sync, listen);
+  }
+
+  /** The meters of one backend of a proxy: what its status says. */
+  private static List<Meter> backendMeters(PrometheusMeterRegistry r, ProxyServer proxy, String id) {
+    Tags t = Tags.of("backend", id);
+    List<Meter> m = new ArrayList<>();
+    m.add(Gauge.builder("lb.backend.sessions.active", proxy, p -> backend(p, id, BackendStatus::activeSessions)).tags(t)
+        .description("Connections relayed now").register(r));
+    m.add(FunctionCounter.builder("lb.backend.sessions", proxy, p -> backend(p, id, BackendStatus::totalSessions)).tags(t)
+        .description("Connections opened to the backend").register(r));
+    m.add(FunctionCounter.builder("lb.backend.connect.failures", proxy, p -> backend(p, id, BackendStatus::connectFailures)).tags(t)
+        .description("Connection attempts to the backend that failed").register(r));
+    m.add(Gauge.builder("lb.backend.weight", proxy, p -> backend(p, id, s -> s.backend().weight())).tags(t)
+        .description("The backend's weight (0 while drained)").register(r));
+    m.add(Gauge.builder("lb.backend.serving", proxy, p -> backend(p, id, s -> s.eligible() ? 1 : 0)).tags(t)
+        .description("1 when the backend takes new connections").register(r));
+    for (HealthState h : HealthState.values()) {
+      m.add(Gauge.builder("lb.backend.health", proxy, p -> backend(p, id, s -> s.health() == h ? 1 : 0)).tags(t)
+          .tag("state", h.name().toLowerCase(Locale.ROOT)).description("1 for the backend's health now").register(r));
     }
-    return new MetricsEndpoint(r, listen);
+    return m;
+  }
+
+  /**
+   * The state of a discovery source: backends it gives, lookups (or file loads) that failed in a row
+   * (0 while it answers; above 0 the last good membership is kept), lookups made.
+   */
+  private static void discoveryMeters(PrometheusMeterRegistry r, String name, MembershipSource source) {
+    Tags t = Tags.of("source", name);
+    if (source instanceof DnsMembership dns) {
+      Gauge.builder("lb.discovery.backends", dns, d -> d.status().backends().size()).tags(t)
+          .description("Backends the source gives now (its last good answer)").register(r);
+      Gauge.builder("lb.discovery.failures", dns, d -> d.status().consecutiveFailures()).tags(t)
+          .description("Lookups failed since the last good answer (the last good membership is kept)").register(r);
+      FunctionCounter.builder("lb.discovery.lookups", dns, d -> d.status().lookups()).tags(t)
+          .description("Lookups made, good or not").register(r);
+    } else if (source instanceof FileMembership file) {
+      Gauge.builder("lb.discovery.backends", file, f -> f.status().backends().size()).tags(t)
+          .description("Backends the source gives now (its last good answer)").register(r);
+      Gauge.builder("lb.discovery.failures", file, f -> f.status().lastError() == null ? 0 : 1).tags(t)
+          .description("1 while the file is rejected (the last good membership is kept)").register(r);
+      FunctionCounter.builder("lb.discovery.lookups", file, f -> f.status().loads()).tags(t)
+          .description("Lookups made, good or not").register(r);
+    }
   }
 
   private static void proxyCounter(PrometheusMeterRegistry r, ProxyServer proxy, String name, ToLongFunction<ProxyStats> f,
@@ -153,7 +209,7 @@ final class MetricsEndpoint implements AutoCloseable {
     }
     Gauge.builder("lb.datapath.backends.eligible", datapath, d -> d.eligible().size()).tags(mt)
         .description("Servers eligible for new flows (healthy, MAC resolved)").register(r);
-    return new MetricsEndpoint(r, listen);
+    return new MetricsEndpoint(r, () -> { }, listen);
   }
 
   @Override

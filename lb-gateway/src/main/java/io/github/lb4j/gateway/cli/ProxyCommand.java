@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Runs a TCP load-balancing proxy (a full proxy: backends see the proxy as their client, seed S6.1b).",
       "Example: lb proxy --listen 127.0.0.1:8080 --backend web-1=127.0.0.1:8081 --backend web-2=127.0.0.1:8082 "
-          + "--algorithm least-connections --check tcp"
+          + "--algorithm least-connections --check tcp",
+      "         lb proxy --listen 127.0.0.1:8080 --discover srv:_http._tcp.example.test --algorithm weighted-round-robin"
     })
 final class ProxyCommand implements Callable<Integer> {
 
@@ -64,6 +65,15 @@ final class ProxyCommand implements Callable<Integer> {
 
   @Option(names = {"-b", "--backend"}, paramLabel = "[ID=]HOST:PORT[,weight=N]", description = "A backend; repeatable. Without ID it is named backend-N.")
   List<String> backends = new ArrayList<>();
+
+  @Option(names = "--discover", paramLabel = "SOURCE",
+      description = "Backends from a membership source, followed as it changes; repeatable, with or instead of --backend: "
+          + "srv:NAME (DNS SRV, e.g. srv:_http._tcp.example.test), dns:NAME:PORT (A/AAAA), file:PATH (a backends file).")
+  List<String> discover = new ArrayList<>();
+
+  @Option(names = "--dns-server", paramLabel = "HOST[:PORT]",
+      description = "DNS server --discover asks (default: those of /etc/resolv.conf); repeatable.")
+  List<String> dnsServers = new ArrayList<>();
 
   @Option(names = {"-a", "--algorithm"}, paramLabel = "NAME", description = "Scheduling algorithm (default round-robin); the list is below.")
   @Nullable String algorithm;
@@ -170,8 +180,10 @@ final class ProxyCommand implements Callable<Integer> {
     if (entries.stream().noneMatch(e -> e.key().equalsIgnoreCase("listen"))) {
       throw new IllegalArgumentException("no listen address: give --listen HOST:PORT" + orInFile("listen = HOST:PORT"));
     }
-    if (entries.stream().noneMatch(e -> e.key().toLowerCase(Locale.ROOT).startsWith("backend"))) {
-      throw new IllegalArgumentException("no backend: give --backend [ID=]HOST:PORT" + orInFile("backend ID = HOST:PORT"));
+    if (entries.stream().noneMatch(e -> e.key().toLowerCase(Locale.ROOT).startsWith("backend")
+        || e.key().equalsIgnoreCase("discover"))) {
+      throw new IllegalArgumentException("no backend: give --backend [ID=]HOST:PORT or --discover SOURCE"
+          + orInFile("backend ID = HOST:PORT"));
     }
     ProxyServer proxy = builder.build();
     PrintWriter out = spec.commandLine().getOut();
@@ -202,7 +214,9 @@ final class ProxyCommand implements Callable<Integer> {
           + proxy.listenAddresses().stream().map(Endpoints::format).collect(Collectors.joining(", "))
           + ", algorithm " + proxy.scheduler().name()
           + (proxy.healthCheck() == null ? ", no health check" : ", check " + proxy.healthCheck().checker())
-          + ", " + proxy.status().size() + " backends; SIGTERM or Ctrl-C drains for up to "
+          + ", " + proxy.status().size() + " backends"
+          + (proxy.membershipSources().isEmpty() ? "" : " (discovering " + String.join(", ", proxy.membershipSources().keySet()) + ")")
+          + "; SIGTERM or Ctrl-C drains for up to "
           + Durations.format(proxy.drainTimeout()) + ", a second one stops at once");
       if (m != null) {
         out.println("lb proxy: metrics at " + m.url());
@@ -245,6 +259,7 @@ final class ProxyCommand implements Callable<Integer> {
           .append(" active=").append(b.activeSessions()).append(" total=").append(b.totalSessions())
           .append(" failures=").append(b.connectFailures());
     }
+    proxy.membershipSources().forEach((name, source) -> sb.append(" | ").append(DiscoveryStatus.describe(name, source)));
     spec.commandLine().getOut().println(sb);
   }
 
@@ -271,6 +286,8 @@ final class ProxyCommand implements Callable<Integer> {
       }
       out.add(new ProxyConfigFile.Entry("backend " + id, rest.replace(',', ' '), "--backend " + b, "--backend"));
     }
+    discover.forEach(d -> out.add(ProxyConfigFile.Entry.fromFlag("discover", d, "--discover")));
+    dnsServers.forEach(d -> out.add(ProxyConfigFile.Entry.fromFlag("dns-server", d, "--dns-server")));
     add(out, "algorithm", algorithm, "--algorithm");
     algorithmOptions.forEach((k, v) -> out.add(ProxyConfigFile.Entry.fromFlag("algorithm." + k, v, "--algorithm-option " + k)));
     add(out, "slow-start", slowStart, "--slow-start");

@@ -2,9 +2,11 @@ package io.github.lb4j.gateway.config;
 
 import io.github.lb4j.api.Backend;
 import io.github.lb4j.api.NoBackendPolicy;
+import io.github.lb4j.discovery.Discovery;
 import io.github.lb4j.gateway.proxy.HealthCheckSpec;
 import io.github.lb4j.gateway.proxy.ProxyProtocol;
 import io.github.lb4j.gateway.proxy.ProxyServer;
+import io.github.lb4j.pool.MembershipSource;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -32,7 +34,7 @@ import org.jspecify.annotations.Nullable;
  * be ...} for a file line, {@code --slow-start must be ...} for a flag.
  *
  * <p>The format is UTF-8 text, {@code key = value}, one per line; blank lines are ignored; {@code
- * listen} and {@code backend} may repeat, for other keys the last one wins. A {@code #} starts a
+ * listen}, {@code backend}, {@code discover} and {@code dns-server} may repeat, for other keys the last one wins. A {@code #} starts a
  * comment when it begins the line or follows a space or a tab; anywhere else it is part of the value
  * ({@code check.path = /status#x}), and {@code \#} writes a {@code #} that follows a space ({@code
  * check.contains = build \#42}). The keys follow HAProxy's vocabulary where it has one:
@@ -41,6 +43,8 @@ import org.jspecify.annotations.Nullable;
  * listen = 127.0.0.1:8080, [::1]:8080
  * backend web-1 = 127.0.0.1:8081 weight=3
  * backend web-2 = 127.0.0.1:8082
+ * discover = srv:_http._tcp.example.test   # or dns:NAME:PORT, file:PATH; repeatable, with or instead of backends
+ * dns-server = 127.0.0.1:53          # the DNS servers discover asks (default: /etc/resolv.conf's)
  * algorithm = maglev
  * algorithm.table-size = 65537      # an option of the algorithm
  * slow-start = 10s
@@ -294,6 +298,8 @@ public final class ProxyConfigFile {
           }
         } else if (key.startsWith("backend ") || key.equals("backend")) {
           builder.backend(backend(e));
+        } else if (key.equals("discover") || key.equals("dns-server")) {
+          continue;
         } else if (key.startsWith("algorithm.")) {
           builder.schedulerOption(e.key().substring("algorithm.".length()), e.value());
         } else if (SCALAR_KEYS.contains(key)) {
@@ -301,13 +307,14 @@ public final class ProxyConfigFile {
         } else if (key.startsWith("check.")) {
           checkOptions.put(e.key().substring("check.".length()), e);
         } else {
-          throw new IllegalArgumentException("unknown key '" + e.key() + "'; known: listen, backend ID, algorithm, "
+          throw new IllegalArgumentException("unknown key '" + e.key() + "'; known: listen, backend ID, discover, dns-server, algorithm, "
               + "algorithm.OPTION, " + String.join(", ", SCALAR_KEYS.subList(1, SCALAR_KEYS.size())) + ", check.OPTION");
         }
       } catch (IllegalArgumentException ex) {
         throw new IllegalArgumentException(e.at(ex.getMessage()), ex);
       }
     }
+    membershipSources(entries).forEach(builder::membership);
     for (Entry e : last.values()) {
       try {
         scalar(e, builder);
@@ -354,6 +361,69 @@ public final class ProxyConfigFile {
       }
     }
     return builder;
+  }
+
+  /**
+   * Builds the membership sources of the {@code discover} entries, their DNS queries sent to the
+   * {@code dns-server} entries' servers (a server without a port is on 53), named by their specs.
+   *
+   * @param entries every entry; the others are ignored
+   * @return the sources by spec, in entry order, none started
+   * @throws IllegalArgumentException naming the entry: a malformed spec (with what is expected), a
+   *     bad file source (its file and line), a bad server, a server given with no DNS source, or a
+   *     spec given twice
+   */
+  public static Map<String, MembershipSource> membershipSources(List<Entry> entries) {
+    List<InetSocketAddress> servers = new ArrayList<>();
+    Entry firstServer = null;
+    for (Entry e : entries) {
+      if (e.key().equalsIgnoreCase("dns-server")) {
+        firstServer = firstServer == null ? e : firstServer;
+        for (String part : e.value().split(",")) {
+          String t = part.strip();
+          if (t.isEmpty()) {
+            continue;
+          }
+          boolean noPort = t.indexOf(':') < 0 || (t.startsWith("[") && t.endsWith("]"));
+          try {
+            InetSocketAddress a = Endpoints.parse(e.name(), noPort ? t + ":53" : t);
+            if (a.getAddress().isAnyLocalAddress() || a.getPort() == 0) {
+              throw new IllegalArgumentException(e.name() + " needs an address and a port, was '" + t + "'");
+            }
+            servers.add(a);
+          } catch (IllegalArgumentException ex) {
+            throw new IllegalArgumentException(e.at(ex.getMessage()), ex);
+          }
+        }
+      }
+    }
+    Map<String, MembershipSource> out = new LinkedHashMap<>();
+    boolean asksDns = false;
+    try {
+      for (Entry e : entries) {
+        if (!e.key().equalsIgnoreCase("discover")) {
+          continue;
+        }
+        String spec = e.value().strip();
+        if (out.containsKey(spec)) {
+          throw new IllegalArgumentException(e.at(e.name() + " " + spec + " is given twice"));
+        }
+        try {
+          out.put(spec, Discovery.parse(spec, servers));
+        } catch (IllegalArgumentException | java.io.UncheckedIOException ex) {
+          throw new IllegalArgumentException(e.at(e.name() + ": " + ex.getMessage()), ex);
+        }
+        asksDns |= !spec.regionMatches(true, 0, "file:", 0, 5);
+      }
+      if (firstServer != null && !asksDns) {
+        throw new IllegalArgumentException(firstServer.at(firstServer.name() + " is set but no DNS source is: add "
+            + (firstServer.origin().isEmpty() ? "--discover srv:NAME" : "'discover = srv:NAME'") + " (or dns:NAME:PORT)"));
+      }
+    } catch (RuntimeException ex) {
+      out.values().forEach(MembershipSource::close);
+      throw ex;
+    }
+    return out;
   }
 
   private static String noCheck(Entry e) {

@@ -16,7 +16,9 @@ import io.github.lb4j.gateway.config.Durations;
 import io.github.lb4j.gateway.config.Endpoints;
 import io.github.lb4j.pool.BackendPool;
 import io.github.lb4j.pool.BackendState;
-import io.github.lb4j.pool.DynamicMembership;
+import io.github.lb4j.pool.MembershipSink;
+import io.github.lb4j.pool.MembershipSource;
+import io.github.lb4j.pool.MembershipUnion;
 import io.github.lb4j.pool.PoolListener;
 import io.github.lb4j.pool.Transition;
 import java.io.IOException;
@@ -64,8 +66,11 @@ import org.slf4j.LoggerFactory;
  * directions are done (TCP half-close as both endpoints see it).
  *
  * <p><b>Control plane.</b> The proxy has none of its own: a {@link BackendPool} ({@link #pool()})
- * owns membership, weights (0 drains: no new connections, existing ones continue), administrative
- * states, health (a {@link HealthChecker} by name, run with rise and fall by lb-health's {@code
+ * owns membership (static {@link Builder#backend backends}, {@link Builder#membership membership
+ * sources} such as lb-discovery's DNS SRV, A/AAAA and file sources, or both: a backend added,
+ * removed or re-weighted by a source reaches the scheduler and its health check at once; a removed
+ * one takes no new connection and its open ones relay until they end), weights (0 drains: no new
+ * connections, existing ones continue), administrative states, health (a {@link HealthChecker} by name, run with rise and fall by lb-health's {@code
  * HealthMonitor}) and the scheduler updates that publish them. Each backend connection is a
  * connection lease of that pool: opened inactive, {@link io.github.lb4j.pool.Lease#established
  * established} when the TCP handshake is done (its time feeds the latency estimate), completed when
@@ -102,7 +107,11 @@ public final class ProxyServer implements AutoCloseable {
 
   private final List<InetSocketAddress> requestedListen;
   private final BackendPool pool;
-  private final DynamicMembership membership;
+  /** The pool's membership: nothing until start(), then the union of the backends and the sources. */
+  private final StartedAtListen membership;
+  private final List<MembershipSource> sources;
+  private final List<String> sourceNames;
+  private final Duration discoveryWait;
   private final @Nullable HealthCheckSpec healthSpec;
   private final List<HealthListener> healthListeners;
   /** The last result of each backend's health check, passed to health listeners as the cause. */
@@ -117,10 +126,13 @@ public final class ProxyServer implements AutoCloseable {
   private final int backlog;
   private final boolean logLifecycle;
 
-  /** The backends as configured, in order; weights set before start replace their entry. */
+  /** The static backends, in order; weights set before start replace their entry. */
   private final Map<String, Backend> configured;
-  /** Connection attempts that failed, per backend id (the pool's counters count outcomes, not attempts). */
-  private final Map<String, LongAdder> connectFailuresById;
+  /**
+   * Connection attempts that failed, per backend id of the membership (the pool's counters count
+   * outcomes, not attempts); an entry leaves with its backend.
+   */
+  private final Map<String, LongAdder> connectFailuresById = new ConcurrentHashMap<>();
   private final List<ServerSocketChannel> listeners = new CopyOnWriteArrayList<>();
   private final List<EventLoop> loops = new CopyOnWriteArrayList<>();
   private volatile boolean started;
@@ -161,11 +173,11 @@ public final class ProxyServer implements AutoCloseable {
     this.backlog = b.backlog;
     this.logLifecycle = b.logLifecycle;
     this.configured = Collections.synchronizedMap(new LinkedHashMap<>(b.backends));
-    Map<String, LongAdder> failures = new LinkedHashMap<>();
-    b.backends.keySet().forEach(id -> failures.put(id, new LongAdder()));
-    this.connectFailuresById = Collections.unmodifiableMap(failures);
+    this.sources = List.copyOf(b.sources);
+    this.sourceNames = List.copyOf(b.sourceNames);
+    this.discoveryWait = b.discoveryWait;
+    this.membership = new StartedAtListen(sources);
     // The backends join at start(), so that nothing is checked or picked before the proxy listens.
-    this.membership = new DynamicMembership();
     BackendPool.Builder pb = BackendPool.builder()
         .scheduler(b.algorithm)
         .schedulerConfig(config)
@@ -183,7 +195,11 @@ public final class ProxyServer implements AutoCloseable {
       pb.healthCheck(checker, monitor -> monitor.interval(spec.interval()).timeout(spec.timeout())
           .rise(spec.rise()).fall(spec.fall())
           // Runs before the pool applies the same transition: the result is there for its listener.
-          .listener((backend, from, to, cause) -> lastResults.put(backend.id(), cause)));
+          .listener((backend, from, to, cause) -> {
+            if (isMember(backend.id())) {
+              lastResults.put(backend.id(), cause);
+            }
+          }));
     }
     this.pool = pb.build();
   }
@@ -216,10 +232,21 @@ public final class ProxyServer implements AutoCloseable {
         listeners.add(bind(address));
       }
       // Bound: the backends join the pool (and their checks start) before the first accept.
+      MembershipUnion union;
       synchronized (this) {
-        membership.set(List.copyOf(configured.values()));
+        List<MembershipSource> parts = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        if (!configured.isEmpty()) {
+          parts.add(MembershipSource.of(List.copyOf(configured.values())));
+          names.add("static backends");
+        }
+        parts.addAll(sources);
+        names.addAll(sourceNames);
+        union = MembershipUnion.of(parts, names);
+        membership.open(union);
         joined = true;
       }
+      awaitFirstMembership(union);
       pool.flush().join();
       for (int i = 0; i < eventLoopCount; i++) {
         EventLoop loop = new EventLoop(this, i);
@@ -235,11 +262,40 @@ public final class ProxyServer implements AutoCloseable {
       if (logLifecycle) {
         LOG.info("listening on {} with {} over {} backends",
             listenAddresses().stream().map(Endpoints::format).collect(java.util.stream.Collectors.joining(", ")),
-            pool.scheduler().name(), configured.size());
+            pool.scheduler().name(), pool.backends().size());
       }
     } catch (IOException | RuntimeException e) {
       close();
       throw e;
+    }
+  }
+
+  /**
+   * The entries kept per backend (failure counters, last check results): bounded by the membership,
+   * since a backend's entries leave with it. Any thread.
+   */
+  int perBackendEntries() {
+    return connectFailuresById.size() + lastResults.size();
+  }
+
+  /** Whether the backend is in the pool's membership now. Any thread. */
+  private boolean isMember(String backendId) {
+    return pool.backend(backendId) != null;
+  }
+
+  /** Waits for each source's first answer, so that the proxy does not listen with backends unknown. */
+  private void awaitFirstMembership(MembershipUnion union) {
+    if (sources.isEmpty()) {
+      return;
+    }
+    try {
+      List<String> silent = union.awaitFirstPush(discoveryWait);
+      if (!silent.isEmpty()) {
+        LOG.warn("no membership yet from {} after {}; listening with {} backends, the others join when it answers",
+            String.join(", ", silent), Durations.format(discoveryWait), union.backends().size());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -291,19 +347,23 @@ public final class ProxyServer implements AutoCloseable {
    * @throws IllegalStateException when the proxy is closed
    */
   public void setWeight(String backendId, int weight) {
-    Backend b = configured.get(backendId);
-    if (b == null) {
-      throw new IllegalArgumentException("unknown backend '" + backendId + "'; known: " + String.join(", ", configured.keySet()));
-    }
-    Backend reweighted = b.withWeight(weight);
     if (closed) {
       throw new IllegalStateException("proxy is closed");
     }
     synchronized (this) {
       if (!joined) {
-        configured.put(backendId, reweighted);
+        Backend b = configured.get(backendId);
+        if (b == null) {
+          throw new IllegalArgumentException("unknown backend '" + backendId + "'; known: " + String.join(", ", configured.keySet())
+              + (sources.isEmpty() ? "" : " (backends of membership sources join at start)"));
+        }
+        configured.put(backendId, b.withWeight(weight));
         return;
       }
+    }
+    if (pool.backend(backendId) == null) {
+      throw new IllegalArgumentException("unknown backend '" + backendId + "'; known: "
+          + pool.backends().stream().map(BackendState::id).collect(java.util.stream.Collectors.joining(", ")));
     }
     try {
       pool.setWeight(backendId, weight).join();
@@ -313,27 +373,49 @@ public final class ProxyServer implements AutoCloseable {
   }
 
   /**
-   * Returns every backend's weight, health and load now, in configuration order.
+   * Returns every backend's weight, health and load now: before {@link #start()} the static
+   * backends, then the pool's membership, in its order (static backends first, then each source's).
+   * A backend a source removed is no longer listed, even while its last connections finish.
    *
    * @return a new list of snapshots
    */
   public List<BackendStatus> status() {
-    List<Backend> backends;
-    synchronized (configured) {
-      backends = List.copyOf(configured.values());
-    }
     SessionCounters counters = pool.sessions();
-    List<BackendStatus> out = new ArrayList<>(backends.size());
-    for (Backend b : backends) {
-      BackendState state = pool.backend(b.id());
-      BackendLoad load = counters.of(b.id());
-      long failures = connectFailuresById.get(b.id()).sum();
-      if (state == null) {
-        out.add(new BackendStatus(b, HealthState.UNKNOWN, load.active() + load.inactive(), load.totalSessions(), failures, ""));
-      } else {
-        out.add(new BackendStatus(current(state), health(state), load.active() + load.inactive(), load.totalSessions(),
-            failures, state.detail()));
+    List<BackendStatus> out = new ArrayList<>();
+    boolean before;
+    synchronized (this) {
+      before = !joined;
+    }
+    if (before) {
+      List<Backend> backends;
+      synchronized (configured) {
+        backends = List.copyOf(configured.values());
       }
+      for (Backend b : backends) {
+        BackendLoad load = counters.of(b.id());
+        out.add(new BackendStatus(b, HealthState.UNKNOWN, load.active() + load.inactive(), load.totalSessions(), 0, ""));
+      }
+      return out;
+    }
+    for (BackendState state : pool.backends()) {
+      BackendLoad load = counters.of(state.id());
+      LongAdder failures = connectFailuresById.get(state.id());
+      out.add(new BackendStatus(current(state), health(state), load.active() + load.inactive(), load.totalSessions(),
+          failures == null ? 0 : failures.sum(), state.detail()));
+    }
+    return out;
+  }
+
+  /**
+   * Returns the membership sources given to the builder (lb-discovery's sources have a {@code
+   * status()} that tells their last lookup and error), in order, with their names.
+   *
+   * @return the sources by name; empty when the proxy has static backends only
+   */
+  public Map<String, MembershipSource> membershipSources() {
+    Map<String, MembershipSource> out = new LinkedHashMap<>();
+    for (int i = 0; i < sources.size(); i++) {
+      out.put(sourceNames.get(i), sources.get(i));
     }
     return out;
   }
@@ -593,12 +675,19 @@ public final class ProxyServer implements AutoCloseable {
     return best;
   }
 
-  /** Counts a failed connection attempt to a backend. Any thread. */
+  /**
+   * Counts a failed connection attempt to a backend of the membership. Any thread. The attempt holds
+   * its lease, so a removed backend's entry cannot come back after its last lease ended.
+   */
   void connectFailed(String backendId) {
     LongAdder n = connectFailuresById.get(backendId);
-    if (n != null) {
-      n.increment();
+    if (n == null) {
+      if (pool.backend(backendId) == null) {
+        return;
+      }
+      n = connectFailuresById.computeIfAbsent(backendId, id -> new LongAdder());
     }
+    n.increment();
   }
 
   /** The backend as the pool has it, with the weight the scheduler uses. */
@@ -619,6 +708,13 @@ public final class ProxyServer implements AutoCloseable {
   private void onPoolTransition(Transition t) {
     BackendState before = t.before();
     BackendState after = t.after();
+    if (after == null && (t.cause() == Transition.Cause.REMOVED || t.cause() == Transition.Cause.DRAINED)
+        && pool.backend(t.backendId()) == null) {
+      // Removed (and, at DRAINED, its last connection ended): nothing of it is kept.
+      connectFailuresById.remove(t.backendId());
+      lastResults.remove(t.backendId());
+      return;
+    }
     if (t.cause() != Transition.Cause.HEALTH_CHECK || before == null || after == null || healthListeners.isEmpty()) {
       return;
     }
@@ -645,6 +741,9 @@ public final class ProxyServer implements AutoCloseable {
   public static final class Builder {
     private final List<InetSocketAddress> listen = new ArrayList<>();
     private final Map<String, Backend> backends = new LinkedHashMap<>();
+    private final List<MembershipSource> sources = new ArrayList<>();
+    private final List<String> sourceNames = new ArrayList<>();
+    private Duration discoveryWait = Duration.ofSeconds(5);
     private String algorithm = "round-robin";
     private SchedulerConfig.Builder schedulerConfig = SchedulerConfig.builder();
     private @Nullable HealthCheckSpec health;
@@ -699,6 +798,41 @@ public final class ProxyServer implements AutoCloseable {
       if (backends.putIfAbsent(backend.id(), backend) != null) {
         throw new IllegalArgumentException("backend id '" + backend.id() + "' is used twice");
       }
+      return this;
+    }
+
+    /**
+     * Adds a membership source: its backends join those of {@link #backend} and of the other
+     * sources when the proxy starts, and follow it from then on (lb-discovery's {@code
+     * Discovery.parse("srv:_http._tcp.example.test")}, {@code DnsMembership}, {@code
+     * FileMembership}, or any {@link MembershipSource}). A backend whose id, or address and port,
+     * an earlier backend or source already has is left out with a warning. The proxy starts the
+     * source and closes it when it closes.
+     *
+     * @param name how logs and status name it, for example the spec it was parsed from
+     * @param source the source, not started
+     * @return this builder
+     */
+    public Builder membership(String name, MembershipSource source) {
+      sourceNames.add(Objects.requireNonNull(name, "name"));
+      sources.add(Objects.requireNonNull(source, "source"));
+      return this;
+    }
+
+    /**
+     * Sets how long {@link ProxyServer#start()} waits for each membership source's first answer
+     * before it listens anyway (a DNS server that does not answer); the backends join when the
+     * source answers. Default 5 s.
+     *
+     * @param wait zero (do not wait) or positive
+     * @return this builder
+     * @throws IllegalArgumentException naming the value when negative
+     */
+    public Builder discoveryWait(Duration wait) {
+      if (wait.isNegative()) {
+        throw new IllegalArgumentException("discovery-wait must not be negative, was " + wait);
+      }
+      this.discoveryWait = Durations.requireRepresentable("discovery-wait", wait);
       return this;
     }
 
@@ -938,15 +1072,15 @@ public final class ProxyServer implements AutoCloseable {
      *
      * @return a proxy, not yet started
      * @throws IllegalArgumentException naming what is missing or invalid: no listen address, no
-     *     backend, an unknown algorithm or checker (listing the known ones), a bad option
+     *     backend and no membership source, an unknown algorithm or checker (listing the known ones), a bad option
      * @throws UnsupportedOperationException when the platform cannot run the health check
      */
     public ProxyServer build() {
       if (listen.isEmpty()) {
         throw new IllegalArgumentException("no listen address: add one with listen(address)");
       }
-      if (backends.isEmpty()) {
-        throw new IllegalArgumentException("no backend: add one with backend(Backend.of(...))");
+      if (backends.isEmpty() && sources.isEmpty()) {
+        throw new IllegalArgumentException("no backend: add one with backend(Backend.of(...)) or a membership(...) source");
       }
       SchedulerConfig config = schedulerConfig.build();
       HealthChecker checker = health == null ? null : HealthCheckers.create(health.checker(), health.options());
@@ -956,7 +1090,61 @@ public final class ProxyServer implements AutoCloseable {
         if (checker != null) {
           checker.close();
         }
+        sources.forEach(MembershipSource::close);
         throw e;
+      }
+    }
+  }
+
+  /**
+   * The pool's membership source: holds the pool's sink until the proxy listens, then starts the
+   * union of the static backends and the sources on it; closing it (the pool does, when it closes)
+   * closes the union and every source, also those of a proxy never started. Any thread.
+   */
+  private static final class StartedAtListen implements MembershipSource {
+    private final List<MembershipSource> sources;
+    private @Nullable MembershipSink sink;
+    private @Nullable MembershipSource opened;
+    private boolean closed;
+
+    StartedAtListen(List<MembershipSource> sources) {
+      this.sources = sources;
+    }
+
+    @Override
+    public synchronized void start(MembershipSink sink) {
+      this.sink = sink;
+    }
+
+    /** Starts the source on the pool's sink; a closed proxy closes it instead. */
+    void open(MembershipSource source) {
+      MembershipSink s;
+      synchronized (this) {
+        s = sink;
+        if (closed || s == null) {
+          source.close();
+          return;
+        }
+        opened = source;
+      }
+      source.start(s);
+    }
+
+    @Override
+    public void close() {
+      MembershipSource o;
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        o = opened;
+        opened = null;
+      }
+      if (o != null) {
+        o.close();
+      } else {
+        sources.forEach(MembershipSource::close);
       }
     }
   }

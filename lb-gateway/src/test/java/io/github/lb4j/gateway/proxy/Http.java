@@ -7,12 +7,12 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /** A real, minimal HTTP/1.1 client for the tests: one request per connection. */
-final class Http {
+public final class Http {
 
   private Http() {}
 
   /** Sends GET / with Connection: close and returns the X-Backend header of a 200 answer. */
-  static String get(InetSocketAddress target) throws IOException {
+  public static String get(InetSocketAddress target) throws IOException {
     try (Socket s = new Socket()) {
       s.setSoTimeout(10_000);
       s.connect(target, 10_000);
@@ -21,7 +21,7 @@ final class Http {
   }
 
   /** Sends one GET on an open socket and returns the X-Backend header of the 200 answer. */
-  static String exchange(Socket s) throws IOException {
+  public static String exchange(Socket s) throws IOException {
     s.getOutputStream().write("GET / HTTP/1.1\r\nHost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
     InputStream in = s.getInputStream();
     StringBuilder head = new StringBuilder();
