@@ -582,10 +582,8 @@ final class LoopSession {
         remaining -= k;
         continue;
       }
-      if (client.olen > 0 && !flushClient()) {
-        waitForClient(w);
-        return;
-      }
+      // What arrived waits in the output buffer until it is full or the body complete, as with
+      // blocking I/O: a backend that cuts its body early still gets the client a 502.
       w.pos = w.lim = 0;
       int n;
       try {
