@@ -279,7 +279,10 @@ final class LoopSession {
       return;
     }
     keep = !last && (req.minor == 0 ? req.hasToken("connection", "keep-alive") : !req.hasToken("connection", "close"));
-    idempotent = ClientSession.IDEMPOTENT.contains(req.method);
+    idempotent = switch (req.method) {
+      case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" -> true; // RFC 9110 9.2.2, as ClientSession.IDEMPOTENT
+      default -> false;
+    };
     hashKey = proxy.hashOn.key(req, clientIp);
     excluded = null;
     tries = 0;
