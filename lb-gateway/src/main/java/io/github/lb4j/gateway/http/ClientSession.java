@@ -418,17 +418,22 @@ final class ClientSession implements Runnable {
         throw new HttpError(502, "backend switched protocols unasked");
       }
       if (h.status != 100 && req.minor == 1) {
-        client.writeAscii("HTTP/1.1 " + h.status + " " + h.reason + "\r\n");
-        List<String> options = Hop.connectionOptions(h);
-        for (int i = 0; i < h.size(); i++) {
-          if (!Hop.drop(h.names.get(i), options)) {
-            client.writeField(h.names.get(i), h.values.get(i));
-          }
-        }
-        client.crlf();
+        writeInterim(client, h);
         client.flush();
       }
     }
+  }
+
+  /** An interim (1xx) response head as the client gets it, hop-by-hop fields removed. */
+  static void writeInterim(Wire client, Head h) throws IOException {
+    client.writeAscii("HTTP/1.1 " + h.status + " " + h.reason + "\r\n");
+    List<String> options = Hop.connectionOptions(h);
+    for (int i = 0; i < h.size(); i++) {
+      if (!Hop.drop(h.names.get(i), options)) {
+        client.writeField(h.names.get(i), h.values.get(i));
+      }
+    }
+    client.crlf();
   }
 
   /** Sends an error page for an attempt that cannot be retried; whether the client stays depends on its body. */

@@ -502,14 +502,7 @@ final class LoopSession {
       // An interim response (103 Early Hints...) goes to an HTTP/1.1 client; 100 was not asked for.
       if (resp.status != 100 && a.req.minor == 1) {
         try {
-          client.writeAscii("HTTP/1.1 " + resp.status + " " + resp.reason + "\r\n");
-          List<String> options = Hop.connectionOptions(resp);
-          for (int i = 0; i < resp.size(); i++) {
-            if (!Hop.drop(resp.names.get(i), options)) {
-              client.writeField(resp.names.get(i), resp.values.get(i));
-            }
-          }
-          client.crlf();
+          ClientSession.writeInterim(client, resp);
         } catch (IOException e) {
           throw new IllegalStateException("a non-blocking write buffers", e);
         }
