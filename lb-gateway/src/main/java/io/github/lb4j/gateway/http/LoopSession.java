@@ -689,6 +689,7 @@ final class LoopSession {
     // Lingering close: the answer goes out, then what the client still sends is read and dropped
     // for a while, so closing with unread bytes does not reset the answer away.
     state = LINGER;
+    deadline = loop.now + ClientSession.LINGER_NANOS;
     if (flushClient()) {
       shutdownOutput();
     }

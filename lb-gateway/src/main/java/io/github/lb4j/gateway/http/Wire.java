@@ -18,8 +18,11 @@ import org.jspecify.annotations.Nullable;
  * SocketTimeoutException}; bytes that arrive after a message stay buffered for the next one
  * (pipelined requests are read in order, one at a time).
  *
- * <p>Confined to one thread at a time (a client connection's thread, or a backend connection's
- * borrower). Allocates only when a head outgrows the initial buffer; blocks in reads and writes.
+ * <p>Two modes over one channel: blocking (streams, for a {@link ClientSession}: reads and writes
+ * block) and non-blocking ({@link #nonBlocking}, for an event loop: {@link #readSome}, {@link
+ * #scanHead} and {@link #flushSome} never block, and output grows its buffer instead of waiting).
+ * Confined to one thread at a time (its loop, a client connection's thread, or a backend
+ * connection's borrower). Allocates only when a head outgrows the initial buffer.
  */
 final class Wire implements Closeable {
 
