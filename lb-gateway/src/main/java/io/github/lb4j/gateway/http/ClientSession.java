@@ -222,12 +222,8 @@ final class ClientSession implements Runnable {
     for (int attempt = 0; attempt < proxy.maxAttempts; attempt++) {
       Lease lease = excluded == null ? proxy.pool.pick(key) : proxy.pool.pick(key, excluded);
       if (!lease.isGranted()) {
-        if (lastStatus == 0) {
-          lastStatus = 503;
-          lastReason = "no backend available (" + lease.status().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")";
-        } else if (lease.status() == PickStatus.BUDGET) {
-          lastReason += "; retry budget spent";
-        }
+        lastReason = refusedReason(lease, lastStatus, lastReason);
+        lastStatus = lastStatus == 0 ? 503 : lastStatus;
         break;
       }
       Backend b = lease.backend();
@@ -262,6 +258,17 @@ final class ClientSession implements Runnable {
     boolean bodyRead = a.bodySent || length == 0;
     sendError(lastStatus, lastReason, keep && bodyRead);
     return keep && bodyRead && !proxy.draining;
+  }
+
+  /**
+   * Why a request goes unanswered when a pick is refused: no backend at the first attempt (503),
+   * else the last attempt's failure, and that the retry budget is spent when it is.
+   */
+  static String refusedReason(Lease lease, int lastStatus, String lastReason) {
+    if (lastStatus == 0) {
+      return "no backend available (" + lease.status().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")";
+    }
+    return lease.status() == PickStatus.BUDGET ? lastReason + "; retry budget spent" : lastReason;
   }
 
   /** The state of one request across attempts. */

@@ -19,8 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An HTTP/1.1 reverse proxy (HAProxy's {@code mode http}, a gateway in RFC 9110's terms) that
@@ -52,8 +50,6 @@ import org.slf4j.LoggerFactory;
  * methods; {@link #start} and {@link #drain} block.
  */
 public final class HttpProxy implements AutoCloseable {
-
-  private static final Logger log = LoggerFactory.getLogger(HttpProxy.class);
 
   /** What the proxy adds to say who the client was. */
   public enum ForwardedHeaders {

@@ -4,7 +4,6 @@ import io.github.lb4j.api.Backend;
 import io.github.lb4j.gateway.config.Endpoints;
 import io.github.lb4j.pool.Lease;
 import io.github.lb4j.pool.Outcome;
-import io.github.lb4j.pool.PickStatus;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,7 +12,6 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -302,12 +300,8 @@ final class LoopSession {
     }
     Lease lease = excluded == null ? proxy.pool.pick(hashKey) : proxy.pool.pick(hashKey, excluded);
     if (!lease.isGranted()) {
-      if (lastStatus == 0) {
-        lastStatus = 503;
-        lastReason = "no backend available (" + lease.status().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")";
-      } else if (lease.status() == PickStatus.BUDGET) {
-        lastReason += "; retry budget spent";
-      }
+      lastReason = ClientSession.refusedReason(lease, lastStatus, lastReason);
+      lastStatus = lastStatus == 0 ? 503 : lastStatus;
       giveUp();
       return;
     }
