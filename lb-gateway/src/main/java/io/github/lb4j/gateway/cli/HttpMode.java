@@ -321,7 +321,7 @@ final class HttpMode {
           hb.backlog(positiveInt(current));
         }
         if ((current = last.get("event-loops")) != null) {
-          positiveInt(current);
+          hb.eventLoops(positiveInt(current));
         }
         current = null;
         return new Built(hb.build(), pool, algorithm, checkName, backends.size(), drain, hashOn, sources);
@@ -368,7 +368,8 @@ final class HttpMode {
   static int run(CommandSpec spec, List<Entry> entries, Duration statusInterval) throws Exception {
     for (Entry e : entries) {
       if (e.key().equalsIgnoreCase("event-loops")) {
-        // Carrier threads of the virtual threads: read once, before the first virtual thread starts.
+        // Also the carriers of the virtual threads that serve bodies with blocking I/O: read once,
+        // before the first virtual thread starts.
         System.setProperty("jdk.virtualThreadScheduler.parallelism", e.value().strip());
       }
     }

@@ -86,7 +86,7 @@ final class BackendConnections implements AutoCloseable {
     try {
       ch.socket().connect(new InetSocketAddress(b.address(), b.port()), timeoutMillis);
       ch.socket().setTcpNoDelay(true);
-      return new Wire(ch.socket(), ch, bufferSize, maxBuffer);
+      return new Wire(ch, bufferSize, maxBuffer);
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;

@@ -21,20 +21,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection: reads requests one at a time, forwards each to a backend picked for it,
- * relays the response, and answers errors itself. Runs on its own virtual thread.
+ * One client connection served with blocking I/O on its own virtual thread: reads requests one at a
+ * time, forwards each to a backend picked for it, relays the response, and answers errors itself.
+ * An event loop ({@link LoopSession}) hands a connection over to it when a request has a body or a
+ * response is chunked or delimited by the close: it then serves the connection to its end.
  */
 final class ClientSession implements Runnable {
 
   private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
 
   /** Idempotent methods, RFC 9110 9.2.2. */
-  private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
+  static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
   private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
 
   /** How long a closing connection reads what its client still sends, so the answer is not reset. */
-  private static final long LINGER_NANOS = 1_000_000_000L;
+  static final long LINGER_NANOS = 1_000_000_000L;
 
   private final HttpProxy proxy;
   private final Wire client;
@@ -46,12 +48,51 @@ final class ClientSession implements Runnable {
   /** Whether any byte of the current response went to the client (an error page is then too late). */
   private boolean responseStarted;
 
-  ClientSession(HttpProxy proxy, Socket socket) throws IOException {
+  /** What to do first when an event loop hands the connection over mid-request; null: read a request. */
+  private @Nullable Start start;
+  private int served;
+
+  /** The first step of a connection handed over by an event loop. */
+  @FunctionalInterface
+  interface Start {
+    /** Runs it; returns whether the connection stays open for another request. */
+    boolean run() throws IOException;
+  }
+
+  /**
+   * Takes over a connection (its channel in blocking mode, deregistered from any selector).
+   *
+   * @param served the requests already served on it
+   */
+  ClientSession(HttpProxy proxy, Wire client, InetAddress clientIp, String clientHost, String localHost, int served) {
     this.proxy = proxy;
-    this.client = new Wire(socket, null, proxy.bufferSize, proxy.limits.maxHeadBytes());
-    this.clientIp = ((InetSocketAddress) socket.getRemoteSocketAddress()).getAddress();
-    this.clientHost = Endpoints.host(clientIp);
-    this.localHost = Endpoints.host(socket.getLocalAddress());
+    this.client = client;
+    this.clientIp = clientIp;
+    this.clientHost = clientHost;
+    this.localHost = localHost;
+    this.served = served;
+  }
+
+  /** Continues a request whose head the event loop read and checked: it has a body. */
+  void startWithRequest(Head req, boolean last, @Nullable String authority, boolean expectContinue, long length) {
+    idle = false;
+    start = () -> forward(req, last, authority, expectContinue, length);
+  }
+
+  /** Continues an exchange whose response head the event loop read: its body is chunked or ends with the close. */
+  void startWithResponse(Attempt a, Head resp, Wire be, Backend b, long headNanos, boolean keep) {
+    idle = false;
+    start = () -> {
+      Result r;
+      backendWire = be;
+      try {
+        r = relay(a, resp, be, b, headNanos, keep);
+      } finally {
+        a.complete(Outcome.CANCELLED, 0);
+        backendWire = null;
+      }
+      return r == Result.KEEP && keep && !proxy.draining;
+    };
   }
 
   /** The backend connection the current request uses, for the write-stall sweep. */
@@ -84,7 +125,13 @@ final class ClientSession implements Runnable {
   @Override
   public void run() {
     try {
-      int served = 0;
+      Start first = start;
+      if (first != null) {
+        start = null;
+        if (!first.run()) {
+          return;
+        }
+      }
       while (!proxy.draining || served == 0) {
         idle = true;
         Head req;
@@ -157,6 +204,13 @@ final class ClientSession implements Runnable {
       refuse(e.status, e.getMessage());
       return false;
     }
+    return forward(req, lastOnConnection, authority, expectContinue, length);
+  }
+
+  /** Forwards a checked request, with its retries; returns whether the connection stays open. */
+  private boolean forward(Head req, boolean lastOnConnection, @Nullable String authority, boolean expectContinue,
+      long length) throws IOException {
+    responseStarted = false;
     boolean keep = !lastOnConnection && (req.minor == 0 ? req.hasToken("connection", "keep-alive")
         : !req.hasToken("connection", "close"));
     boolean idempotent = IDEMPOTENT.contains(req.method);
@@ -168,12 +222,8 @@ final class ClientSession implements Runnable {
     for (int attempt = 0; attempt < proxy.maxAttempts; attempt++) {
       Lease lease = excluded == null ? proxy.pool.pick(key) : proxy.pool.pick(key, excluded);
       if (!lease.isGranted()) {
-        if (lastStatus == 0) {
-          lastStatus = 503;
-          lastReason = "no backend available (" + lease.status().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")";
-        } else if (lease.status() == PickStatus.BUDGET) {
-          lastReason += "; retry budget spent";
-        }
+        lastReason = refusedReason(lease, lastStatus, lastReason);
+        lastStatus = lastStatus == 0 ? 503 : lastStatus;
         break;
       }
       Backend b = lease.backend();
@@ -210,8 +260,19 @@ final class ClientSession implements Runnable {
     return keep && bodyRead && !proxy.draining;
   }
 
+  /**
+   * Why a request goes unanswered when a pick is refused: no backend at the first attempt (503),
+   * else the last attempt's failure, and that the retry budget is spent when it is.
+   */
+  static String refusedReason(Lease lease, int lastStatus, String lastReason) {
+    if (lastStatus == 0) {
+      return "no backend available (" + lease.status().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")";
+    }
+    return lease.status() == PickStatus.BUDGET ? lastReason + "; retry budget spent" : lastReason;
+  }
+
   /** The state of one request across attempts. */
-  private static final class Attempt {
+  static final class Attempt {
     final Head req;
     final long length;
     final boolean expectContinue;
@@ -240,7 +301,7 @@ final class ClientSession implements Runnable {
     }
   }
 
-  private enum Result {
+  enum Result {
     KEEP,
     CLOSE,
     RETRY
@@ -364,17 +425,22 @@ final class ClientSession implements Runnable {
         throw new HttpError(502, "backend switched protocols unasked");
       }
       if (h.status != 100 && req.minor == 1) {
-        client.writeAscii("HTTP/1.1 " + h.status + " " + h.reason + "\r\n");
-        List<String> options = Hop.connectionOptions(h);
-        for (int i = 0; i < h.size(); i++) {
-          if (!Hop.drop(h.names.get(i), options)) {
-            client.writeField(h.names.get(i), h.values.get(i));
-          }
-        }
-        client.crlf();
+        writeInterim(client, h);
         client.flush();
       }
     }
+  }
+
+  /** An interim (1xx) response head as the client gets it, hop-by-hop fields removed. */
+  static void writeInterim(Wire client, Head h) throws IOException {
+    client.writeAscii("HTTP/1.1 " + h.status + " " + h.reason + "\r\n");
+    List<String> options = Hop.connectionOptions(h);
+    for (int i = 0; i < h.size(); i++) {
+      if (!Hop.drop(h.names.get(i), options)) {
+        client.writeField(h.names.get(i), h.values.get(i));
+      }
+    }
+    client.crlf();
   }
 
   /** Sends an error page for an attempt that cannot be retried; whether the client stays depends on its body. */
@@ -459,7 +525,7 @@ final class ClientSession implements Runnable {
    *
    * @return the authority of an absolute-form target, or null
    */
-  private static @Nullable String checkTarget(Head req) {
+  static @Nullable String checkTarget(Head req) {
     String t = req.target;
     if (req.method.equals("CONNECT")) {
       throw new HttpError(501, "CONNECT is not supported");
@@ -489,7 +555,7 @@ final class ClientSession implements Runnable {
   }
 
   /** RFC 9112 3.2: one Host in HTTP/1.1 (none or one in 1.0), a valid uri-host [":" port]. */
-  private static void checkHost(Head req) {
+  static void checkHost(Head req) {
     int n = req.count("host");
     if (n > 1) {
       throw new HttpError(400, "more than one Host");
@@ -550,7 +616,7 @@ final class ClientSession implements Runnable {
   }
 
   /** 100-continue is answered by the proxy itself when it is ready for the body; anything else is 417. */
-  private static boolean checkExpect(Head req) {
+  static boolean checkExpect(Head req) {
     if (req.count("expect") == 0) {
       return false;
     }
@@ -563,6 +629,12 @@ final class ClientSession implements Runnable {
   }
 
   private void writeRequestHead(Wire be, Attempt a) throws IOException {
+    writeRequestHead(be, a, proxy, clientIp, clientHost, localHost);
+  }
+
+  /** The request head as the backend gets it: hop-by-hop fields out, the proxy's fields in. */
+  static void writeRequestHead(Wire be, Attempt a, HttpProxy proxy, InetAddress clientIp, String clientHost,
+      String localHost) throws IOException {
     Head req = a.req;
     be.writeAscii(req.method);
     be.writeAscii(" ");
@@ -611,7 +683,7 @@ final class ClientSession implements Runnable {
     }
     if (fh.forwarded()) {
       String forId = clientIp instanceof Inet6Address ? "\"[" + clientHost + "]\"" : clientHost;
-      String by = localHostNode();
+      String by = localHost.indexOf(':') >= 0 ? "\"[" + localHost + "]\"" : localHost;
       StringBuilder el = new StringBuilder(64).append("for=").append(forId).append(";by=").append(by)
           .append(";proto=http");
       if (host != null && !host.isEmpty()) {
@@ -626,15 +698,17 @@ final class ClientSession implements Runnable {
     be.crlf();
   }
 
-  private String localHostNode() {
-    return localHost.indexOf(':') >= 0 ? "\"[" + localHost + "]\"" : localHost;
-  }
-
   private static boolean token(String s) {
     return s.chars().allMatch(HeadParser::isTchar);
   }
 
   private void writeResponseHead(Head resp, long rlen, Head req, boolean keep) throws IOException {
+    writeResponseHead(client, proxy.via, resp, rlen, req, keep);
+  }
+
+  /** The response head as the client gets it. */
+  static void writeResponseHead(Wire client, @Nullable String via0, Head resp, long rlen, Head req, boolean keep)
+      throws IOException {
     client.writeAscii("HTTP/1.1 ");
     client.writeAscii(Integer.toString(resp.status));
     client.writeAscii(" ");
@@ -647,7 +721,7 @@ final class ClientSession implements Runnable {
       if (Hop.drop(n, options)) {
         continue;
       }
-      if (proxy.via != null && n.equalsIgnoreCase("via")) {
+      if (via0 != null && n.equalsIgnoreCase("via")) {
         via = via == null ? resp.values.get(i) : via + ", " + resp.values.get(i);
         continue;
       }
@@ -667,8 +741,8 @@ final class ClientSession implements Runnable {
     } else if (req.minor == 0) {
       client.writeField("Connection", "keep-alive");
     }
-    if (proxy.via != null) {
-      String mine = "1." + resp.minor + " " + proxy.via;
+    if (via0 != null) {
+      String mine = "1." + resp.minor + " " + via0;
       client.writeField("Via", via == null ? mine : via + ", " + mine);
     }
     client.crlf();
@@ -680,6 +754,19 @@ final class ClientSession implements Runnable {
       return;
     }
     responseStarted = true;
+    writeErrorPage(client, status, reason, keep);
+    try {
+      client.flush();
+    } catch (Wire.WriteFailed e) {
+      // the client is gone; nothing to tell it
+    }
+    if (!keep) {
+      client.lingeringClose(1 << 20, LINGER_NANOS);
+    }
+  }
+
+  /** Replaces pending output with a short text/plain error page; never reflects the request. */
+  static void writeErrorPage(Wire client, int status, @Nullable String reason, boolean keep) throws IOException {
     client.discardOutput();
     String body = status + " " + phrase(status) + (reason == null ? "" : ": " + reason) + "\n";
     byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -690,14 +777,6 @@ final class ClientSession implements Runnable {
     client.writeField("Connection", keep ? "keep-alive" : "close");
     client.crlf();
     client.write(bytes, 0, bytes.length);
-    try {
-      client.flush();
-    } catch (Wire.WriteFailed e) {
-      // the client is gone; nothing to tell it
-    }
-    if (!keep) {
-      client.lingeringClose(1 << 20, LINGER_NANOS);
-    }
   }
 
   static String phrase(int status) {

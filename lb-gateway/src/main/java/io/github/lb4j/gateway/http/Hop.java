@@ -2,7 +2,6 @@ package io.github.lb4j.gateway.http;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -26,11 +25,41 @@ final class Hop {
 
   /** Fields a trailer section must not carry onwards (framing and hop-by-hop ones). */
   static boolean isFraming(String name) {
-    return ALWAYS.contains(name.toLowerCase(Locale.ROOT));
+    return always(name);
+  }
+
+  /** ALWAYS by name length, so a field is looked up without lower-casing it (no allocation). */
+  private static final String[][] ALWAYS_BY_LENGTH = byLength(ALWAYS);
+
+  private static String[][] byLength(Set<String> names) {
+    int max = names.stream().mapToInt(String::length).max().orElse(0);
+    String[][] out = new String[max + 1][];
+    for (int n = 0; n <= max; n++) {
+      int len = n;
+      out[n] = names.stream().filter(x -> x.length() == len).toArray(String[]::new);
+    }
+    return out;
+  }
+
+  /** ALWAYS.contains(the name lower-cased). */
+  private static boolean always(String name) {
+    int n = name.length();
+    if (n >= ALWAYS_BY_LENGTH.length) {
+      return false;
+    }
+    for (String a : ALWAYS_BY_LENGTH[n]) {
+      if (a.equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The lower-case names of the fields the message's Connection header names (its options). */
   static List<String> connectionOptions(Head h) {
+    if (h.count("connection") == 0) {
+      return List.of();
+    }
     List<String> out = new ArrayList<>(0);
     for (String t : h.tokens("connection")) {
       if (!t.isEmpty() && !PROTECTED.contains(t) && !t.equals("close") && !t.equals("keep-alive")) {
@@ -42,7 +71,14 @@ final class Hop {
 
   /** Whether field i is dropped when forwarding. */
   static boolean drop(String name, List<String> options) {
-    String lower = name.toLowerCase(Locale.ROOT);
-    return ALWAYS.contains(lower) || (!options.isEmpty() && options.contains(lower));
+    if (always(name)) {
+      return true;
+    }
+    for (int i = 0; i < options.size(); i++) {
+      if (options.get(i).equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

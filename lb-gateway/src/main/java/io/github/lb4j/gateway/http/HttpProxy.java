@@ -3,9 +3,8 @@ package io.github.lb4j.gateway.http;
 import io.github.lb4j.pool.BackendPool;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.SocketException;
+import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,10 +16,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An HTTP/1.1 reverse proxy (HAProxy's {@code mode http}, a gateway in RFC 9110's terms) that
@@ -44,12 +42,14 @@ import org.slf4j.LoggerFactory;
  *       Forwarded} (RFC 7239) added, {@code Via} when configured.
  * </ul>
  *
- * <p>One virtual thread per client connection; blocking I/O with per-read deadlines. Any thread may
- * call the public methods; {@link #start} and {@link #drain} block.
+ * <p>Threads: a fixed number of event loops ({@link Builder#eventLoops}), each a selector thread
+ * serving its client connections and its own kept backend connections with non-blocking I/O
+ * (HAProxy's model: no thread hand-off and no lock on a request's path). A request with a body, and
+ * a response that is chunked or delimited by the close, are served with blocking I/O on a virtual
+ * thread that takes the connection over for the rest of its life. Any thread may call the public
+ * methods; {@link #start} and {@link #drain} block.
  */
 public final class HttpProxy implements AutoCloseable {
-
-  private static final Logger log = LoggerFactory.getLogger(HttpProxy.class);
 
   /** What the proxy adds to say who the client was. */
   public enum ForwardedHeaders {
@@ -105,13 +105,19 @@ public final class HttpProxy implements AutoCloseable {
   private final List<InetSocketAddress> listen;
   private final int backlog;
   private final boolean ownsPool;
-  private final Semaphore connections;
+  final Semaphore connections;
   private final int maxConnections;
-  private final long backendIdleNanos;
+  final long backendIdleNanos;
+  final long connectNanos;
+  final int maxIdlePerBackend;
+  private final int eventLoops;
 
-  private final List<ServerSocket> servers = new ArrayList<>();
-  private final List<Thread> acceptors = new ArrayList<>();
+  private final List<ServerSocketChannel> servers = new ArrayList<>();
+  private final List<HttpLoop> loops = new ArrayList<>();
+  /** The connections served with blocking I/O (the sweeper enforces their deadlines). */
   final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
+  /** Client connections open, on event loops or blocking. */
+  private final AtomicInteger open = new AtomicInteger();
   private final ScheduledExecutorService sweeper;
   volatile boolean draining;
   private volatile boolean closed;
@@ -147,6 +153,9 @@ public final class HttpProxy implements AutoCloseable {
     this.ownsPool = b.ownsPool;
     this.maxConnections = b.maxConnections;
     this.backendIdleNanos = b.backendIdleTimeout.toNanos();
+    this.connectNanos = b.connectTimeout.toNanos();
+    this.maxIdlePerBackend = b.maxIdlePerBackend;
+    this.eventLoops = b.eventLoops;
     this.connections = new Semaphore(b.maxConnections);
     this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "lb-http-sweeper");
@@ -177,14 +186,15 @@ public final class HttpProxy implements AutoCloseable {
     }
     try {
       for (InetSocketAddress a : listen) {
-        ServerSocket s = new ServerSocket();
+        ServerSocketChannel s = ServerSocketChannel.open();
         servers.add(s);
-        s.setReuseAddress(true);
+        s.socket().setReuseAddress(true);
         s.bind(a, backlog);
+        s.configureBlocking(false);
       }
     } catch (IOException e) {
-      for (ServerSocket s : servers) {
-        s.close();
+      for (ServerSocketChannel s : servers) {
+        closeQuietly(s);
       }
       servers.clear();
       throw e;
@@ -193,50 +203,39 @@ public final class HttpProxy implements AutoCloseable {
     sweeper.scheduleWithFixedDelay(backends::sweep, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
     // Timeouts fire within a quarter of the shortest one (at most 1 s late), as a timer wheel would.
     long shortest = Math.min(Math.min(headerNanos, keepAliveNanos), Math.min(clientNanos, backendNanos));
+    shortest = Math.min(shortest, connectNanos);
     long tickMillis = Math.max(10, Math.min(1000, shortest / 4_000_000));
     sweeper.scheduleWithFixedDelay(this::sweepSessions, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
-    int n = 0;
-    for (ServerSocket s : servers) {
-      acceptors.add(Thread.ofPlatform().daemon().name("lb-http-accept-" + n++).start(() -> accept(s)));
+    for (int i = 0; i < eventLoops; i++) {
+      HttpLoop l = new HttpLoop(this, i, tickMillis * 1_000_000L);
+      loops.add(l);
+    }
+    for (HttpLoop l : loops) {
+      for (ServerSocketChannel s : servers) {
+        l.listen(s);
+      }
+      l.start();
     }
   }
 
-  private void accept(ServerSocket server) {
-    while (!server.isClosed()) {
-      try {
-        connections.acquire();
-      } catch (InterruptedException e) {
-        return;
-      }
-      Socket s;
-      try {
-        s = server.accept();
-      } catch (IOException e) {
-        connections.release();
-        if (server.isClosed()) {
-          return;
-        }
-        // EMFILE and the like: the kernel keeps the connection queued; back off briefly.
-        log.warn("accept on {} failed: {}", server.getLocalSocketAddress(), e.toString());
-        try {
-          Thread.sleep(50);
-        } catch (InterruptedException ie) {
-          return;
-        }
-        continue;
-      }
-      accepted.increment();
-      try {
-        s.setTcpNoDelay(true);
-        ClientSession c = new ClientSession(this, s);
-        sessions.add(c);
-        Thread.ofVirtual().name("lb-http-client").start(c);
-      } catch (IOException | RuntimeException e) {
-        log.debug("client connection setup failed: {}", e.toString());
-        closeQuietly(s);
-        connections.release();
+  /** The loop to serve a new connection: the one serving the fewest, the accepting one on a tie. */
+  HttpLoop leastLoaded(HttpLoop self) {
+    HttpLoop best = self;
+    int least = self.load();
+    for (HttpLoop l : loops) {
+      int n = l.load();
+      if (n < least) {
+        best = l;
+        least = n;
       }
     }
+    return best;
+  }
+
+  /** Counts a connection accepted. */
+  void opened() {
+    accepted.increment();
+    open.incrementAndGet();
   }
 
   private void sweepSessions() {
@@ -246,13 +245,20 @@ public final class HttpProxy implements AutoCloseable {
     }
   }
 
-  /** Called by a session when its connection is closed. */
+  /** Called by a blocking session when its connection is closed. */
   void ended(ClientSession c) {
     if (sessions.remove(c)) {
-      ended.increment();
-      connections.release();
-      synchronized (sessions) {
-        sessions.notifyAll();
+      connectionEnded();
+    }
+  }
+
+  /** Counts a client connection closed, wherever it was served. */
+  void connectionEnded() {
+    ended.increment();
+    connections.release();
+    if (open.decrementAndGet() == 0 && draining) {
+      synchronized (open) {
+        open.notifyAll();
       }
     }
   }
@@ -264,8 +270,8 @@ public final class HttpProxy implements AutoCloseable {
    */
   public synchronized List<InetSocketAddress> listenAddresses() {
     List<InetSocketAddress> out = new ArrayList<>();
-    for (ServerSocket s : servers) {
-      out.add((InetSocketAddress) s.getLocalSocketAddress());
+    for (ServerSocketChannel s : servers) {
+      out.add((InetSocketAddress) s.socket().getLocalSocketAddress());
     }
     return out;
   }
@@ -285,8 +291,16 @@ public final class HttpProxy implements AutoCloseable {
    * @return a snapshot
    */
   public HttpProxyStats stats() {
-    return new HttpProxyStats(accepted.sum(), sessions.size(), requests.sum(), forwarded.sum(), clientErrors.sum(),
-        backendErrors.sum(), retries.sum(), backendConnects.sum(), backendReuses.sum(), backends.idleCount());
+    int idle = backends.idleCount();
+    for (HttpLoop l : loops()) {
+      idle += l.idleCount();
+    }
+    return new HttpProxyStats(accepted.sum(), open.get(), requests.sum(), forwarded.sum(), clientErrors.sum(),
+        backendErrors.sum(), retries.sum(), backendConnects.sum(), backendReuses.sum(), idle);
+  }
+
+  private synchronized List<HttpLoop> loops() {
+    return List.copyOf(loops);
   }
 
   /**
@@ -301,33 +315,38 @@ public final class HttpProxy implements AutoCloseable {
     long start = System.nanoTime();
     long before = ended.sum();
     draining = true;
+    List<HttpLoop> ls = loops();
+    for (HttpLoop l : ls) {
+      l.execute(l::drain);
+    }
     closeListeners();
     for (ClientSession c : sessions) {
       c.closeIfIdle();
     }
     long deadline = start + timeout.toNanos();
-    synchronized (sessions) {
-      while (!sessions.isEmpty()) {
+    synchronized (open) {
+      while (open.get() > 0) {
         long rem = deadline - System.nanoTime();
         if (rem <= 0) {
           break;
         }
         try {
-          sessions.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(rem)));
+          // connectionEnded notifies at zero; the bounded wait also covers a drain started at zero.
+          open.wait(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(rem))));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           break;
         }
       }
     }
-    long cut = sessions.size();
+    long cut = open.get();
     long finished = ended.sum() - before;
     close();
     return new HttpDrainReport(finished, cut, Duration.ofNanos(System.nanoTime() - start), cut == 0);
   }
 
   private synchronized void closeListeners() {
-    for (ServerSocket s : servers) {
+    for (ServerSocketChannel s : servers) {
       closeQuietly(s);
     }
   }
@@ -341,21 +360,18 @@ public final class HttpProxy implements AutoCloseable {
     closed = true;
     draining = true;
     closeListeners();
-    for (Thread t : acceptors) {
-      t.interrupt();
+    List<HttpLoop> ls = loops();
+    for (HttpLoop l : ls) {
+      l.shutdown();
     }
     for (ClientSession c : sessions) {
       c.abort();
     }
+    for (HttpLoop l : ls) {
+      l.join();
+    }
     backends.close();
     sweeper.shutdownNow();
-    for (Thread t : acceptors) {
-      try {
-        t.join(5_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
     if (ownsPool) {
       pool.close();
     }
@@ -398,6 +414,7 @@ public final class HttpProxy implements AutoCloseable {
     private int maxRequestsPerConnection = 0;
     private int bufferSize = 16_384;
     private int backlog = 4096;
+    private int eventLoops = 2;
     private ForwardedHeaders forwardedHeaders = ForwardedHeaders.BOTH;
     private @Nullable String via;
     private boolean ownsPool;
@@ -587,6 +604,20 @@ public final class HttpProxy implements AutoCloseable {
         throw new IllegalArgumentException("buffer-size must be at least 1024, was " + bytes);
       }
       this.bufferSize = bytes;
+      return this;
+    }
+
+    /**
+     * Event-loop threads serving the connections (default 2; HAProxy's {@code nbthread}).
+     *
+     * @param n 1 or more
+     * @return this
+     */
+    public Builder eventLoops(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("event-loops must be at least 1, was " + n);
+      }
+      this.eventLoops = n;
       return this;
     }
 

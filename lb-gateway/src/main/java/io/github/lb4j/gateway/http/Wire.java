@@ -18,8 +18,11 @@ import org.jspecify.annotations.Nullable;
  * SocketTimeoutException}; bytes that arrive after a message stay buffered for the next one
  * (pipelined requests are read in order, one at a time).
  *
- * <p>Confined to one thread at a time (a client connection's thread, or a backend connection's
- * borrower). Allocates only when a head outgrows the initial buffer; blocks in reads and writes.
+ * <p>Two modes over one channel: blocking (streams, for a {@link ClientSession}: reads and writes
+ * block) and non-blocking ({@link #nonBlocking}, for an event loop: {@link #readSome}, {@link
+ * #scanHead} and {@link #flushSome} never block, and output grows its buffer instead of waiting).
+ * Confined to one thread at a time (its loop, a client connection's thread, or a backend
+ * connection's borrower). Allocates only when a head outgrows the initial buffer.
  */
 final class Wire implements Closeable {
 
@@ -36,31 +39,141 @@ final class Wire implements Closeable {
   }
 
   final Socket socket;
-  private final @Nullable SocketChannel channel;
-  private final InputStream in;
-  private final OutputStream out;
+  final SocketChannel channel;
+  private @Nullable InputStream in;
+  private @Nullable OutputStream out;
   private final int maxBuffer;
   byte[] buf;
   int pos;
   int lim;
-  private final byte[] obuf;
-  private int olen;
+  private byte[] obuf;
+  int olen;
   private int[] starts = new int[32];
   private int[] ends = new int[32];
+  /** The head being scanned (kept across calls, so a head that trickles in is scanned once). */
+  private int scan = -1;
+  private int headLineStart;
+  private int headLines;
+  private int headSkipped;
+  private int headerBytes;
+  /** Views of buf and obuf for the channel, rebuilt when a buffer grows. */
+  private ByteBuffer inView;
+  private ByteBuffer outView;
+  /**
+   * Whether the channel is non-blocking, served by an event loop: then output that outgrows the
+   * buffer grows it instead of blocking in a write, and the caller flushes with {@link #flushSome}.
+   */
+  boolean nonBlocking;
+  /** The backend a pooled connection leads to; its event-loop owner while an exchange uses it. */
+  io.github.lb4j.api.@Nullable Backend backend;
+  @Nullable LoopSession owner;
+  java.nio.channels.@Nullable SelectionKey key;
   /** Whether any byte of the current head has arrived (for telling a quiet close from a cut head). */
   boolean started;
   /** For pooled backend connections: when it went idle, and whether it served before. */
   long idleSinceNanos;
   boolean reused;
 
-  Wire(Socket socket, @Nullable SocketChannel channel, int bufferSize, int maxBuffer) throws IOException {
-    this.socket = socket;
+  Wire(SocketChannel channel, int bufferSize, int maxBuffer) {
+    this.socket = channel.socket();
     this.channel = channel;
-    this.in = socket.getInputStream();
-    this.out = socket.getOutputStream();
     this.buf = new byte[bufferSize];
     this.obuf = new byte[bufferSize];
+    this.inView = ByteBuffer.wrap(buf);
+    this.outView = ByteBuffer.wrap(obuf);
     this.maxBuffer = Math.max(bufferSize, maxBuffer);
+  }
+
+  private InputStream in() throws IOException {
+    InputStream i = in;
+    if (i == null) {
+      in = i = socket.getInputStream();
+    }
+    return i;
+  }
+
+  private OutputStream out() throws IOException {
+    OutputStream o = out;
+    if (o == null) {
+      out = o = socket.getOutputStream();
+    }
+    return o;
+  }
+
+  /**
+   * Reads what the non-blocking channel has after lim, growing the buffer up to its maximum (a
+   * full buffer at its maximum reads nothing).
+   *
+   * @return the bytes read, 0 when none are ready or there is no room, -1 at end of stream
+   */
+  int readSome() throws IOException {
+    if (lim == buf.length) {
+      if (pos > 0 && scan < 0) {
+        compact();
+      } else if (buf.length < maxBuffer) {
+        grow();
+      } else {
+        return 0;
+      }
+    }
+    ByteBuffer v = inView;
+    v.limit(buf.length).position(lim);
+    int n = channel.read(v);
+    if (n > 0) {
+      lim += n;
+    }
+    return n;
+  }
+
+  /** Whether the read buffer is full at its largest size. */
+  boolean full() {
+    return lim == buf.length && buf.length >= maxBuffer && (pos == 0 || scan >= 0);
+  }
+
+  private void grow() {
+    buf = Arrays.copyOf(buf, Math.min(maxBuffer, buf.length * 2));
+    inView = ByteBuffer.wrap(buf);
+  }
+
+  /**
+   * Writes what the non-blocking channel takes of the pending output.
+   *
+   * @return whether everything went out
+   * @throws WriteFailed when the peer is gone
+   */
+  boolean flushSome() throws WriteFailed {
+    if (olen == 0) {
+      return true;
+    }
+    ByteBuffer v = outView;
+    v.limit(olen).position(0);
+    int n;
+    try {
+      n = channel.write(v);
+    } catch (IOException e) {
+      throw new WriteFailed(e);
+    }
+    sent += n;
+    if (n == olen) {
+      olen = 0;
+      return true;
+    }
+    System.arraycopy(obuf, n, obuf, 0, olen - n);
+    olen -= n;
+    return false;
+  }
+
+  /** Room left in the output buffer without growing it. */
+  int outputRoom() {
+    return obuf.length - olen;
+  }
+
+  private void ensureOutput(int more) {
+    int need = olen + more;
+    if (need > obuf.length) {
+      obuf = Arrays.copyOf(obuf, Math.max(need, obuf.length * 2));
+      outView = ByteBuffer.wrap(obuf);
+    }
   }
 
   /**
@@ -79,7 +192,7 @@ final class Wire implements Closeable {
     readDeadline = deadlineNanos;
     int n;
     try {
-      n = in.read(buf, lim, buf.length - lim);
+      n = in().read(buf, lim, buf.length - lim);
     } catch (IOException e) {
       if (timedOut) {
         throw new SocketTimeoutException("deadline passed");
@@ -123,7 +236,7 @@ final class Wire implements Closeable {
       if (pos > 0 && mayCompact) {
         compact();
       } else if (buf.length < maxBuffer) {
-        buf = Arrays.copyOf(buf, Math.min(maxBuffer, buf.length * 2));
+        grow();
       } else {
         throw new IllegalStateException("buffer full");
       }
@@ -160,41 +273,63 @@ final class Wire implements Closeable {
    * @throws SocketTimeoutException when a deadline passed
    */
   @Nullable Head readHead(boolean request, HttpLimits limits, long firstByteDeadline, long headNanos) throws IOException {
-    compact();
+    beginHead();
     started = lim > pos;
     long deadline = started && headNanos > 0 ? System.nanoTime() + headNanos : firstByteDeadline;
-    int scan = pos;
-    int lineStart = pos;
-    int lines = 0;
-    int skipped = 0;
-    int headerBytes = 0;
-    int maxHead = limits.maxHeadBytes();
+    while (true) {
+      Head h = scanHead(request, limits);
+      if (h != null) {
+        return h;
+      }
+      int n = fill(deadline, false);
+      if (n < 0) {
+        if (!started) {
+          return null;
+        }
+        throw new EOFException("connection closed within a message head");
+      }
+      if (!started) {
+        started = true;
+        if (headNanos > 0) {
+          deadline = System.nanoTime() + headNanos;
+        }
+      }
+    }
+  }
+
+  /** Starts a new head: moves what is buffered to the front, so the head's indices stay valid. */
+  void beginHead() {
+    compact();
+    scan = headLineStart = pos;
+    headLines = headSkipped = headerBytes = 0;
+  }
+
+  /**
+   * Scans what arrived of a head since the last call, without reading: the head when its empty
+   * line is in, else null (call again once more bytes are in). Limits are checked as bytes
+   * arrive. The buffer is not compacted while a head is scanned (it may grow).
+   *
+   * @throws HttpError for a malformed or too large head
+   */
+  @Nullable Head scanHead(boolean request, HttpLimits limits) {
+    if (scan < 0) {
+      beginHead();
+    }
     int fieldLimit = request ? limits.maxHeaders() : Math.max(limits.maxHeaders(), 256);
     while (true) {
       int nl = indexOfLf(scan, lim);
       if (nl < 0) {
         scan = lim;
-        if (lines == 0 && lim - lineStart > limits.maxRequestLine()) {
+        if (headLines == 0 && lim - headLineStart > limits.maxRequestLine()) {
           throw request ? new HttpError(414, "request line too long") : new HttpError(502, "status line too long");
         }
-        if (lim - pos >= maxHead || (lines > 0 && headerBytes + (lim - lineStart) > limits.maxHeaderBytes())) {
+        if (lim - pos >= limits.maxHeadBytes()
+            || (headLines > 0 && headerBytes + (lim - headLineStart) > limits.maxHeaderBytes())) {
           throw request ? new HttpError(431, "request header section too large") : new HttpError(502, "response head too large");
         }
-        int n = fill(deadline, false);
-        if (n < 0) {
-          if (!started) {
-            return null;
-          }
-          throw new EOFException("connection closed within a message head");
-        }
-        if (!started) {
-          started = true;
-          if (headNanos > 0) {
-            deadline = System.nanoTime() + headNanos;
-          }
-        }
-        continue;
+        return null;
       }
+      int lineStart = headLineStart;
       if (nl == lineStart || buf[nl - 1] != CR) {
         throw new HttpError(request ? 400 : 502, "bare LF as a line ending");
       }
@@ -205,17 +340,19 @@ final class Wire implements Closeable {
         }
       }
       if (end == lineStart) {
-        if (lines == 0) {
-          if (!request || ++skipped > 4) {
+        if (headLines == 0) {
+          if (!request || ++headSkipped > 4) {
             throw new HttpError(request ? 400 : 502, "empty lines before the start line");
           }
-          pos = lineStart = scan = nl + 1;
+          pos = headLineStart = scan = nl + 1;
           continue;
         }
         pos = nl + 1;
+        int lines = headLines;
+        scan = -1;
         return request ? HeadParser.request(buf, starts, ends, lines) : HeadParser.response(buf, starts, ends, lines);
       }
-      if (lines == 0) {
+      if (headLines == 0) {
         if (end - lineStart > limits.maxRequestLine()) {
           throw request ? new HttpError(414, "request line too long") : new HttpError(502, "status line too long");
         }
@@ -224,19 +361,24 @@ final class Wire implements Closeable {
         if (headerBytes > limits.maxHeaderBytes()) {
           throw request ? new HttpError(431, "request header section too large") : new HttpError(502, "response head too large");
         }
-        if (lines > fieldLimit) {
+        if (headLines > fieldLimit) {
           throw request ? new HttpError(431, "too many header fields") : new HttpError(502, "too many response header fields");
         }
       }
-      if (lines == starts.length) {
-        starts = Arrays.copyOf(starts, lines * 2);
-        ends = Arrays.copyOf(ends, lines * 2);
+      if (headLines == starts.length) {
+        starts = Arrays.copyOf(starts, headLines * 2);
+        ends = Arrays.copyOf(ends, headLines * 2);
       }
-      starts[lines] = lineStart;
-      ends[lines] = end;
-      lines++;
-      lineStart = scan = nl + 1;
+      starts[headLines] = lineStart;
+      ends[headLines] = end;
+      headLines++;
+      headLineStart = scan = nl + 1;
     }
+  }
+
+  /** Whether part of a head has arrived and is not complete yet. */
+  boolean headStarted() {
+    return lim > pos;
   }
 
   private int indexOfLf(int from, int to) {
@@ -334,6 +476,9 @@ final class Wire implements Closeable {
   // ---- output
 
   void write(byte[] b, int off, int len) throws IOException {
+    if (nonBlocking) {
+      ensureOutput(len);
+    }
     if (olen + len <= obuf.length) {
       System.arraycopy(b, off, obuf, olen, len);
       olen += len;
@@ -350,6 +495,9 @@ final class Wire implements Closeable {
 
   void writeAscii(String s) throws IOException {
     int n = s.length();
+    if (nonBlocking) {
+      ensureOutput(n);
+    }
     if (olen + n > obuf.length) {
       flush();
       if (n > obuf.length) {
@@ -374,6 +522,9 @@ final class Wire implements Closeable {
   }
 
   void crlf() throws IOException {
+    if (nonBlocking) {
+      ensureOutput(2);
+    }
     if (olen + 2 > obuf.length) {
       flush();
     }
@@ -401,7 +552,7 @@ final class Wire implements Closeable {
   private void rawWrite(byte[] b, int off, int len) throws IOException {
     writingSince = System.nanoTime() | 1;
     try {
-      out.write(b, off, len);
+      out().write(b, off, len);
       sent += len;
     } catch (IOException e) {
       throw new WriteFailed(e);
@@ -455,7 +606,7 @@ final class Wire implements Closeable {
    * has sent its FIN by now; reusing it would fail the next request).
    */
   boolean idleAndOpen() {
-    if (pos != lim || channel == null || !channel.isOpen()) {
+    if (pos != lim || !channel.isOpen()) {
       return false;
     }
     try {
