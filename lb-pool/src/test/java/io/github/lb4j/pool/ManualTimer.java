@@ -95,7 +95,7 @@ final class ManualTimer implements MonitorScheduler {
 
   /** Runs due tasks until the condition holds, waiting for tasks that other threads post (checks in flight). */
   void runUntil(BooleanSupplier condition) {
-    await().pollInterval(Duration.ofMillis(2)).until(() -> {
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(2)).until(() -> {
       runDue();
       return condition.getAsBoolean();
     });
