@@ -80,7 +80,8 @@ class DiscoverTest {
             "--dns-server", "127.0.0.1:" + dns.address().getPort(), "--algorithm", "weighted-round-robin",
             "--status-interval", "1s", "--metrics", "127.0.0.1:0")) {
       InetSocketAddress front = front(lb);
-      assertThat(lb.out.get(0)).contains("2 backends (discovering srv:_http._tcp.example.test)");
+      assertThat(lb.out).filteredOn(l -> LISTENING.matcher(l).find()).singleElement().asString()
+          .contains("2 backends (discovering srv:_http._tcp.example.test)");
       assertThat(shares(front, 40)).isEqualTo(Map.of("web-1", 30, "web-2", 10));
 
       // web-2 leaves, web-3 joins, web-1 is re-weighted: seen at the next lookup, one TTL on.

@@ -96,7 +96,7 @@ class ProxyConfigFileTest {
         throw new AssertionError(ex);
       }
     });
-    assertThat(e).hasMessageStartingWith(at(2) + "unknown key 'algoritm'; known: listen, backend ID, algorithm");
+    assertThat(e).hasMessageStartingWith(at(2) + "unknown key 'algoritm'; known: listen, backend ID, discover, dns-server, algorithm");
   }
 
   @Test
@@ -134,7 +134,7 @@ class ProxyConfigFileTest {
     assertThatThrownBy(() -> load("backend web-1 = 127.0.0.1:80").build())
         .hasMessage("no listen address: add one with listen(address)");
     assertThatThrownBy(() -> load("listen = 127.0.0.1:0").build())
-        .hasMessage("no backend: add one with backend(Backend.of(...))");
+        .hasMessage("no backend: add one with backend(Backend.of(...)) or a membership(...) source");
   }
 
   @Test
