@@ -115,6 +115,8 @@ class DiscoverTest {
     try (LbProcess lb = LbProcess.start("proxy", "--mode", "http", "--listen", "127.0.0.1:0",
         "--backend", "web-1=127.0.0.1:" + web(1).getPort(), "--discover", "file:" + file)) {
       InetSocketAddress front = front(lb);
+      // The HTTP mode listens before its first read of the file (the TCP mode waits for it): web-2 joins then.
+      await().atMost(LbProcess.HANG_GUARD).until(() -> Http.get(front).equals("web-2"));
       assertThat(shares(front, 4)).isEqualTo(Map.of("web-1", 2, "web-2", 2));
       Path tmp = dir.resolve("backends.tmp");
       Files.writeString(tmp, "web-3 127.0.0.1:" + web(3).getPort() + "\n");
