@@ -112,7 +112,8 @@ class DiscoverTest {
   void httpMode_discoversFromAFile_besideAStaticBackend() throws Exception {
     Path file = dir.resolve("backends.txt");
     Files.writeString(file, "web-2 127.0.0.1:" + web(2).getPort() + "\n");
-    try (LbProcess lb = LbProcess.start("proxy", "--mode", "http", "--listen", "127.0.0.1:0",
+    // One event loop: one round-robin turn, so that four requests alternate exactly.
+    try (LbProcess lb = LbProcess.start("proxy", "--mode", "http", "--listen", "127.0.0.1:0", "--event-loops", "1",
         "--backend", "web-1=127.0.0.1:" + web(1).getPort(), "--discover", "file:" + file)) {
       InetSocketAddress front = front(lb);
       // The HTTP mode listens before its first read of the file (the TCP mode waits for it): web-2 joins then.
